@@ -1,0 +1,1 @@
+EVENTAPP_ENV=development

@@ -1,0 +1,181 @@
+"""Registration under load through gunicorn over HTTP, on SQLite and PostgreSQL, beside bare routes.
+
+Per database and 8, 32 and 128 concurrent clients: each client GETs the registration form (for its
+CSRF token) and POSTs it; the POST's latency is measured. The baseline does the same two requests
+against /bare/form and /bare/insert (one INSERT) on the same server. After each run the database
+is checked: never more confirmed than capacity, and every answered registration stored. Event page
+and event list latency are measured while 32 clients register, beside a bare template route under
+a bare-INSERT load. BENCH_SECONDS (default 5) bounds each run.
+"""
+import os
+import tempfile
+import threading
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from bench import loadgen, servers
+
+CONCURRENCY = (8, 32, 128)
+SECONDS = float(os.environ.get("BENCH_SECONDS", "5"))
+MAX_ITERATIONS = 5000
+CAPACITY = 150
+READERS = 8
+
+
+def run() -> list[dict]:
+    rows = []
+    kinds = ["sqlite"] + (["postgresql"] if servers.postgres_available() else [])
+    for kind in kinds:
+        with tempfile.TemporaryDirectory(prefix="eventapp-bench-") as folder:
+            rows += _bench_database(kind, Path(folder))
+    return rows
+
+
+def _bench_database(kind: str, workdir: Path) -> list[dict]:
+    database = servers.fresh_database(kind, workdir)
+    secret = servers.new_secret()
+    app = _prepare(database, secret)
+    rows = []
+    with servers.gunicorn(database, workdir, secret) as (port, master):
+        idle_memory = servers.peak_rss_mib(servers.worker_pids(master))
+        for clients in CONCURRENCY:
+            slug, event_id = _new_event(app, f"{kind}-{clients}")
+            baseline = loadgen.run(port, bare_insert, clients, SECONDS, MAX_ITERATIONS)
+            measured = loadgen.run(port, registration(slug), clients, SECONDS, MAX_ITERATIONS)
+            stored, confirmed = _stored(app, event_id)
+            rows += _registration_rows(kind, clients, measured, baseline, stored, confirmed)
+        rows += _read_rows(kind, port, app)
+        memory = servers.peak_rss_mib(servers.worker_pids(master))
+    rows.append(_row(f"{kind}: peak worker memory (RSS)", memory, "MiB", idle_memory, "< 300 MiB"))
+    with app.app_context():
+        from eventapp.extensions import db
+
+        db.engine.dispose()
+    return rows
+
+
+def _prepare(database: str, secret: str):
+    """Migrate, load the registers and create the baseline's table, in this process."""
+    import flask_migrate
+
+    import eventapp
+    from bench.baseline_app import bare_metadata
+    from config import database_url
+    from eventapp.extensions import db
+    from eventapp.services.organisations import load_reference_data
+
+    app = eventapp.create_app({"SQLALCHEMY_DATABASE_URI": database_url(database), "SECRET_KEY": secret})
+    with app.app_context():
+        flask_migrate.upgrade()
+        load_reference_data()
+        bare_metadata.create_all(db.engine)
+        db.session.remove()
+    return app
+
+
+def _new_event(app, name: str) -> tuple[str, int]:
+    from eventapp.database import utcnow
+    from eventapp.extensions import db
+    from eventapp.models import Event
+
+    now = utcnow()
+    with app.app_context():
+        event = Event(slug=f"bench-{name}", title=f"Lastprov {name}", kind="conference", venue="Citykonferensen",
+                      city="Stockholm", starts_at=now + timedelta(days=30), ends_at=now + timedelta(days=30, hours=8),
+                      capacity=CAPACITY, waitlist_enabled=True, registration_opens_at=now - timedelta(days=1),
+                      registration_deadline=now + timedelta(days=20), published=True)
+        db.session.add(event)
+        db.session.commit()
+        return event.slug, event.id
+
+
+def _stored(app, event_id: int) -> tuple[int, int]:
+    from eventapp.extensions import db
+    from eventapp.models import Registration
+
+    with app.app_context():
+        rows = dict(db.session.execute(select(Registration.status, func.count()).where(
+            Registration.event_id == event_id).group_by(Registration.status)).all())
+        db.session.remove()
+    return sum(rows.values()), rows.get("confirmed", 0)
+
+
+# Scenarios ---------------------------------------------------------------------------------
+
+
+def registration(slug: str) -> loadgen.Scenario:
+    url = f"/events/{slug}/register"
+
+    def iteration(client: loadgen.Client, number: int) -> float:
+        _, page = loadgen.timed(client, "GET", url, 200)
+        form = {"csrf_token": loadgen.csrf_token(page), "first_name": "Åsa", "last_name": f"Lasttest {number}",
+                "email": f"bench-{slug}-{number}@example.org", "organisation": "Nacka kommun",
+                "job_title": "Kommunikatör", "consent": "y"}
+        latency, _ = loadgen.timed(client, "POST", url, 302, form)
+        return latency
+
+    return iteration
+
+
+def bare_insert(client: loadgen.Client, number: int) -> float:
+    loadgen.timed(client, "GET", "/bare/form", 200)
+    latency, _ = loadgen.timed(client, "POST", "/bare/insert", 302, {"email": f"bare-{number}@example.org"})
+    return latency
+
+
+def reading(path: str) -> loadgen.Scenario:
+    def iteration(client: loadgen.Client, number: int) -> float:
+        latency, _ = loadgen.timed(client, "GET", path, 200)
+        return latency
+
+    return iteration
+
+
+# Rows --------------------------------------------------------------------------------------
+
+
+def _row(name, value, unit, baseline, target) -> dict:
+    ratio = (value / baseline) if baseline else None
+    return {"name": name, "value": round(value, 2), "unit": unit,
+            "baseline": round(baseline, 2) if baseline is not None else None,
+            "ratio": round(ratio, 2) if ratio is not None else None, "target": target}
+
+
+def _registration_rows(kind, clients, measured, baseline, stored, confirmed) -> list[dict]:
+    prefix = f"{kind}: register c={clients}"
+    ms = 1000
+    return [
+        _row(f"{prefix} throughput", measured.throughput, "reg/s", baseline.throughput, "ratio >= 0.5"),
+        _row(f"{prefix} p50", measured.percentile(50) * ms, "ms", baseline.percentile(50) * ms, ""),
+        _row(f"{prefix} p95", measured.percentile(95) * ms, "ms", baseline.percentile(95) * ms, ""),
+        _row(f"{prefix} p99", measured.percentile(99) * ms, "ms", baseline.percentile(99) * ms, "< 2000 ms"),
+        _row(f"{prefix} errors", len(measured.errors), "count", len(baseline.errors), "0"),
+        _row(f"{prefix} overbooked", max(confirmed - CAPACITY, 0), "places", 0, "0"),
+        _row(f"{prefix} answered but not stored", max(len(measured.latencies) - stored, 0), "count", 0, "0"),
+    ]
+
+
+def _read_rows(kind, port, app) -> list[dict]:
+    """Page latencies while 32 clients register (bare page: while 32 clients do bare INSERTs)."""
+    slug, _ = _new_event(app, f"{kind}-reads")
+
+    def under_load(writer, reader) -> loadgen.Result:
+        background = threading.Thread(target=loadgen.run, args=(port, writer, 32, SECONDS, MAX_ITERATIONS))
+        background.start()
+        try:
+            return loadgen.run(port, reader, READERS, SECONDS, MAX_ITERATIONS)
+        finally:
+            background.join()
+
+    bare = under_load(bare_insert, reading("/bare/page"))
+    rows = []
+    for label, path in (("event page", f"/events/{slug}"), ("event list", "/")):
+        measured = under_load(registration(slug), reading(path))
+        rows.append(_row(f"{kind}: {label} p50 under load", measured.percentile(50) * 1000, "ms",
+                         bare.percentile(50) * 1000, ""))
+        rows.append(_row(f"{kind}: {label} p95 under load", measured.percentile(95) * 1000, "ms",
+                         bare.percentile(95) * 1000, "< 1000 ms"))
+        rows.append(_row(f"{kind}: {label} errors", len(measured.errors), "count", len(bare.errors), "0"))
+    return rows

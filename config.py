@@ -1,0 +1,134 @@
+"""Configuration classes; the environment chooses one (EVENTAPP_ENV) and overrides single settings."""
+import os
+
+DEFAULT_SECRET_KEY = "development-only-secret-key"  # noqa: S105 (refused in production)
+
+
+def database_url(url: str | None) -> str | None:
+    """Accept the usual postgres:// and postgresql:// URLs and use the psycopg 3 driver for them."""
+    if not url:
+        return None
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+class Config:
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY)
+    #: None means a SQLite file in the instance folder, set by create_app.
+    SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("DATABASE_URL"))
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    #: Seconds a SQLite writer waits for the write lock before giving up.
+    SQLITE_BUSY_TIMEOUT = 30
+
+    BABEL_DEFAULT_LOCALE = "sv"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Stockholm"
+    LANGUAGES = ("sv", "en")
+
+    #: Absolute URL used in e-mails and calendar invites, e.g. https://anmalan.example.org
+    EVENTAPP_BASE_URL = os.environ.get("EVENTAPP_BASE_URL", "http://127.0.0.1:5000")
+
+    MAIL_SERVER = os.environ.get("MAIL_SERVER")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "anmalan@example.org")
+    REDIS_URL = os.environ.get("REDIS_URL")
+    #: Rate-limit counters: in this process by default, shared through Redis when REDIS_URL is set.
+    RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    PERMANENT_SESSION_LIFETIME = 8 * 3600
+    #: A back-office session ends after this many seconds without a request.
+    IDLE_TIMEOUT = int(os.environ.get("EVENTAPP_IDLE_TIMEOUT_MINUTES", "30")) * 60
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+
+    #: Stated on the public pages as the organiser behind the site.
+    ORGANISER_NAME = os.environ.get("EVENTAPP_ORGANISER_NAME", "Nowa Kommunikation")
+    #: The organiser's colour for the header, links and buttons: #rrggbb, dark enough for white text (4.5:1).
+    ACCENT_COLOR = os.environ.get("EVENTAPP_ACCENT_COLOR", "#0b5cad")
+    #: The organiser's logo in the page header: a path on this site, e.g. /static/logo.svg (empty: no logo).
+    LOGO_URL = os.environ.get("EVENTAPP_LOGO_URL", "")
+    #: The language organisers write event texts in; marked up so screen readers pronounce them right.
+    CONTENT_LANGUAGE = os.environ.get("EVENTAPP_CONTENT_LANGUAGE", "sv")
+
+    # The seller on invoices (see README, "No-show fees and invoices").
+    SELLER_NAME = os.environ.get("SELLER_NAME", "Nowa Kommunikation AB")
+    SELLER_ORG_NUMBER = os.environ.get("SELLER_ORG_NUMBER", "559900-0006")
+    #: Empty: "SE" + the organisation number + "01".
+    SELLER_VAT_NUMBER = os.environ.get("SELLER_VAT_NUMBER", "")
+    SELLER_STREET = os.environ.get("SELLER_STREET", "Exempelgatan 1")
+    SELLER_POSTCODE = os.environ.get("SELLER_POSTCODE", "111 22")
+    SELLER_CITY = os.environ.get("SELLER_CITY", "Stockholm")
+    SELLER_F_SKATT = os.environ.get("SELLER_F_SKATT", "1") not in ("0", "false", "no", "")
+    SELLER_BANKGIRO = os.environ.get("SELLER_BANKGIRO", "123-4567")
+    SELLER_PLUSGIRO = os.environ.get("SELLER_PLUSGIRO", "")
+    SELLER_PAYMENT_TERMS_DAYS = int(os.environ.get("SELLER_PAYMENT_TERMS_DAYS", "30"))
+    SELLER_EMAIL = os.environ.get("SELLER_EMAIL", "faktura@example.org")
+    SELLER_PHONE = os.environ.get("SELLER_PHONE", "")
+    #: Empty: "0007:" + the organisation number's digits.
+    SELLER_PEPPOL_ID = os.environ.get("SELLER_PEPPOL_ID", "")
+    # Accounts for the SIE export (BAS chart of accounts).
+    SIE_ACCOUNT_RECEIVABLE = os.environ.get("SIE_ACCOUNT_RECEIVABLE", "1510")
+    SIE_ACCOUNT_REVENUE = os.environ.get("SIE_ACCOUNT_REVENUE", "3041")
+    SIE_ACCOUNT_REVENUE_NO_VAT = os.environ.get("SIE_ACCOUNT_REVENUE_NO_VAT", "3990")
+    SIE_ACCOUNT_VAT = os.environ.get("SIE_ACCOUNT_VAT", "2611")
+    SIE_ACCOUNT_BANK = os.environ.get("SIE_ACCOUNT_BANK", "1930")
+    SIE_VOUCHER_SERIES = os.environ.get("SIE_VOUCHER_SERIES", "A")
+    # Production readiness (eventapp/security.py, form_guard.py, services/privacy.py)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    #: Seconds a person needs at least to fill in the registration form; 0 switches the check off.
+    REGISTRATION_MIN_FILL_SECONDS = float(os.environ.get("EVENTAPP_MIN_FILL_SECONDS", "3"))
+    #: Proxies in front of the app that set X-Forwarded-For (nginx, a load balancer): their number.
+    TRUSTED_PROXIES = int(os.environ.get("EVENTAPP_TRUSTED_PROXIES", "0"))
+    #: Days after an event's end before attendees' personal data is purged.
+    PRIVACY_RETENTION_DAYS = int(os.environ.get("EVENTAPP_PRIVACY_RETENTION_DAYS", "90"))
+
+    #: Outgoing mail beyond MAIL_SERVER/MAIL_PORT: STARTTLS, or TLS from the start (port 465), and a login.
+    MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "").lower() in ("1", "true", "yes")
+    MAIL_USE_SSL = os.environ.get("MAIL_USE_SSL", "").lower() in ("1", "true", "yes")
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_TIMEOUT = int(os.environ.get("MAIL_TIMEOUT", "30"))
+    #: Send due e-mail after answering a changing request; "0" when a separate `outbox deliver` job runs.
+    OUTBOX_DELIVER_AFTER_RESPONSE = os.environ.get("OUTBOX_DELIVER_AFTER_RESPONSE", "1") not in ("0", "false", "no")
+    OUTBOX_BATCH_SIZE = 100
+
+
+class DevelopmentConfig(Config):
+    DEBUG = True
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_SECURE = False
+    #: Scripted walk-throughs of the demo fill in the form faster than a person.
+    REGISTRATION_MIN_FILL_SECONDS = float(os.environ.get("EVENTAPP_MIN_FILL_SECONDS", "0"))
+
+
+class TestingConfig(Config):
+    TESTING = True
+    SECRET_KEY = "testing-secret-key"  # noqa: S105
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_SECURE = False
+    SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("TEST_DATABASE_URL"))
+    EVENTAPP_BASE_URL = "http://localhost"
+    REGISTRATION_MIN_FILL_SECONDS = 0
+    MAIL_SERVER = None
+    OUTBOX_DELIVER_AFTER_RESPONSE = False
+
+
+class ProductionConfig(Config):
+    #: Refuse to start with debug on or the development SECRET_KEY.
+    PRODUCTION = True
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_from_env() -> type[Config]:
+    return CONFIGS[os.environ.get("EVENTAPP_ENV", "production")]

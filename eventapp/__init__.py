@@ -1,0 +1,84 @@
+"""eventapp: registration, attendee lists, badges and no-show invoicing for Swedish events."""
+import os
+from collections.abc import Mapping
+
+from flask import Flask, has_request_context, request, session
+from flask_babel import get_locale
+
+from config import DEFAULT_SECRET_KEY, Config, config_from_env
+
+from . import database  # noqa: F401  (registers the SQLite connection settings)
+from .extensions import babel, csrf, db, limiter, login_manager, migrate
+
+PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def create_app(config: type[Config] | Mapping | None = None) -> Flask:
+    """Build the application. ``config`` is a config class, or a mapping of overrides."""
+    app = Flask(
+        __name__,
+        template_folder=os.path.join(PROJECT_ROOT, "templates"),
+        instance_path=os.environ.get("EVENTAPP_INSTANCE_PATH") or os.path.join(PROJECT_ROOT, "instance"),
+    )
+    if isinstance(config, type):
+        app.config.from_object(config)
+    else:
+        app.config.from_object(config_from_env())
+        app.config.from_mapping(config or {})
+    _check_production_settings(app)
+    _configure_database(app)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(PROJECT_ROOT, "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        default_translation_directories=os.path.join(os.path.dirname(__file__), "translations"),
+    )
+    limiter.init_app(app)
+    login_manager.init_app(app)
+
+    from . import cli, security, templating
+    from .web import register_blueprints
+
+    templating.init_app(app)
+    security.init_app(app)
+    register_blueprints(app)
+    cli.init_app(app)
+    return app
+
+
+def select_locale() -> str:
+    """Swedish unless the visitor chose English (?lang=en, remembered in the session)."""
+    languages = ("sv", "en")
+    if not has_request_context():
+        return "sv"
+    chosen = request.args.get("lang")
+    if chosen in languages:
+        session["lang"] = chosen
+        return chosen
+    return session.get("lang") if session.get("lang") in languages else "sv"
+
+
+def current_language() -> str:
+    return str(get_locale() or "sv")
+
+
+def _check_production_settings(app: Flask) -> None:
+    if app.config.get("PRODUCTION") and app.debug:
+        raise RuntimeError("Debug mode must not be on in production (EVENTAPP_ENV=production): unset FLASK_DEBUG.")
+    if app.debug or app.testing:
+        return
+    if app.config["SECRET_KEY"] in (None, "", DEFAULT_SECRET_KEY):
+        raise RuntimeError("SECRET_KEY must be set to a long random value in production (EVENTAPP_ENV=production).")
+
+
+def _configure_database(app: Flask) -> None:
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        os.makedirs(app.instance_path, exist_ok=True)
+        app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(app.instance_path, "eventapp.db")
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
+        options["connect_args"] = {"timeout": app.config["SQLITE_BUSY_TIMEOUT"], "check_same_thread": False}
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options

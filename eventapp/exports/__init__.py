@@ -1,0 +1,1 @@
+"""Pure producers of bytes: tabular files, calendars, badges, invoices."""

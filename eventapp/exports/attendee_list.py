@@ -1,0 +1,62 @@
+"""The attendee list as CSV, XLSX or a PDF door list."""
+from collections.abc import Sequence
+from datetime import datetime
+
+from flask import render_template
+from flask_babel import gettext as _
+
+from ..localtime import STOCKHOLM
+from ..models import Event, OrganisationKind, Registration, RegistrationStatus
+from .pdf import render_pdf
+from .tabular import Cell, to_csv, to_xlsx
+
+FORMATS = ("csv", "xlsx")
+
+
+def _local(value: datetime | None) -> datetime | None:
+    """Spreadsheets know no time zones: Stockholm wall-clock time, as the organiser reads it."""
+    return value.astimezone(STOCKHOLM).replace(tzinfo=None) if value is not None else None
+
+
+def header() -> list[str]:
+    return [_("Last name"), _("First name"), _("E-mail"), _("Organisation"), _("Type of organisation"),
+            _("County"), _("Job title"), _("Phone"), _("Dietary needs"), _("Organisation number"),
+            _("Invoice reference"), _("Status"), _("Registered at"), _("Checked in at"), _("Check-in code"),
+            _("Note")]
+
+
+def _labels() -> tuple[dict[str, str], dict[str, str]]:
+    """Kind and status labels translated once per export, not once per row."""
+    return ({kind.value: str(kind.label) for kind in OrganisationKind},
+            {status.value: str(status.label) for status in RegistrationStatus})
+
+
+def row(registration: Registration, labels: tuple[dict[str, str], dict[str, str]]) -> list[Cell]:
+    kinds, statuses = labels
+    organisation = registration.organisation
+    return [
+        registration.last_name, registration.first_name, registration.email, registration.organisation_name,
+        kinds.get(organisation.kind, "") if organisation else "",
+        organisation.county.name if organisation and organisation.county else "",
+        registration.job_title, registration.phone, registration.dietary, registration.org_number,
+        registration.invoice_reference, statuses.get(registration.status, registration.status),
+        _local(registration.created_at), _local(registration.checked_in_at), registration.check_in_code,
+        registration.organiser_note,
+    ]
+
+
+def attendee_table(event: Event, registrations: Sequence[Registration], fmt: str, delimiter: str = ";") -> bytes:
+    """The registrations (with organisation and county loaded) as ``csv`` or ``xlsx`` bytes."""
+    labels = _labels()
+    rows = (row(registration, labels) for registration in registrations)
+    if fmt == "csv":
+        return to_csv(header(), rows, delimiter=delimiter)
+    if fmt == "xlsx":
+        return to_xlsx(header(), rows, title=_("Attendees"))
+    raise ValueError(f"unknown format {fmt!r}")
+
+
+def door_list_pdf(event: Event, registrations: Sequence[Registration]) -> bytes:
+    """An alphabetical list to tick off at the door: name, organisation and a check box."""
+    people = sorted(registrations, key=lambda r: (r.last_name.casefold(), r.first_name.casefold(), r.id))
+    return render_pdf(render_template("admin/door_list_pdf.html", event=event, registrations=people))

@@ -1,0 +1,17 @@
+"""The printable invoice or credit note, in Swedish, through the safe PDF renderer."""
+from flask import render_template
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from ..models import Invoice
+from ..services.seller import Seller
+from .pdf import render_pdf
+
+
+def invoice_pdf(invoice: Invoice) -> bytes:
+    """PDF bytes of an issued invoice; needs an application context (templates, translations)."""
+    with force_locale("sv"):
+        title = _("Credit note") if invoice.is_credit_note else _("Invoice")
+        html = render_template("invoices/invoice.html", invoice=invoice, title=title,
+                               seller=Seller.from_snapshot(invoice.seller))
+    return render_pdf(html)

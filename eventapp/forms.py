@@ -1,0 +1,419 @@
+"""Flask-WTF forms: the shape of input only. Whether a thing may happen is for the services."""
+import re
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    DateField,
+    DateTimeLocalField,
+    DecimalField,
+    EmailField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
+
+from . import form_guard
+from .models.organisation import KIND_LABELS
+from .services.buyers import validate_peppol_id
+from .services.errors import DomainError
+from .services.organisations import validate_org_number
+
+NAME_MAX = 200
+
+
+def single_line(form, field):
+    """No line breaks or other control characters in one-line fields (they end up in e-mail headers)."""
+    if field.data and any(ord(c) < 32 or ord(c) == 127 for c in field.data):
+        raise ValidationError(_l("Line breaks and control characters are not allowed here."))
+
+
+def org_number(form, field):
+    if field.data and field.data.strip():
+        try:
+            field.data = validate_org_number(field.data)
+        except DomainError as error:
+            raise ValidationError(str(error)) from None
+
+
+def peppol_id(form, field):
+    if field.data and field.data.strip():
+        try:
+            field.data = validate_peppol_id(field.data)
+        except DomainError as error:
+            raise ValidationError(str(error)) from None
+
+
+def left_empty(form, field):
+    """The honeypot: hidden from people, so only a robot fills it in."""
+    if field.data:
+        raise ValidationError(_l("Leave this field empty."))
+
+
+def filled_in_by_a_person(form, field):
+    """The form was shown long enough ago for a person to have filled it in."""
+    minimum = form_guard.minimum_fill_seconds()
+    if minimum <= 0:
+        return
+    age = form_guard.seconds_since(field.data)
+    if age is None:
+        field.data = form_guard.new_stamp()
+        raise ValidationError(_l("The form had expired. Please check your details and send it again."))
+    if age < minimum:
+        raise ValidationError(_l("The form was sent faster than a person can fill it in. "
+                                 "Please check your details and send it again."))
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def _required(message):
+    return InputRequired(message=message)
+
+
+class PersonFields(FlaskForm):
+    first_name = StringField(_l("First name"), filters=[_strip], validators=[
+        _required(_l("Enter your first name.")),
+        Length(max=NAME_MAX, message=_l("At most %(max)d characters.")), single_line])
+    last_name = StringField(_l("Last name"), filters=[_strip], validators=[
+        _required(_l("Enter your last name.")),
+        Length(max=NAME_MAX, message=_l("At most %(max)d characters.")), single_line])
+    email = EmailField(_l("E-mail"), filters=[_strip], validators=[
+        _required(_l("Enter your e-mail address.")),
+        Length(max=254, message=_l("At most %(max)d characters.")),
+        Email(message=_l("Enter an e-mail address like name@example.org."), check_deliverability=False)])
+    job_title = StringField(_l("Job title"), filters=[_strip], validators=[
+        Optional(), Length(max=NAME_MAX, message=_l("At most %(max)d characters.")), single_line])
+    phone = StringField(_l("Phone (optional)"), filters=[_strip], validators=[
+        Optional(), Length(max=40, message=_l("At most %(max)d characters.")),
+        Regexp(r"^\+?[0-9 ()\-]{5,}$", message=_l("Enter a phone number with digits, e.g. 070-123 45 67."))])
+    dietary = TextAreaField(_l("Dietary needs or allergies (optional)"), filters=[_strip], validators=[
+        Optional(), Length(max=500, message=_l("At most %(max)d characters."))])
+
+
+class RegistrationForm(PersonFields):
+    organisation = StringField(_l("Organisation"), filters=[_strip], validators=[
+        _required(_l("Enter your organisation, e.g. Nacka kommun.")),
+        Length(max=NAME_MAX, message=_l("At most %(max)d characters.")), single_line])
+    organisation_kind = SelectField(
+        _l("Type of organisation"),
+        choices=[SelectChoice("", "–")]
+        + [SelectChoice(kind.value, label) for kind, label in KIND_LABELS.items()],
+        validators=[Optional()],
+    )
+    org_number = StringField(_l("Organisation number (optional)"), filters=[_strip],
+                             validators=[Optional(), Length(max=20), org_number])
+    invoice_reference = StringField(_l("Invoice reference (optional)"), filters=[_strip], validators=[
+        Optional(), Length(max=100, message=_l("At most %(max)d characters.")), single_line])
+    invoice_address = TextAreaField(_l("Invoice address (optional)"), filters=[_strip], validators=[
+        Optional(), Length(max=500, message=_l("At most %(max)d characters."))])
+    peppol_id = StringField(_l("Peppol ID for e-invoices (optional)"), filters=[_strip], validators=[
+        Optional(), Length(max=60, message=_l("At most %(max)d characters.")), peppol_id])
+    consent = BooleanField(
+        _l("I agree that my details are stored to handle my registration."),
+        validators=[InputRequired(message=_l("You must agree to the handling of your details to register."))],
+    )
+    #: Honeypot against robots: hidden by the style sheet, so people leave it empty.
+    website = StringField(_l("Leave this field empty"), validators=[left_empty])
+    #: When the form was shown, signed; see form_guard.
+    form_shown = HiddenField(_l("The form"), default=form_guard.new_stamp, validators=[filled_in_by_a_person])
+
+
+class TransferForm(PersonFields):
+    """The colleague who takes the place."""
+
+    confirm = BooleanField(_l("I hand over my place to this colleague."),
+                           validators=[InputRequired(message=_l("Confirm that you hand over your place."))])
+
+
+class ConfirmForm(FlaskForm):
+    """A bare form for confirmation buttons: carries the CSRF token."""
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("E-mail"), filters=[_strip], validators=[_required(_l("Enter your e-mail address."))])
+    password = PasswordField(_l("Password"), validators=[_required(_l("Enter your password."))])
+
+
+# No-show fees and invoices ---------------------------------------------------------------------
+
+
+class KronorField(StringField):
+    """An amount typed in kronor ("312,50", "1 250") whose data is integer öre."""
+
+    def process_formdata(self, valuelist):
+        self.raw = valuelist[0].strip() if valuelist else ""
+        self.data = None
+        if not self.raw:
+            return
+        text = self.raw.replace("\u00a0", "").replace(" ", "").removesuffix("kr").replace(",", ".")
+        match = re.fullmatch(r"(\d{1,9})(?:\.(\d{1,2}))?", text)
+        if match is None:
+            raise ValueError(_l("Enter an amount in kronor, e.g. 312,50."))
+        self.data = int(match.group(1)) * 100 + int((match.group(2) or "0").ljust(2, "0"))
+
+    def _value(self):
+        return getattr(self, "raw", "") or ""
+
+
+class WaiveForm(FlaskForm):
+    registration = HiddenField(validators=[InputRequired(), Regexp(r"^\d{1,12}$")])
+    reason = StringField(_l("Reason"), filters=[_strip], validators=[
+        _required(_l("Give a reason for waiving the fee.")),
+        Length(max=500, message=_l("At most %(max)d characters.")), single_line])
+
+
+class VatTreatmentForm(FlaskForm):
+    vat_treatment = RadioField(_l("VAT on the no-show fee"), choices=[
+        SelectChoice("standard", _l("25 % VAT (standard rate)")),
+        SelectChoice("outside_scope", _l("Outside the scope of VAT"))],
+        validators=[InputRequired(message=_l("Choose a VAT treatment."))])
+    vat_exemption_reason = StringField(_l("Reason printed on the invoice when outside the scope of VAT"),
+                                       filters=[_strip], validators=[
+        Optional(), Length(max=200, message=_l("At most %(max)d characters.")), single_line])
+
+
+class InvoiceFilterForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET search form changes nothing
+
+    status = SelectField(_l("Status"), choices=[
+        SelectChoice("", _l("All")), SelectChoice("issued", _l("Issued")), SelectChoice("sent", _l("Sent")),
+        SelectChoice("paid", _l("Paid")), SelectChoice("credited", _l("Credited")),
+        SelectChoice("credit_note", _l("Credit note"))], validators=[Optional()])
+    buyer = StringField(_l("Buyer or organisation number"), filters=[_strip], validators=[Optional(), Length(max=200)])
+    date_from = DateField(_l("Invoice date from"), validators=[Optional()])
+    date_to = DateField(_l("Invoice date to"), validators=[Optional()])
+
+
+class DateActionForm(FlaskForm):
+    """Mark an invoice sent or paid on a date."""
+
+    date = DateField(_l("Date"), validators=[InputRequired(message=_l("Enter a date."))])
+    amount = KronorField(_l("Amount (kr, empty for the whole balance)"), validators=[Optional()])
+
+
+class CreditForm(FlaskForm):
+    lines = SelectMultipleField(_l("Lines to credit"), coerce=int, validators=[Optional()])
+    reason = StringField(_l("Reason"), filters=[_strip], validators=[
+        Optional(), Length(max=500, message=_l("At most %(max)d characters.")), single_line])
+
+
+class BuyerForm(FlaskForm):
+    """Finance completes a buyer that was held back."""
+
+    org_number = StringField(_l("Organisation number"), filters=[_strip], validators=[
+        _required(_l("Enter the organisation number.")), Length(max=20), org_number])
+    peppol_id = StringField(_l("Peppol ID (optional)"), filters=[_strip], validators=[
+        Optional(), Length(max=60), peppol_id])
+class CheckinCodeForm(FlaskForm):
+    """The code field at the door: typed, or sent by a handheld scanner ending with Enter."""
+
+    code = StringField(_l("Code on the badge"), validators=[
+        _required(_l("Scan the badge or type its code.")), Length(max=200, message=_l("At most %(max)d characters."))])
+
+
+class WalkInForm(PersonFields):
+    """Someone who turns up without a registration."""
+
+    organisation = StringField(_l("Organisation"), filters=[_strip], validators=[
+        _required(_l("Enter the organisation, e.g. Nacka kommun.")),
+        Length(max=NAME_MAX, message=_l("At most %(max)d characters.")), single_line])
+    consent = BooleanField(
+        _l("The person agrees that their details are stored to handle the registration."),
+        validators=[InputRequired(message=_l("Ask the person for consent before registering them."))],
+    )
+
+
+class AssignVolunteerForm(FlaskForm):
+    """Choose a check-in account for an event's door; the choices are set by the view."""
+
+    email = SelectField(_l("Check-in account"), choices=[], validate_choice=False,
+                        validators=[_required(_l("Choose a check-in account."))])
+
+
+# The back office ---------------------------------------------------------------------------------
+
+def _kinds():
+    from .models.event import EventKind
+
+    return [SelectChoice(kind.value, kind.label) for kind in EventKind]
+
+
+def _not_negative(form, field):
+    if field.data is not None and field.data < 0:
+        raise ValidationError(_l("An amount cannot be negative."))
+
+
+KRONOR_MESSAGE = _l("Enter an amount in kronor, e.g. 250 or 250,50.")
+DATETIME_MESSAGE = _l("Enter a date and time like 2027-02-15 08:30.")
+DATE_MESSAGE = _l("Enter a date like 2027-02-01.")
+
+
+class KronorField(DecimalField):
+    """An amount in kronor as people type it: "250", "250,50", "1 250"."""
+
+    def process_formdata(self, valuelist):
+        if valuelist:
+            valuelist = [valuelist[0].replace("\u00a0", "").replace(" ", "").replace(",", ".")]
+        super().process_formdata(valuelist)
+        if isinstance(self.data, Decimal) and not self.data.is_finite():
+            self.data = None
+            raise ValueError(self.invalid_value_message)
+
+    def _value(self):
+        """Shown as Swedes write it: "250", "250,50"."""
+        if self.raw_data:
+            return self.raw_data[0]
+        if isinstance(self.data, Decimal | int):
+            whole, cents = divmod(round(Decimal(self.data) * 100), 100)
+            return f"{whole},{cents:02d}" if cents else str(whole)
+        return ""
+
+
+class EventForm(FlaskForm):
+    """An event as the organiser edits it. Dates are local (Stockholm) wall-clock time."""
+
+    title = StringField(_l("Title"), filters=[_strip], validators=[
+        _required(_l("Enter a title.")), Length(max=200, message=_l("At most %(max)d characters.")), single_line])
+    kind = SelectField(_l("Kind of event"), choices=_kinds, validators=[_required(_l("Choose a kind of event."))])
+    series = StringField(_l("Series (optional)"), filters=[_strip], validators=[
+        Optional(), Length(max=200, message=_l("At most %(max)d characters.")), single_line])
+    theme = StringField(_l("Theme (optional)"), filters=[_strip], validators=[
+        Optional(), Length(max=200, message=_l("At most %(max)d characters.")), single_line])
+    description = TextAreaField(_l("Description"), filters=[_strip], validators=[
+        Optional(), Length(max=10000, message=_l("At most %(max)d characters."))])
+    organiser_name = StringField(_l("Organised by"), filters=[_strip], validators=[
+        Optional(), Length(max=200, message=_l("At most %(max)d characters.")), single_line])
+    organiser_email = EmailField(_l("Organiser's e-mail"), filters=[_strip], validators=[
+        Optional(), Length(max=254, message=_l("At most %(max)d characters.")),
+        Email(message=_l("Enter an e-mail address like name@example.org."), check_deliverability=False)])
+    venue = StringField(_l("Venue"), filters=[_strip], validators=[
+        Optional(), Length(max=200, message=_l("At most %(max)d characters.")), single_line])
+    address = StringField(_l("Address"), filters=[_strip], validators=[
+        Optional(), Length(max=200, message=_l("At most %(max)d characters.")), single_line])
+    city = StringField(_l("City"), filters=[_strip], validators=[
+        Optional(), Length(max=100, message=_l("At most %(max)d characters.")), single_line])
+    starts_at = DateTimeLocalField(_l("Starts"), format="%Y-%m-%dT%H:%M",
+                                   invalid_value_message=DATETIME_MESSAGE, validators=[_required(DATETIME_MESSAGE)])
+    ends_at = DateTimeLocalField(_l("Ends"), format="%Y-%m-%dT%H:%M",
+                                   invalid_value_message=DATETIME_MESSAGE, validators=[_required(DATETIME_MESSAGE)])
+    registration_opens_at = DateTimeLocalField(
+        _l("Registration opens (empty: now)"), format="%Y-%m-%dT%H:%M",
+        invalid_value_message=DATETIME_MESSAGE, validators=[Optional()])
+    last_registration_day = DateField(_l("Last day to register"), invalid_value_message=DATE_MESSAGE,
+                                      validators=[_required(DATE_MESSAGE)])
+    last_cancellation_day = DateField(
+        _l("Last day to cancel free of charge (empty: the last day to register)"),
+        invalid_value_message=DATE_MESSAGE, validators=[Optional()])
+    capacity = IntegerField(_l("Places (empty: no limit)"), invalid_value_message=_l("Enter a whole number."),
+                            validators=[Optional(), NumberRange(
+                                min=1, max=100000, message=_l("Enter a number from %(min)s to %(max)s."))])
+    waitlist_enabled = BooleanField(_l("Waiting list when fully booked"))
+    price = KronorField(_l("Price in kronor"), places=2, default=0, invalid_value_message=KRONOR_MESSAGE,
+                        validators=[Optional(), _not_negative,
+                                    NumberRange(max=1000000, message=_l("At most %(max)s."))])
+    no_show_fee = KronorField(_l("No-show fee in kronor"), places=2, default=0, invalid_value_message=KRONOR_MESSAGE,
+                              validators=[Optional(), _not_negative,
+                                          NumberRange(max=1000000, message=_l("At most %(max)s."))])
+    charge_late_cancellation = BooleanField(_l("Charge a late cancellation like a no-show"))
+    fee_notice = TextAreaField(_l("Fee notice shown on the event page (optional)"), filters=[_strip], validators=[
+        Optional(), Length(max=1000, message=_l("At most %(max)d characters."))])
+    agenda = TextAreaField(_l("Programme (optional)"), filters=[_strip], validators=[
+        Optional(), Length(max=20000, message=_l("At most %(max)d characters."))])
+
+
+class CopyEventForm(FlaskForm):
+    starts_at = DateTimeLocalField(_l("The copy starts"), format="%Y-%m-%dT%H:%M",
+                                   invalid_value_message=DATETIME_MESSAGE, validators=[_required(DATETIME_MESSAGE)])
+
+
+class CancelEventForm(FlaskForm):
+    reason = TextAreaField(_l("Reason (told to the attendees)"), filters=[_strip], validators=[
+        Optional(), Length(max=1000, message=_l("At most %(max)d characters."))])
+    confirm = BooleanField(_l("Yes, cancel the event"),
+                           validators=[InputRequired(message=_l("Confirm that the event is cancelled."))])
+
+
+class AttendeeForm(PersonFields):
+    """A registration as the organiser adds or corrects it; the person's own consent is not asked."""
+
+    organisation = StringField(_l("Organisation"), filters=[_strip], validators=[
+        _required(_l("Enter the organisation, e.g. Nacka kommun.")),
+        Length(max=NAME_MAX, message=_l("At most %(max)d characters.")), single_line])
+    organisation_kind = RegistrationForm.organisation_kind
+    org_number = StringField(_l("Organisation number (optional)"), filters=[_strip],
+                             validators=[Optional(), Length(max=20), org_number])
+    invoice_reference = StringField(_l("Invoice reference (optional)"), filters=[_strip], validators=[
+        Optional(), Length(max=100, message=_l("At most %(max)d characters.")), single_line])
+    organiser_note = TextAreaField(_l("Note (only organisers see it)"), filters=[_strip], validators=[
+        Optional(), Length(max=2000, message=_l("At most %(max)d characters."))])
+
+
+class BadgeForm(FlaskForm):
+    """Which badges to print, and how."""
+
+    layout = SelectField(_l("Layout"), default="a6")
+    selection = SelectField(_l("Attendees"), default="all", choices=[
+        SelectChoice("all", _l("All confirmed attendees")),
+        SelectChoice("new", _l("Only those whose badge has not been printed")),
+    ])
+    sort = SelectField(_l("Order"), default="last_name")
+    back_text = TextAreaField(_l("Text on the back (optional), e.g. Wi-Fi"), filters=[_strip], validators=[
+        Optional(), Length(max=600, message=_l("At most %(max)d characters."))])
+    agenda = BooleanField(_l("Print the agenda on the back"))
+
+    def __init__(self, *args, layouts: dict, sorts: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.layout.choices = [SelectChoice(key, layout.label) for key, layout in layouts.items()]
+        self.sort.choices = [SelectChoice(key, label) for key, label in sorts.items()]
+
+
+class WalkInBadgeForm(FlaskForm):
+    """One badge at the door."""
+
+    layout = SelectField(_l("Layout"), default="single")
+
+    def __init__(self, *args, layouts: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.layout.choices = [SelectChoice(key, layout.label) for key, layout in layouts.items()]
+
+
+class BadgeLogoForm(FlaskForm):
+    """The logo on an event's badges; whether it is an image is for the service to say."""
+
+    logo = FileField(_l("Logo on the badges (PNG or JPEG)"),
+                     validators=[FileRequired(message=_l("Choose an image file."))])
+
+
+class GroupProposalForm(FlaskForm):
+    group_size = IntegerField(_l("People per group or table"), default=8,
+                              invalid_value_message=_l("Enter a whole number."),
+                              validators=[_required(_l("Enter a whole number.")), NumberRange(
+                                  min=2, max=100, message=_l("Enter a number from %(min)s to %(max)s."))])
+
+
+class GroupNameForm(FlaskForm):
+    name = StringField(_l("Name or theme"), filters=[_strip], validators=[
+        Optional(), Length(max=100, message=_l("At most %(max)d characters.")), single_line])
+    leader = StringField(_l("Conversation leader"), filters=[_strip], validators=[
+        Optional(), Length(max=200, message=_l("At most %(max)d characters.")), single_line])
+
+
+class PrivacyRequestForm(FlaskForm):
+    """An organiser answering a person's request about their personal data."""
+
+    email = EmailField(_l("The person's e-mail address"), filters=[_strip], validators=[
+        _required(_l("Enter your e-mail address.")), Length(max=254, message=_l("At most %(max)d characters."))])
+    confirm = BooleanField(_l("I have checked that the request comes from this person."))

@@ -1,0 +1,62 @@
+"""The data model, one module per aggregate."""
+from .api_token import ApiToken
+from .audit import AuditEntry
+from .badge import BadgeLogo, BadgePrint, BadgeRun, BadgeRunStatus
+from .event import AgendaItem, Event, EventKind, EventSession, Series
+from .grouping import GroupSeat, TableGroup
+from .invoice import (
+    ChargeKind,
+    Delivery,
+    EventBilling,
+    Invoice,
+    InvoiceKind,
+    InvoiceLine,
+    InvoiceSeries,
+    NoShowCharge,
+    Payment,
+    VatTreatment,
+)
+from .organisation import County, Organisation, OrganisationAlias, OrganisationKind
+from .outbox import OutboxMessage, OutboxStatus
+from .personal_link import PersonalLink
+from .registration import Registration, RegistrationStatus
+from .staff import CheckinAssignment
+from .user import Role, User
+
+__all__ = [
+    "AgendaItem",
+    "AuditEntry",
+    "BadgeLogo",
+    "BadgePrint",
+    "BadgeRun",
+    "BadgeRunStatus",
+    "County",
+    "Event",
+    "EventKind",
+    "EventSession",
+    "Organisation",
+    "OrganisationAlias",
+    "OrganisationKind",
+    "Registration",
+    "RegistrationStatus",
+    "Role",
+    "Series",
+    "User",
+    "ChargeKind",
+    "Delivery",
+    "EventBilling",
+    "Invoice",
+    "InvoiceKind",
+    "InvoiceLine",
+    "InvoiceSeries",
+    "NoShowCharge",
+    "Payment",
+    "VatTreatment",
+    "CheckinAssignment",
+    "ApiToken",
+    "GroupSeat",
+    "TableGroup",
+    "OutboxMessage",
+    "OutboxStatus",
+    "PersonalLink",
+]

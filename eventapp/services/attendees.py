@@ -1,0 +1,266 @@
+"""The organisers' attendee list and what they do on it: search, filter, sort and page; add someone
+who phoned in, edit, cancel, move up from the waiting list, keep notes. Every change is in the
+audit log, in the same transaction as the change."""
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import contains_eager, joinedload
+
+from ..extensions import db
+from ..models import AuditEntry, Event, Organisation, Registration, RegistrationStatus, User
+from . import audit, notifications
+from .errors import AlreadyRegistered, DomainError, NotFound, ValidationFailed
+from .organisations import find_or_create_organisation, validate_org_number
+from .registration import (
+    Attendee,
+    _active_registration,
+    _new_registration,
+    cancel_registration,
+    lock_event,
+    places_left,
+)
+
+PAGE_SIZE = 50
+#: The orders the list offers: name -> columns.
+SORTS = {
+    "name": (Registration.last_name, Registration.first_name, Registration.id),
+    "organisation": (Registration.organisation_name, Registration.last_name, Registration.id),
+    "registered": (Registration.created_at, Registration.id),
+    "status": (Registration.status, Registration.queued_at, Registration.id),
+}
+CHECKED_IN_CHOICES = ("yes", "no")
+
+
+@dataclass(frozen=True)
+class AttendeeQuery:
+    """What the organiser asked the list for; unknown values fall back to 'everything'."""
+
+    search: str = ""
+    status: str = ""
+    organisation_kind: str = ""
+    checked_in: str = ""
+    sort: str = "name"
+    descending: bool = False
+    page: int = 1
+
+
+@dataclass
+class AttendeePage:
+    registrations: list[Registration]
+    total: int
+    page: int
+    pages: int
+    query: AttendeeQuery = field(default_factory=AttendeeQuery)
+
+
+SEARCHED = (Registration.first_name, Registration.last_name, Registration.email_key,
+            Registration.organisation_name, Registration.check_in_code)
+
+
+def _like_pattern(word: str) -> str:
+    # LIKE wildcards typed by the organiser are searched for literally.
+    return "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _matches(column, word: str) -> list:
+    """Case-insensitive containment. SQLite's lower() knows only ASCII, so "öberg" also tries "Öberg"."""
+    spellings = {word, word.capitalize(), word.upper()}
+    return [func.lower(column).like(_like_pattern(word.casefold()), escape="\\")] + [
+        column.like(_like_pattern(spelling), escape="\\") for spelling in spellings]
+
+
+def _filtered(event_id: int, query: AttendeeQuery) -> Select:
+    statement = (
+        select(Registration)
+        .outerjoin(Registration.organisation)
+        .where(Registration.event_id == event_id)
+    )
+    if query.status in set(RegistrationStatus):
+        statement = statement.where(Registration.status == query.status)
+    if query.organisation_kind:
+        statement = statement.where(Organisation.kind == query.organisation_kind)
+    if query.checked_in == "yes":
+        statement = statement.where(Registration.checked_in_at.is_not(None))
+    elif query.checked_in == "no":
+        statement = statement.where(Registration.checked_in_at.is_(None))
+    for word in query.search.split()[:5]:
+        statement = statement.where(or_(*(
+            condition for column in SEARCHED for condition in _matches(column, word))))
+    return statement
+
+
+def list_attendees(event_id: int, query: AttendeeQuery, page_size: int = PAGE_SIZE) -> AttendeePage:
+    """One page of the event's registrations: two queries, however many there are."""
+    statement = _filtered(event_id, query)
+    total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+    pages = max((total + page_size - 1) // page_size, 1)
+    page = min(max(query.page, 1), pages)
+    columns = SORTS.get(query.sort, SORTS["name"])
+    order = [column.desc() for column in columns] if query.descending else list(columns)
+    rows = db.session.scalars(
+        statement.options(contains_eager(Registration.organisation))
+        .order_by(*order).limit(page_size).offset((page - 1) * page_size)
+    )
+    return AttendeePage(list(rows), total=total, page=page, pages=pages, query=query)
+
+
+def all_attendees(event_id: int, *, active_only: bool = False) -> list[Registration]:
+    """Every registration of the event with its organisation and county, by name, in one query."""
+    statement = (
+        select(Registration)
+        .where(Registration.event_id == event_id)
+        .options(joinedload(Registration.organisation).joinedload(Organisation.county))
+        .order_by(Registration.last_name, Registration.first_name, Registration.id)
+    )
+    if active_only:
+        statement = statement.where(Registration.status.in_(
+            (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED)))
+    return list(db.session.scalars(statement))
+
+
+def get_registration(event: Event, registration_id: int) -> Registration:
+    """The registration, if it belongs to ``event``."""
+    registration = db.session.get(Registration, registration_id)
+    if registration is None or registration.event_id != event.id:
+        raise NotFound(_l("The registration does not exist."))
+    return registration
+
+
+def add_attendee(event_id: int, person: Attendee, *, actor: User | None, now: datetime,
+                 note: str = "") -> Registration:
+    """Register someone on the organiser's word (they phoned in), also outside the registration window.
+
+    Capacity still holds: when the event is full the person goes on the waiting list, or is refused
+    when the event has none.
+    """
+    org_number = validate_org_number(person.org_number) if person.org_number.strip() else ""
+    event = lock_event(event_id)
+    try:
+        if event.is_cancelled:
+            raise DomainError(_l("The event has been cancelled."))
+        if _active_registration(event, person.email) is not None:
+            raise AlreadyRegistered(_l("%(email)s is already registered for this event.", email=person.email))
+        left = places_left(event)
+        if left is None or left > 0:
+            status = RegistrationStatus.CONFIRMED
+        elif event.waitlist_enabled:
+            status = RegistrationStatus.WAITLISTED
+        else:
+            raise DomainError(_l("The event is fully booked and has no waiting list. Raise the capacity first."))
+        registration, token = _new_registration(event, person, status, now, org_number=org_number)
+        notifications.registered(registration, token, now)
+        # Consent was not given on our form; the organiser vouches for the registration instead.
+        registration.consent_at = None
+        registration.organiser_note = note.strip()
+        audit.record("registration.added", registration, actor=actor, now=now, status=status)
+        db.session.commit()
+        return registration
+    except Exception:
+        db.session.rollback()
+        raise
+
+
+@dataclass(frozen=True)
+class AttendeeChanges:
+    """The fields an organiser may correct on a registration."""
+
+    first_name: str
+    last_name: str
+    email: str
+    organisation: str
+    job_title: str = ""
+    phone: str = ""
+    dietary: str = ""
+    org_number: str = ""
+    invoice_reference: str = ""
+    organiser_note: str = ""
+
+
+def update_attendee(registration_id: int, new: AttendeeChanges, *, actor: User | None,
+                    now: datetime) -> dict[str, list]:
+    """Correct a registration; returns {field: [old, new]} of what changed (also in the audit log)."""
+    org_number = validate_org_number(new.org_number) if new.org_number.strip() else ""
+    registration = db.session.get(Registration, registration_id)
+    if registration is None:
+        raise NotFound(_l("The registration does not exist."))
+    event = lock_event(registration.event_id)
+    try:
+        registration = db.session.get(Registration, registration_id, populate_existing=True)
+        email = new.email.strip()
+        if email.casefold() != registration.email_key and registration.is_active:
+            other = _active_registration(event, email)
+            if other is not None and other.id != registration.id:
+                raise AlreadyRegistered(_l("%(email)s is already registered for this event.", email=email))
+        organisation_name = " ".join(new.organisation.split())
+        values = {
+            "first_name": new.first_name.strip(), "last_name": new.last_name.strip(),
+            "email": email, "email_key": email.casefold(), "organisation_name": organisation_name,
+            "job_title": new.job_title.strip(), "phone": new.phone.strip(), "dietary": new.dietary.strip(),
+            "org_number": org_number, "invoice_reference": new.invoice_reference.strip(),
+            "organiser_note": new.organiser_note.strip(),
+        }
+        if not values["first_name"] or not values["last_name"] or not email:
+            raise ValidationFailed({"first_name": [_l("A name and an e-mail address are needed.")]})
+        changed = audit.changes(registration, values)
+        changed.pop("email_key", None)
+        if "organisation_name" in changed:
+            registration.organisation = find_or_create_organisation(organisation_name)
+        if changed:
+            audit.record("registration.updated", registration, actor=actor, now=now, changes=changed)
+        db.session.commit()
+        return changed
+    except Exception:
+        db.session.rollback()
+        raise
+
+
+def cancel_attendee(registration_id: int, *, actor: User | None, now: datetime) -> list[Registration]:
+    """Cancel on the attendee's behalf, by the same deadline rule as their own link (rule 4).
+
+    Returns the waiting-list registrations that got the freed place.
+    """
+    return cancel_registration(registration_id, now, actor=actor).promoted
+
+
+def promote_attendee(registration_id: int, *, actor: User | None, now: datetime) -> int | None:
+    """Move one person up from the waiting list, ahead of the queue.
+
+    A confirmed place is never created beyond capacity (rule 2): when the event is full the
+    organiser's decision adds a place, and the new capacity is returned (None when unchanged).
+    """
+    registration = db.session.get(Registration, registration_id)
+    if registration is None:
+        raise NotFound(_l("The registration does not exist."))
+    event = lock_event(registration.event_id)
+    try:
+        registration = db.session.get(Registration, registration_id, populate_existing=True)
+        if registration.status != RegistrationStatus.WAITLISTED:
+            raise DomainError(_l("Only someone on the waiting list can be moved up."))
+        if now >= event.ends_at:
+            raise DomainError(_l("The event is over."))
+        new_capacity = None
+        if places_left(event) == 0:
+            old_capacity, event.capacity = event.capacity, event.capacity + 1
+            new_capacity = event.capacity
+            audit.record("event.updated", event, actor=actor, now=now, event_id=event.id,
+                         changes={"capacity": [old_capacity, new_capacity]})
+        registration.status = RegistrationStatus.CONFIRMED
+        registration.confirmed_at = now
+        audit.record("registration.promoted", registration, actor=actor, now=now, capacity=new_capacity)
+        notifications.promoted([registration], now)
+        db.session.commit()
+        return new_capacity
+    except Exception:
+        db.session.rollback()
+        raise
+
+
+def audit_log(event_id: int, limit: int = 500) -> list[AuditEntry]:
+    """The event's audit entries, newest first, with who did it."""
+    return list(db.session.scalars(
+        select(AuditEntry).where(AuditEntry.event_id == event_id)
+        .options(joinedload(AuditEntry.actor))
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit)
+    ))

@@ -1,0 +1,257 @@
+"""Check-in at the door: by the badge's code or by a tap on a name, undo, walk-ins, the counts.
+
+Checking in twice is harmless: the second time says when the first was. Check-in is possible from
+a day before the event starts until a day after it ends (late corrections: "she was there, we
+missed her"), so that a badge scanned weeks early cannot make a no-show look like an attendee.
+
+A walk-in is registered at the door and checked in at once. The registration deadline does not
+apply at the door, but capacity does: a walk-in never joins the waiting list and never takes a
+place beyond capacity (the room's limit is a safety matter); the organiser raises the capacity
+when the room allows more. A walk-in whose address is already on the waiting list takes a free
+place if there is one.
+"""
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, func, select
+
+from ..extensions import db
+from ..formatting import format_datetime, format_time
+from ..models import Event, Registration, RegistrationStatus, User
+from . import audit
+from .errors import DomainError, EventFull, NotFound
+from .personal_links import CODE_ALPHABET, CODE_LENGTH
+from .registration import Attendee, _active_registration, _new_registration, lock_event
+
+CHECKIN_OPENS_BEFORE = timedelta(hours=24)
+CHECKIN_CLOSES_AFTER = timedelta(hours=24)
+#: At most this many names in a search result: a door list is scanned by eye.
+SEARCH_LIMIT = 30
+
+_CODE_RE = re.compile(f"[{CODE_ALPHABET}]{{{CODE_LENGTH}}}")
+
+
+class CheckinError(DomainError):
+    code = "checkin_error"
+
+
+class CheckinClosed(CheckinError):
+    code = "checkin_closed"
+
+
+class UnknownCode(CheckinError):
+    code = "unknown_code"
+    field = "code"
+
+
+class NotExpected(CheckinError):
+    """The person has a registration, but not one that gives a place (cancelled, waiting list)."""
+
+    code = "not_expected"
+
+
+@dataclass
+class CheckinResult:
+    registration: Registration
+    #: True when the person was already checked in; nothing changed.
+    already: bool = False
+
+    @property
+    def message(self) -> str:
+        """What the volunteer is told, in their language."""
+        if self.already:
+            return str(_l("%(name)s was already checked in at %(time)s.", name=self.registration.full_name,
+                          time=format_time(self.registration.checked_in_at)))
+        return str(_l("%(name)s is checked in.", name=self.registration.full_name))
+
+
+@dataclass(frozen=True)
+class DoorCounts:
+    checked_in: int
+    #: Confirmed registrations: the people expected at the door.
+    expected: int
+
+
+def normalise_code(raw: str) -> str | None:
+    """The check-in code in what a scanner or a volunteer typed, or None.
+
+    Accepts lower case, surrounding spaces, a hyphen or space in the middle, and a URL or text
+    that ends with the code (a QR code may carry a link).
+    """
+    text = "".join(raw.split()).upper().replace("-", "")
+    if _CODE_RE.fullmatch(text):
+        return text
+    tail = re.split(r"[/=?#:]", text)[-1]
+    return tail if _CODE_RE.fullmatch(tail) else None
+
+
+def checkin_closed_reason(event: Event, now: datetime):
+    """Why checking in is not possible at ``now``, or None while the door is open."""
+    if event.is_cancelled:
+        return _l("The event has been cancelled.")
+    if now < event.starts_at - CHECKIN_OPENS_BEFORE:
+        return _l("Check-in opens %(date)s.", date=format_datetime(event.starts_at - CHECKIN_OPENS_BEFORE))
+    if now >= event.ends_at + CHECKIN_CLOSES_AFTER:
+        return _l("Check-in closed %(date)s.", date=format_datetime(event.ends_at + CHECKIN_CLOSES_AFTER))
+    return None
+
+
+def door_counts(event_id: int) -> DoorCounts:
+    """'87 checked in of 120': confirmed registrations, and how many of them are checked in."""
+    expected, checked_in = db.session.execute(
+        select(func.count(), func.count(Registration.checked_in_at)).where(
+            Registration.event_id == event_id, Registration.status == RegistrationStatus.CONFIRMED)
+    ).one()
+    return DoorCounts(checked_in=checked_in, expected=expected)
+
+
+def search(event_id: int, query: str, limit: int = SEARCH_LIMIT) -> list[Registration]:
+    """Registrations of the event whose name, organisation, e-mail or code contain every word typed.
+
+    Compared case-insensitively in Python, because SQLite's lower() knows only ASCII and "åsa"
+    must find "Åsa". Active registrations first, then by name.
+    """
+    words = query.casefold().split()
+    if not words:
+        return []
+    code = normalise_code(query)
+    if code is not None:  # a scanned or typed code: one indexed lookup
+        exact = db.session.scalar(select(Registration).where(
+            Registration.event_id == event_id, Registration.check_in_code == code))
+        if exact is not None:
+            return [exact]
+    rows = db.session.execute(
+        select(Registration.id, Registration.first_name, Registration.last_name, Registration.organisation_name,
+               Registration.email, Registration.check_in_code, Registration.status)
+        .where(Registration.event_id == event_id, Registration.status != RegistrationStatus.TRANSFERRED)
+    ).all()
+    matches = []
+    for row in rows:
+        haystack = " ".join((row.first_name, row.last_name, row.organisation_name, row.email,
+                             row.check_in_code)).casefold()
+        if all(word in haystack for word in words):
+            matches.append(row)
+    active = {RegistrationStatus.CONFIRMED: 0, RegistrationStatus.WAITLISTED: 1}
+    matches.sort(key=lambda r: (active.get(r.status, 2), r.last_name.casefold(), r.first_name.casefold(), r.id))
+    ids = [row.id for row in matches[:limit]]
+    found = {r.id: r for r in db.session.scalars(select(Registration).where(Registration.id.in_(ids)))} if ids else {}
+    return [found[i] for i in ids]
+
+
+def registration_for_code(raw_code: str) -> int:
+    """The id of the registration whose badge has this code (as typed or scanned)."""
+    code = normalise_code(raw_code)
+    if code is None:
+        raise UnknownCode(_l("That is not a check-in code: it has 8 letters and digits, as on the badge."))
+    registration_id = db.session.scalar(select(Registration.id).where(Registration.check_in_code == code))
+    if registration_id is None:
+        raise UnknownCode(_l("No registration has the code %(code)s.", code=code))
+    return registration_id
+
+
+def check_in_by_code(event_id: int, raw_code: str, *, actor: User | None, now: datetime) -> CheckinResult:
+    """Check in the holder of the badge with this code (as typed or scanned)."""
+    return check_in(event_id, registration_for_code(raw_code), actor=actor, now=now)
+
+
+def check_in(event_id: int, registration_id: int, *, actor: User | None, now: datetime) -> CheckinResult:
+    """Check in a confirmed registration of this event; a second check-in changes nothing."""
+    event = lock_event(event_id)
+    try:
+        registration = _registration_of(event, registration_id)
+        _refuse_if_closed(event, now)
+        if registration.checked_in_at is not None:
+            db.session.rollback()
+            return CheckinResult(registration, already=True)
+        _refuse_unless_expected(registration)
+        registration.checked_in_at = now
+        audit.record("registration.checked_in", registration, actor=actor, now=now)
+        db.session.commit()
+        return CheckinResult(registration)
+    except Exception:
+        db.session.rollback()
+        raise
+
+
+def undo_check_in(event_id: int, registration_id: int, *, actor: User | None, now: datetime) -> Registration:
+    """Take back a check-in made by mistake. Undoing one that was not made changes nothing."""
+    event = lock_event(event_id)
+    try:
+        registration = _registration_of(event, registration_id)
+        _refuse_if_closed(event, now)
+        if registration.checked_in_at is None:
+            db.session.rollback()
+            return registration
+        audit.record("registration.check_in_undone", registration, actor=actor, now=now,
+                     checked_in_at=registration.checked_in_at)
+        registration.checked_in_at = None
+        db.session.commit()
+        return registration
+    except Exception:
+        db.session.rollback()
+        raise
+
+
+def register_walk_in(event_id: int, attendee: Attendee, *, actor: User | None, now: datetime) -> CheckinResult:
+    """Register someone at the door and check them in (see the module's notes on capacity)."""
+    event = lock_event(event_id)
+    try:
+        _refuse_if_closed(event, now)
+        existing = _active_registration(event, attendee.email)
+        if existing is not None and existing.status == RegistrationStatus.CONFIRMED:
+            db.session.rollback()
+            return check_in(event_id, existing.id, actor=actor, now=now)
+        if event.capacity is not None and _confirmed(event) >= event.capacity:
+            raise EventFull(_l("All %(num)d places are taken. An organiser can raise the capacity if the room "
+                               "allows more.", num=event.capacity))
+        if existing is not None:  # on the waiting list: the free place is theirs
+            registration = existing
+            registration.status = RegistrationStatus.CONFIRMED
+            registration.confirmed_at = now
+        else:
+            registration, _token = _new_registration(event, attendee, RegistrationStatus.CONFIRMED, now,
+                                                     org_number="")
+        registration.checked_in_at = now
+        audit.record("registration.walk_in", registration, actor=actor, now=now,
+                     promoted_from_waitlist=existing is not None)
+        db.session.commit()
+        return CheckinResult(registration)
+    except Exception:
+        db.session.rollback()
+        raise
+
+
+def _confirmed(event: Event) -> int:
+    return db.session.scalar(select(func.count()).select_from(Registration).where(
+        and_(Registration.event_id == event.id, Registration.status == RegistrationStatus.CONFIRMED)))
+
+
+def _registration_of(event: Event, registration_id: int) -> Registration:
+    registration = db.session.get(Registration, registration_id, populate_existing=True)
+    if registration is None:
+        raise NotFound(_l("The registration does not exist."))
+    if registration.event_id != event.id:
+        raise NotExpected(_l("%(name)s is registered for another event: %(title)s.",
+                             name=registration.full_name, title=registration.event.title))
+    return registration
+
+
+def _refuse_if_closed(event: Event, now: datetime) -> None:
+    reason = checkin_closed_reason(event, now)
+    if reason is not None:
+        raise CheckinClosed(reason)
+
+
+def _refuse_unless_expected(registration: Registration) -> None:
+    status = registration.status
+    if status == RegistrationStatus.CONFIRMED:
+        return
+    if status == RegistrationStatus.WAITLISTED:
+        raise NotExpected(_l("%(name)s is on the waiting list and has no place. Register them as a walk-in if "
+                             "there is room.", name=registration.full_name))
+    if status == RegistrationStatus.TRANSFERRED:
+        raise NotExpected(_l("%(name)s handed the place over to %(colleague)s.", name=registration.full_name,
+                             colleague=registration.transferred_to.full_name if registration.transferred_to else "–"))
+    raise NotExpected(_l("%(name)s cancelled the registration.", name=registration.full_name))

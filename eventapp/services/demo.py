@@ -1,0 +1,189 @@
+"""The demo: the reference scenarios as events in the coming months, with fictional attendees."""
+import random
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..localtime import at, end_of_day, local_date
+from ..models import AgendaItem, Event, EventSession, Series, User
+from .accounts import create_user
+from .registration import Attendee, register_attendee
+
+DEMO_ORGANISER = ("organisator@example.org", "demo-organisator")
+
+_FIRST = ["Anna", "Erik", "Maria", "Lars", "Karin", "Johan", "Sara", "Per", "Eva", "Ahmed", "Fatima",
+          "Åsa", "Örjan", "Linnéa", "Mahmoud", "Zahra", "Nils", "Ingrid", "Olof", "Leyla", "Hamid", "Elin"]
+_LAST = ["Andersson", "Johansson", "Karlsson", "Nilsson", "Eriksson", "Larsson", "Olsson", "Persson",
+         "Svensson", "Gustafsson", "Öberg", "Ärlig", "Hosseini", "Lindqvist", "Åkesson", "Rahimi", "Berg"]
+_MUNICIPALITIES = ["Älvsbyn", "Svedala", "Nacka kommun", "Varberg", "Falköpings kommun", "Båstad",
+                   "Vallentuna", "Södertälje kommun", "Upplands-Bro", "Täby", "Göteborgs Stad", "Malmö stad",
+                   "Umeå kommun", "Luleå", "Kiruna", "Växjö kommun", "Avesta", "Landskrona", "Eslöv",
+                   "Simrishamn", "Örebro kommun", "Gävle", "Uppsala kommun", "Linköping", "Jönköping",
+                   "Kalmar", "Karlstad", "Sundsvall", "Östersund", "Borås Stad", "Helsingborgs stad", "Lund"]
+_OTHERS = [("Migrationsverket", None), ("Tillväxtverket", None), ("Arbetsmiljöverket", None),
+           ("Svenska kyrkan", "nonprofit"), ("Scouterna", "nonprofit"), ("Synskadades Riksförbund", "nonprofit"),
+           ("Svenska med baby", "nonprofit"), ("Region Skåne", None), ("Al-Kompis", "company")]
+_TITLES = ["Kommunikatör", "Integrationssamordnare", "Kommunikationschef", "Integrationsstrateg",
+           "Bostadssamordnare", "Socialsekreterare", "Kultursekreterare", "Handläggare"]
+
+
+def _next_weekday(start: date, weekday: int, weeks_ahead: int) -> date:
+    day = start + timedelta(weeks=weeks_ahead)
+    return day + timedelta(days=(weekday - day.weekday()) % 7)
+
+
+def _series(slug: str, name: str, description: str) -> Series:
+    return Series(slug=slug, name=name, description=description)
+
+
+def demo_events(now: datetime) -> list[Event]:
+    """The seeds' four events, dated from ``now`` so that registration is open."""
+    today = local_date(now)
+    opens = now - timedelta(days=14)
+
+    conference_day = _next_weekday(today, 2, 10)  # a Wednesday ten weeks ahead
+    conference = Event(
+        slug="kommunikation-och-integration", kind="conference",
+        title="Kommunikation och integration – lär av varandra",
+        description=(
+            "En dag full av inspiration, praktiska exempel och erfarenhetsutbyte för kommunikatörer, "
+            "integrationssamordnare och andra som arbetar med mottagandet av nyanlända. Kommuner delar med "
+            "sig av hur de arbetar med sociala medier, informationsmöten, webben och kampanjer."
+        ),
+        organiser_name="Nowa Kommunikation i samarbete med K6 Konsulter",
+        organiser_email="konferens@example.org",
+        venue="Citykonferensen", address="Malmskillnadsgatan 46", city="Stockholm",
+        starts_at=at(conference_day, "09:00"), ends_at=at(conference_day, "16:30"),
+        capacity=120, waitlist_enabled=True,
+        registration_opens_at=opens, registration_deadline=end_of_day(conference_day - timedelta(days=7)),
+        price=0, no_show_fee=50000, charge_late_cancellation=True,
+        fee_notice="Konferensen är kostnadsfri. Vid utebliven avbokning debiterar vi en no show-avgift på 500 kronor.",
+        published=True,
+    )
+    conference.agenda = [
+        AgendaItem(starts_at=at(conference_day, "09:00"), title="Registrering och kaffe"),
+        AgendaItem(starts_at=at(conference_day, "09:30"), title="Scensamtal: kommunikation ur en nyanländs perspektiv",
+                   speakers="Samtalsledare från Nowa Kommunikation"),
+        AgendaItem(starts_at=at(conference_day, "10:30"),
+                   title="Kommunerna berättar: sociala medier och informationsmöten",
+                   speakers="Representanter från Nacka, Varberg och Falköping"),
+        AgendaItem(starts_at=at(conference_day, "12:00"), title="Lunch"),
+        AgendaItem(starts_at=at(conference_day, "13:00"), title="Att nå arabiskspråkiga invånare",
+                   speakers="Al-Kompis"),
+        AgendaItem(starts_at=at(conference_day, "14:30"), title="Kampanjer för att hitta bostäder",
+                   speakers="Representanter från Båstad, Vallentuna och Södertälje"),
+        AgendaItem(starts_at=at(conference_day, "16:00"), title="Sammanfattning: Glo och sno!"),
+    ]
+
+    breakfast_day = _next_weekday(today, 4, 6)  # a Friday six weeks ahead
+    breakfast = Event(
+        slug="nowa-nyfiken-pa-almedalen", kind="seminar", title="Nowa Nyfiken på Almedalen",
+        series=_series("nowa-nyfiken-pa", "Nowa Nyfiken på", "Frukostseminarier om aktuella kommunikationsfrågor."),
+        description=(
+            "Årets första Nowa Nyfiken på fokuserar på Almedalsveckan. Seniorkonsulten Rune berättar om "
+            "sina erfarenheter och hur du kan lyckas i Almedalen: Varför ska du vara där? Hur lyckas du med "
+            "din närvaro? Vilka är de vanligaste misstagen? Vad händer med Almedalsveckan i framtiden?"
+        ),
+        organiser_name="Nowa Kommunikation och Sveriges Kommunikatörer",
+        organiser_email="nyfiken@example.org",
+        venue="Nowa Kommunikation", address="Kungsgatan 12", city="Göteborg",
+        starts_at=at(breakfast_day, "08:00"), ends_at=at(breakfast_day, "10:00"),
+        capacity=40, waitlist_enabled=True,
+        registration_opens_at=opens, registration_deadline=end_of_day(breakfast_day - timedelta(days=2)),
+        price=0, no_show_fee=25000, charge_late_cancellation=True,
+        fee_notice=("Eventet är kostnadsfritt, men vi debiterar en no show-avgift på 250 kronor "
+                    "vid utebliven avbokning."),
+        published=True,
+    )
+    breakfast.agenda = [
+        AgendaItem(starts_at=at(breakfast_day, "08:00"), title="Frukost"),
+        AgendaItem(starts_at=at(breakfast_day, "08:30"), title="Föreläsning: Så lyckas du i Almedalen",
+                   speakers="Rune, seniorkonsult och vice vd, Nowa Kommunikation"),
+    ]
+
+    forum_day = _next_weekday(today, 3, 8)  # a Thursday eight weeks ahead
+    forum = Event(
+        slug="strategiskt-forum-langsiktig-strategi", kind="forum",
+        title="Strategiskt forum för nyanländas etablering och integration",
+        theme="Långsiktig strategi och organisation",
+        series=_series("strategiskt-forum", "Strategiskt forum",
+                       "En mötesplats för Skånes kommuner om nyanländas etablering och integration."),
+        description=(
+            "Målgrupp är kommunala chefer och strateger inom uppdrag som berörs av ett ökat antal nyanlända. "
+            "Dagen varvar presentationer med samtal och avslutas med ett World café: Innovativ integration."
+        ),
+        organiser_name="Kommunförbundet Skåne och Region Skåne",
+        organiser_email="forum@example.org",
+        venue="Kommunförbundet Skåne", address="Gasverksgatan 3A", city="Lund",
+        starts_at=at(forum_day, "09:30"), ends_at=at(forum_day, "15:30"),
+        capacity=60, waitlist_enabled=True,
+        registration_opens_at=opens, registration_deadline=end_of_day(forum_day - timedelta(days=10)),
+        price=0, no_show_fee=0, charge_late_cancellation=False, published=True,
+    )
+    forum.agenda = [
+        AgendaItem(starts_at=at(forum_day, "09:30"), title="Strategi som plan, position och process"),
+        AgendaItem(starts_at=at(forum_day, "11:00"), title="Ekonomisk styrning och samordning i praktiken"),
+        AgendaItem(starts_at=at(forum_day, "13:30"), title="World café: Innovativ integration"),
+    ]
+
+    first_meeting = _next_weekday(today, 1, 9)  # Tuesdays from nine weeks ahead
+    meetings = [first_meeting + timedelta(weeks=n) for n in range(5)]
+    themes = ["Vad har hänt i Avesta?", "Olikheter och gemenskap", "Identitet och tillhörighet",
+              "Arbetsplatsen som mötesplats", "Hur går vi vidare?"]
+    course = Event(
+        slug="vilka-ar-vi", kind="course", title="Vilka är vi?",
+        description=(
+            "Fem reflektionsträffar om en timme i grupper om 8–10 kollegor, ledda av utbildade samtalsledare. "
+            "Varje träff har ett tema; gruppen ser korta filmer och samtalar om olikheter, gemenskap och inkludering."
+        ),
+        organiser_name="Avesta kommun", organiser_email="vilkaarvi@example.org",
+        venue="Kommunhuset", address="Tingsgatan 1", city="Avesta",
+        starts_at=at(meetings[0], "13:00"), ends_at=at(meetings[-1], "14:00"),
+        capacity=30, waitlist_enabled=False,
+        registration_opens_at=opens, registration_deadline=end_of_day(meetings[0] - timedelta(days=7)),
+        published=True,
+    )
+    course.sessions = [
+        EventSession(title=f"Träff {n}: {theme}", starts_at=at(day, "13:00"), ends_at=at(day, "14:00"),
+                     venue="Kommunhuset, sal Dalälven")
+        for n, (day, theme) in enumerate(zip(meetings, themes, strict=True), start=1)
+    ]
+    return [conference, breakfast, forum, course]
+
+
+def _demo_attendees(count: int, seed: int) -> list[Attendee]:
+    rng = random.Random(seed)
+    organisations = [(name, None) for name in _MUNICIPALITIES] + _OTHERS
+    attendees = []
+    for n in range(count):
+        organisation, kind = organisations[n % len(organisations)]
+        first, last = rng.choice(_FIRST), rng.choice(_LAST)
+        attendees.append(Attendee(
+            first_name=first, last_name=last, email=f"deltagare{seed}-{n}@example.org",
+            organisation=organisation, organisation_kind=kind, job_title=rng.choice(_TITLES),
+        ))
+    return attendees
+
+
+def seed_demo(now: datetime) -> dict:
+    """Create what the demo shows, once; running it again changes nothing."""
+    created = []
+    existing = set(db.session.scalars(select(Event.slug)))
+    for number, event in enumerate(demo_events(now)):
+        if event.slug in existing:
+            continue
+        series = event.series
+        event.series = None
+        db.session.add(event)
+        if series is not None:
+            event.series = db.session.scalar(select(Series).where(Series.slug == series.slug)) or series
+        db.session.commit()
+        created.append(event.slug)
+        attendees = {0: 96, 1: 23, 2: 31, 3: 12}[number]
+        for attendee in _demo_attendees(attendees, seed=number):
+            register_attendee(event.id, attendee, now)
+    email, password = DEMO_ORGANISER
+    if db.session.scalar(select(User).where(User.email == email)) is None:
+        create_user(email, "organiser", password, name="Demo Organisatör")
+    return {"created": created, "organiser": DEMO_ORGANISER}

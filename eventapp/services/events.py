@@ -1,0 +1,314 @@
+"""Managing events: create, update, copy, publish, unpublish and cancel.
+
+The back-office forms and the API's ``PUT /api/v1/events/<slug>`` both come here, so an event is
+checked by the same rules whichever way it arrives.
+"""
+import re
+import unicodedata
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import AgendaItem, Event, EventKind, EventSession, Registration, Series, User
+from . import audit, notifications
+from .errors import DomainError, NotFound, ValidationFailed
+from .registration import lock_event, promote_from_waitlist
+
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+#: Changing these moves the event in attendees' calendars.
+TIME_AND_PLACE = ("starts_at", "ends_at", "venue", "address", "city")
+#: The longest a reminder may go out before the event.
+MAX_REMINDER_DAYS = 30
+
+
+@dataclass
+class SessionData:
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    venue: str = ""
+
+
+@dataclass
+class AgendaData:
+    starts_at: datetime
+    title: str
+    speakers: str = ""
+    description: str = ""
+
+
+@dataclass
+class EventData:
+    """Everything an organiser sets on an event; times are aware datetimes, money is öre."""
+
+    title: str
+    kind: str
+    starts_at: datetime
+    ends_at: datetime
+    registration_opens_at: datetime
+    registration_deadline: datetime
+    venue: str = ""
+    address: str = ""
+    city: str = ""
+    description: str = ""
+    theme: str = ""
+    organiser_name: str = ""
+    organiser_email: str = ""
+    capacity: int | None = None
+    waitlist_enabled: bool = True
+    cancellation_deadline: datetime | None = None
+    price: int = 0
+    no_show_fee: int = 0
+    charge_late_cancellation: bool = True
+    fee_notice: str = ""
+    published: bool = False
+    #: Days before the start at which the reminder goes out; 0 for none.
+    reminder_days: int = 2
+    #: The series' name; a new name creates the series.
+    series: str | None = None
+    sessions: list[SessionData] | None = None
+    agenda: list[AgendaData] | None = None
+
+    @classmethod
+    def from_event(cls, event: Event) -> "EventData":
+        values = {name: getattr(event, name) for name in cls.__dataclass_fields__
+                  if name not in ("series", "sessions", "agenda")}
+        return cls(**values, series=event.series.name if event.series else None,
+                   sessions=[SessionData(s.title, s.starts_at, s.ends_at, s.venue) for s in event.sessions],
+                   agenda=[AgendaData(a.starts_at, a.title, a.speakers, a.description) for a in event.agenda])
+
+
+@dataclass
+class EventSaved:
+    event: Event
+    created: bool
+    #: {field: [old, new]} for an update.
+    changed: dict = field(default_factory=dict)
+    #: Waiting-list registrations confirmed because capacity grew.
+    promoted: list[Registration] = field(default_factory=list)
+
+    @property
+    def moved(self) -> bool:
+        """Did time or place change (attendees' calendars must follow)?"""
+        return any(name in self.changed for name in TIME_AND_PLACE)
+
+
+def slugify(title: str) -> str:
+    text = unicodedata.normalize("NFKD", title.casefold())
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")[:80] or "evenemang"
+
+
+def validate(data: EventData) -> dict[str, list]:
+    """Field -> messages for everything wrong with ``data``; empty when it is fine."""
+    errors: dict[str, list] = {}
+
+    def error(name, message):
+        errors.setdefault(name, []).append(message)
+
+    if not data.title.strip():
+        error("title", _l("Enter a title."))
+    elif len(data.title) > 200:
+        error("title", _l("At most %(max)d characters.", max=200))
+    if data.kind not in set(EventKind):
+        error("kind", _l("Choose one of: conference, seminar, forum, course."))
+    if data.ends_at <= data.starts_at:
+        error("ends_at", _l("The event must end after it starts."))
+    if data.registration_deadline <= data.registration_opens_at:
+        error("registration_deadline", _l("The registration deadline must come after registration opens."))
+    if data.registration_deadline > data.starts_at:
+        error("registration_deadline", _l("The registration deadline cannot be after the event starts."))
+    if data.cancellation_deadline is not None and data.cancellation_deadline > data.starts_at:
+        error("cancellation_deadline", _l("The cancellation deadline cannot be after the event starts."))
+    if data.capacity is not None and data.capacity < 1:
+        error("capacity", _l("Capacity must be at least 1, or empty for no limit."))
+    if not 0 <= data.reminder_days <= MAX_REMINDER_DAYS:
+        error("reminder_days", _l("Between 0 and %(max)d days.", max=MAX_REMINDER_DAYS))
+    for name in ("price", "no_show_fee"):
+        if getattr(data, name) < 0:
+            error(name, _l("An amount cannot be negative."))
+    for name, limit in (("venue", 200), ("address", 200), ("city", 100), ("theme", 200),
+                        ("organiser_name", 200), ("organiser_email", 254)):
+        if len(getattr(data, name)) > limit:
+            error(name, _l("At most %(max)d characters.", max=limit))
+    for number, session in enumerate(data.sessions or [], start=1):
+        if not session.title.strip() or session.ends_at <= session.starts_at:
+            error("sessions", _l("Meeting %(num)d needs a title and must end after it starts.", num=number))
+    for number, item in enumerate(data.agenda or [], start=1):
+        if not item.title.strip():
+            error("agenda", _l("Programme item %(num)d needs a title.", num=number))
+    return errors
+
+
+def save_event(slug: str | None, data: EventData, *, actor: User | None, now: datetime) -> EventSaved:
+    """Create the event ``slug`` (a new slug from the title when None) or update it."""
+    errors = validate(data)
+    if slug is not None and (len(slug) > 100 or not SLUG_RE.fullmatch(slug)):
+        errors.setdefault("slug", []).append(_l("Use lower-case letters, digits and hyphens only."))
+    if errors:
+        raise ValidationFailed(errors)
+    existing = db.session.scalar(select(Event.id).where(Event.slug == slug)) if slug else None
+    if existing is None:
+        return _create(slug or _free_slug(slugify(data.title)), data, actor, now)
+    return _update(existing, data, actor, now)
+
+
+def _free_slug(base: str) -> str:
+    slug, number = base, 1
+    while db.session.scalar(select(Event.id).where(Event.slug == slug)) is not None:
+        number += 1
+        slug = f"{base}-{number}"
+    return slug
+
+
+def _scalar_fields(data: EventData) -> dict:
+    values = asdict(data)
+    for name in ("series", "sessions", "agenda"):
+        values.pop(name)
+    for name in ("title", "venue", "address", "city", "theme", "organiser_name", "organiser_email"):
+        values[name] = values[name].strip()
+    return values
+
+
+def _series(name: str | None) -> Series | None:
+    if not name or not name.strip():
+        return None
+    name = name.strip()
+    series = db.session.scalar(select(Series).where(Series.name == name))
+    if series is None:
+        series = Series(name=name, slug=_free_series_slug(slugify(name)))
+        db.session.add(series)
+    return series
+
+
+def _free_series_slug(base: str) -> str:
+    slug, number = base, 1
+    while db.session.scalar(select(Series.id).where(Series.slug == slug)) is not None:
+        number += 1
+        slug = f"{base}-{number}"
+    return slug
+
+
+def _replace_children(event: Event, data: EventData) -> None:
+    if data.sessions is not None:
+        event.sessions = [EventSession(title=s.title.strip(), starts_at=s.starts_at, ends_at=s.ends_at,
+                                       venue=s.venue.strip()) for s in data.sessions]
+    if data.agenda is not None:
+        event.agenda = [AgendaItem(starts_at=a.starts_at, title=a.title.strip(), speakers=a.speakers.strip(),
+                                   description=a.description.strip()) for a in data.agenda]
+
+
+def _create(slug: str, data: EventData, actor: User | None, now: datetime) -> EventSaved:
+    try:
+        event = Event(slug=slug, **_scalar_fields(data), series=_series(data.series), created_at=now)
+        _replace_children(event, data)
+        db.session.add(event)
+        audit.record("event.created", event, actor=actor, now=now, event_id=None, slug=slug)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return EventSaved(event, created=True)
+
+
+def _update(event_id: int, data: EventData, actor: User | None, now: datetime) -> EventSaved:
+    event = lock_event(event_id)
+    try:
+        changed = audit.changes(event, _scalar_fields(data))
+        series = _series(data.series)
+        if series is not event.series:
+            changed["series"] = [event.series.name if event.series else None, series.name if series else None]
+            event.series = series
+        if data.sessions is not None or data.agenda is not None:
+            before = EventData.from_event(event)
+            _replace_children(event, data)
+            if data.sessions is not None and before.sessions != data.sessions:
+                changed["sessions"] = [len(before.sessions), len(data.sessions)]
+            if data.agenda is not None and before.agenda != data.agenda:
+                changed["agenda"] = [len(before.agenda), len(data.agenda)]
+        db.session.flush()
+        promoted = promote_from_waitlist(event, now) if "capacity" in changed else []
+        notifications.promoted(promoted, now)
+        if any(name in changed for name in (*TIME_AND_PLACE, "sessions")) and not event.is_cancelled:
+            # A higher SEQUENCE makes calendars replace the entry they have.
+            event.calendar_sequence += 1
+            notifications.event_changed(event, changed, now, exclude=promoted)
+        if changed:
+            event.updated_at = now
+            audit.record("event.updated", event, actor=actor, now=now, event_id=event.id, changes=changed,
+                         promoted=[r.id for r in promoted])
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return EventSaved(event, created=False, changed=changed, promoted=promoted)
+
+
+def get_event(slug: str) -> Event:
+    event = db.session.scalar(select(Event).where(Event.slug == slug))
+    if event is None:
+        raise NotFound(_l("The event does not exist."))
+    return event
+
+
+def set_published(event_id: int, published: bool, *, actor: User | None, now: datetime) -> Event:
+    event = lock_event(event_id)
+    try:
+        if published and event.is_cancelled:
+            raise DomainError(_l("A cancelled event cannot be published."))
+        if event.published != published:
+            event.published = published
+            audit.record("event.published" if published else "event.unpublished", event, actor=actor, now=now,
+                         event_id=event.id)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return event
+
+
+def cancel_event(event_id: int, *, actor: User | None, now: datetime, reason: str = "") -> Event:
+    """Call the event off; registration closes and attendees are told (see notifications)."""
+    event = lock_event(event_id)
+    try:
+        if event.is_cancelled:
+            raise DomainError(_l("The event is already cancelled."))
+        event.cancelled_at = now
+        event.calendar_sequence += 1
+        notifications.event_cancelled(event, now)
+        audit.record("event.cancelled", event, actor=actor, now=now, event_id=event.id, reason=reason)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return event
+
+
+def copy_event(event_id: int, starts_at: datetime, *, actor: User | None, now: datetime) -> Event:
+    """A new, unpublished event like this one, moved so that it starts at ``starts_at``.
+
+    Every date (registration window, deadlines, sessions, agenda) moves by the same amount; nothing
+    about registrations is copied.
+    """
+    source = db.session.get(Event, event_id)
+    if source is None:
+        raise NotFound(_l("The event does not exist."))
+    shift = starts_at - source.starts_at
+    data = EventData.from_event(source)
+    data.published = False
+
+    def moved(value: datetime | None) -> datetime | None:
+        return value + shift if value is not None else None
+
+    for name in ("starts_at", "ends_at", "registration_opens_at", "registration_deadline", "cancellation_deadline"):
+        setattr(data, name, moved(getattr(data, name)))
+    if data.registration_opens_at < now:
+        data.registration_opens_at = min(now, data.registration_deadline - timedelta(minutes=1))
+    for session in data.sessions:
+        session.starts_at, session.ends_at = moved(session.starts_at), moved(session.ends_at)
+    for item in data.agenda:
+        item.starts_at = moved(item.starts_at)
+    return save_event(None, data, actor=actor, now=now).event

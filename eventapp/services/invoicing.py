@@ -1,0 +1,479 @@
+"""Rule 7: invoices for approved no-show fees, credit notes, and following them to payment.
+
+Numbers come from one gap-free series shared by invoices and credit notes. The number is taken
+from a counter row in the same transaction that stores the invoice: the row is locked (FOR UPDATE
+on PostgreSQL; SQLite's writing transaction holds the whole database), so concurrent issuers wait
+for each other, and a crash before the commit gives the number back with everything else.
+"""
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from flask import current_app
+from flask_babel import force_locale, to_user_timezone
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import selectinload
+
+from ..database import begin_write
+from ..extensions import db
+from ..formatting import format_date
+from ..models import (
+    Delivery,
+    Event,
+    EventBilling,
+    Invoice,
+    InvoiceKind,
+    InvoiceLine,
+    InvoiceSeries,
+    NoShowCharge,
+    Payment,
+    Registration,
+    Role,
+    User,
+)
+from . import audit
+from .buyers import proposed_peppol_id, validate_peppol_id
+from .errors import Forbidden, InvoicingRefused, NotFound
+from .noshow import billing_for
+from .organisations import validate_org_number
+from .seller import Seller, seller_from_config
+
+SERIES = "main"
+
+
+def vat_on(net: int, rate: int) -> int:
+    """VAT in öre on a net amount in öre, rounded half away from zero to the nearest öre."""
+    magnitude = (abs(net) * rate + 50) // 100
+    return magnitude if net >= 0 else -magnitude
+
+
+def local_date(moment: datetime) -> date:
+    return to_user_timezone(moment).date()
+
+
+# Issuing --------------------------------------------------------------------------------------
+
+
+@dataclass
+class HeldBack:
+    """A buyer whose fees were not invoiced, and why."""
+
+    buyer_name: str
+    reference: str
+    attendees: list[str]
+    reason: str
+    registration_ids: list[int] = field(default_factory=list)
+
+
+@dataclass
+class IssueResult:
+    invoices: list[Invoice] = field(default_factory=list)
+    held_back: list[HeldBack] = field(default_factory=list)
+
+
+@dataclass
+class _Buyer:
+    name: str
+    reference: str
+    charges: list[NoShowCharge] = field(default_factory=list)
+
+
+def _require_finance(actor: User | None) -> None:
+    if actor is None or not actor.has_role(Role.FINANCE):
+        raise Forbidden(_l("Only finance staff can do this."))
+
+
+def _lock_series() -> InvoiceSeries:
+    """The series' counter row, created if missing and locked until the transaction ends."""
+    values = {"name": SERIES, "next_number": 1}
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        db.session.execute(pg_insert(InvoiceSeries).values(**values).on_conflict_do_nothing())
+    else:
+        db.session.execute(sqlite_insert(InvoiceSeries).values(**values).on_conflict_do_nothing())
+    return db.session.scalar(select(InvoiceSeries).where(InvoiceSeries.name == SERIES).with_for_update()
+                             .execution_options(populate_existing=True))
+
+
+def _take_number(series: InvoiceSeries) -> int:
+    """The next number; the caller holds the series' lock and stores the document in the same transaction."""
+    number = series.next_number
+    series.next_number = number + 1
+    return number
+
+
+def _buyer_key(registration: Registration) -> tuple:
+    organisation = (f"org:{registration.organisation_id}" if registration.organisation_id
+                    else " ".join(registration.organisation_name.casefold().split()))
+    return organisation, " ".join(registration.invoice_reference.casefold().split())
+
+
+def _pending_charges(event: Event) -> list[NoShowCharge]:
+    invoiced = select(InvoiceLine.charge_id).where(InvoiceLine.charge_id.is_not(None))
+    return list(db.session.scalars(
+        select(NoShowCharge)
+        .where(NoShowCharge.event_id == event.id, NoShowCharge.approved_at.is_not(None),
+               NoShowCharge.waived_at.is_(None), NoShowCharge.amount > 0, NoShowCharge.id.not_in(invoiced))
+        .options(selectinload(NoShowCharge.registration).selectinload(Registration.organisation))
+        .order_by(NoShowCharge.id)
+    ))
+
+
+def _group(charges: list[NoShowCharge]) -> list[_Buyer]:
+    buyers: OrderedDict[tuple, _Buyer] = OrderedDict()
+    for charge in charges:
+        registration = charge.registration
+        key = _buyer_key(registration)
+        if key not in buyers:
+            name = registration.organisation.name if registration.organisation else registration.organisation_name
+            buyers[key] = _Buyer(name=name, reference=registration.invoice_reference.strip())
+        buyers[key].charges.append(charge)
+    return list(buyers.values())
+
+
+def _buyer_org_number(buyer: _Buyer) -> tuple[str | None, str | None]:
+    """(organisation number, None) or (None, why the buyer is held back)."""
+    typed = {c.registration.org_number for c in buyer.charges if c.registration.org_number}
+    if len(typed) > 1:
+        return None, _("The attendees gave different organisation numbers (%(numbers)s).",
+                       numbers=", ".join(sorted(typed)))
+    if typed:
+        return typed.pop(), None
+    organisation = buyer.charges[0].registration.organisation
+    if organisation is not None and organisation.org_number:
+        return organisation.org_number, None
+    return None, _("No organisation number: add it to the registration, then issue again.")
+
+
+def _held_back(buyer: _Buyer, reason: str) -> HeldBack:
+    return HeldBack(buyer.name, buyer.reference, [c.registration.full_name for c in buyer.charges], reason,
+                    [c.registration_id for c in buyer.charges])
+
+
+def _line_description(kind: str, event: Event) -> str:
+    if kind == "late_cancellation":
+        return _("Late cancellation fee: %(title)s, %(date)s", title=event.title, date=format_date(event.starts_at))
+    return _("No-show fee: %(title)s, %(date)s", title=event.title, date=format_date(event.starts_at))
+
+
+def _new_invoice(event: Event, billing: EventBilling, buyer: _Buyer, org_number: str, seller: Seller,
+                 series: InvoiceSeries, actor: User, now: datetime) -> Invoice:
+    registrations = [c.registration for c in buyer.charges]
+    peppol_id = next((r.peppol_id for r in registrations if r.peppol_id), "")
+    if not peppol_id:
+        peppol_id = next((p for p in map(proposed_peppol_id, registrations) if p), "")
+    issue_date = local_date(now)
+    invoice = Invoice(
+        number=_take_number(series), kind=InvoiceKind.INVOICE, event=event, issued_at=now, issue_date=issue_date,
+        due_date=issue_date + timedelta(days=seller.payment_terms_days), seller=seller.snapshot(),
+        buyer_name=buyer.name or registrations[0].full_name, buyer_org_number=org_number,
+        buyer_peppol_id=peppol_id,
+        buyer_address=next((r.invoice_address for r in registrations if r.invoice_address), ""),
+        buyer_email=registrations[0].email,
+        # Public buyers route e-invoices on the reference; without one, the attendee is named.
+        buyer_reference=buyer.reference or registrations[0].full_name,
+        delivery=Delivery.PEPPOL if peppol_id else Delivery.EMAIL,
+        vat_treatment=billing.vat_treatment, vat_exemption_reason=billing.vat_exemption_reason,
+        net_amount=0, vat_amount=0, total_amount=0, issued_by_id=actor.id, sent_via="",
+    )
+    rate = billing.vat_rate
+    with force_locale("sv"):  # the document's language
+        for position, charge in enumerate(buyer.charges, start=1):
+            invoice.lines.append(InvoiceLine(
+                position=position, charge=charge, description=_line_description(charge.kind, event),
+                attendee_name=charge.registration.full_name, net_amount=charge.amount, vat_rate=rate,
+                vat_amount=vat_on(charge.amount, rate)))
+    _total(invoice)
+    db.session.add(invoice)
+    return invoice
+
+
+def _total(invoice: Invoice) -> None:
+    invoice.net_amount = sum(line.net_amount for line in invoice.lines)
+    invoice.vat_amount = sum(line.vat_amount for line in invoice.lines)
+    invoice.total_amount = invoice.net_amount + invoice.vat_amount
+
+
+def issue_invoices(event_id: int, *, actor: User, now: datetime, seller: Seller | None = None) -> IssueResult:
+    """Invoice the approved, unwaived, not yet invoiced fees: one invoice per buyer and reference.
+
+    Issuing again invoices only what is new; a buyer whose data would make an invalid invoice is
+    held back with the reason and invoiced on a later run once the data is fixed.
+    """
+    _require_finance(actor)
+    seller = seller or seller_from_config(current_app.config)
+    begin_write()
+    try:
+        # Lock the series first: a second issuer for the same event waits here, then sees our lines.
+        series = _lock_series()
+        event = db.session.get(Event, event_id, populate_existing=True)
+        if event is None:
+            raise NotFound(_l("The event does not exist."))
+        billing = billing_for(event)
+        if billing.approved_at is None:
+            raise InvoicingRefused(_l("The organiser has not approved the no-show list yet."))
+        result = IssueResult()
+        for buyer in _group(_pending_charges(event)):
+            org_number, reason = _buyer_org_number(buyer)
+            if reason is not None:
+                result.held_back.append(_held_back(buyer, reason))
+                continue
+            result.invoices.append(_new_invoice(event, billing, buyer, org_number, seller, series, actor, now))
+        db.session.flush()  # all invoices in one go; the audit entries follow
+        for invoice in result.invoices:
+            audit.record("invoice.issued", invoice, actor=actor, now=now, event_id=event.id, number=invoice.number,
+                         total=invoice.total_amount, lines=len(invoice.lines))
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return result
+
+
+# Credit notes ---------------------------------------------------------------------------------
+
+
+def credit_invoice(invoice_id: int, *, actor: User, now: datetime, line_ids: list[int] | None = None,
+                   reason: str = "") -> Invoice:
+    """A credit note reversing the given lines of an invoice (all not yet credited lines by default)."""
+    _require_finance(actor)
+    reason = " ".join((reason or "").split())
+    if len(reason) > 500:
+        raise InvoicingRefused(_l("At most %(max)d characters.", max=500), field="reason")
+    begin_write()
+    try:
+        series = _lock_series()
+        invoice = db.session.get(Invoice, invoice_id, populate_existing=True)
+        if invoice is None:
+            raise NotFound(_l("The invoice does not exist."))
+        if invoice.is_credit_note:
+            raise InvoicingRefused(_l("A credit note cannot be credited."))
+        credited = set(db.session.scalars(select(InvoiceLine.credited_line_id).where(
+            InvoiceLine.credited_line_id.in_([line.id for line in invoice.lines]))))
+        open_lines = [line for line in invoice.lines if line.id not in credited]
+        if line_ids is None:
+            lines = open_lines
+        else:
+            wanted = set(line_ids)
+            lines = [line for line in invoice.lines if line.id in wanted]
+            if len(lines) != len(wanted):
+                raise InvoicingRefused(_l("Choose lines of this invoice."))
+            if any(line.id in credited for line in lines):
+                raise InvoicingRefused(_l("A line that is already credited cannot be credited again."))
+        if not lines:
+            raise InvoicingRefused(_l("Everything on this invoice is already credited."))
+        amount = sum(line.total_amount for line in lines)
+        if invoice.credited_amount + amount > invoice.total_amount:
+            raise InvoicingRefused(_l("A credit note cannot be for more than the invoice."))
+        note = Invoice(
+            number=_take_number(series), kind=InvoiceKind.CREDIT_NOTE, credited_invoice=invoice,
+            event_id=invoice.event_id,
+            issued_at=now, issue_date=local_date(now), due_date=local_date(now), seller=dict(invoice.seller),
+            buyer_name=invoice.buyer_name, buyer_org_number=invoice.buyer_org_number,
+            buyer_peppol_id=invoice.buyer_peppol_id, buyer_address=invoice.buyer_address,
+            buyer_email=invoice.buyer_email, buyer_reference=invoice.buyer_reference, delivery=invoice.delivery,
+            vat_treatment=invoice.vat_treatment, vat_exemption_reason=invoice.vat_exemption_reason,
+            net_amount=0, vat_amount=0, total_amount=0, note=reason, issued_by_id=actor.id, sent_via="",
+        )
+        for position, line in enumerate(lines, start=1):
+            note.lines.append(InvoiceLine(
+                position=position, credited_line_id=line.id, description=line.description,
+                attendee_name=line.attendee_name, net_amount=-line.net_amount, vat_rate=line.vat_rate,
+                vat_amount=-line.vat_amount))
+        _total(note)
+        db.session.add(note)
+        audit.record("invoice.credited", invoice, actor=actor, now=now, event_id=invoice.event_id,
+                     credit_note=note.number, amount=amount, reason=reason)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return note
+
+
+# Follow-up ------------------------------------------------------------------------------------
+
+
+def _invoice_for_update(invoice_id: int) -> Invoice:
+    begin_write()
+    invoice = db.session.scalar(select(Invoice).where(Invoice.id == invoice_id).with_for_update()
+                                .execution_options(populate_existing=True))
+    if invoice is None:
+        raise NotFound(_l("The invoice does not exist."))
+    return invoice
+
+
+def _check_date(day: date, invoice: Invoice, now: datetime) -> None:
+    if day > local_date(now):
+        raise InvoicingRefused(_l("The date cannot be in the future."), field="date")
+    if day < invoice.issue_date:
+        raise InvoicingRefused(_l("The date cannot be before the invoice date."), field="date")
+
+
+def mark_sent(invoice_id: int, sent_on: date, *, actor: User, now: datetime, via: str | None = None) -> Invoice:
+    """Record that the invoice went out (by Peppol or e-mail) on ``sent_on``."""
+    _require_finance(actor)
+    invoice = _invoice_for_update(invoice_id)
+    try:
+        _check_date(sent_on, invoice, now)
+        via = via or invoice.delivery
+        if via not in set(Delivery):
+            raise InvoicingRefused(_l("Choose how the invoice was sent."), field="via")
+        changed = audit.changes(invoice, {"sent_on": sent_on, "sent_via": str(via)})
+        if changed:
+            audit.record("invoice.sent", invoice, actor=actor, now=now, event_id=invoice.event_id, changes=changed)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return invoice
+
+
+def record_payment(invoice_id: int, paid_on: date, *, actor: User, now: datetime,
+                   amount: int | None = None) -> Payment:
+    """Record a payment (the whole balance by default); the invoice is paid when nothing is left."""
+    _require_finance(actor)
+    invoice = _invoice_for_update(invoice_id)
+    try:
+        if invoice.is_credit_note:
+            raise InvoicingRefused(_l("A credit note is not paid."))
+        _check_date(paid_on, invoice, now)
+        balance = invoice.balance
+        if balance <= 0:
+            raise InvoicingRefused(_l("Nothing is left to pay on this invoice."))
+        amount = balance if amount is None else amount
+        if amount <= 0:
+            raise InvoicingRefused(_l("The amount must be more than 0 kr."), field="amount")
+        if amount > balance:
+            raise InvoicingRefused(_l("The amount is more than what is left to pay."), field="amount")
+        payment = Payment(invoice=invoice, paid_on=paid_on, amount=amount, recorded_at=now, recorded_by_id=actor.id)
+        db.session.add(payment)
+        db.session.flush()
+        if invoice.balance <= 0:
+            invoice.paid_on = paid_on
+        audit.record("invoice.payment", invoice, actor=actor, now=now, event_id=invoice.event_id,
+                     amount=amount, paid_on=paid_on)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return payment
+
+
+# Finding invoices -----------------------------------------------------------------------------
+
+
+def get_invoice(number: int) -> Invoice:
+    """The invoice or credit note with this number."""
+    if not 0 < number < 2**31:  # beyond what the column holds: nothing to ask the database
+        raise NotFound(_l("The invoice does not exist."))
+    invoice = db.session.scalar(select(Invoice).where(Invoice.number == number))
+    if invoice is None:
+        raise NotFound(_l("The invoice does not exist."))
+    return invoice
+
+
+@dataclass
+class InvoiceFilter:
+    status: str = ""
+    event_id: int | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    buyer: str = ""
+
+
+@dataclass
+class InvoiceList:
+    invoices: list[Invoice]
+
+    @property
+    def net(self) -> int:
+        return sum(i.net_amount for i in self.invoices)
+
+    @property
+    def vat(self) -> int:
+        return sum(i.vat_amount for i in self.invoices)
+
+    @property
+    def total(self) -> int:
+        return sum(i.total_amount for i in self.invoices)
+
+    @property
+    def outstanding(self) -> int:
+        return sum(i.balance for i in self.invoices)
+
+
+def list_invoices(filters: InvoiceFilter) -> InvoiceList:
+    """Invoices and credit notes by number, filtered; the totals are over what is listed."""
+    query = select(Invoice).order_by(Invoice.number)
+    if filters.event_id is not None:
+        query = query.where(Invoice.event_id == filters.event_id)
+    if filters.date_from is not None:
+        query = query.where(Invoice.issue_date >= filters.date_from)
+    if filters.date_to is not None:
+        query = query.where(Invoice.issue_date <= filters.date_to)
+    invoices = list(db.session.scalars(query))
+    if filters.buyer.strip():
+        needle = filters.buyer.strip().casefold()
+        invoices = [i for i in invoices if needle in i.buyer_name.casefold() or needle in i.buyer_org_number]
+    if filters.status:
+        invoices = [i for i in invoices if i.status == filters.status]
+    return InvoiceList(invoices)
+
+
+@dataclass
+class ReadyToInvoice:
+    event: Event
+    charges: int
+    amount: int
+    #: Buyers that issuing would hold back now, with the reason.
+    held_back: list[HeldBack] = field(default_factory=list)
+
+
+def events_to_invoice() -> list[ReadyToInvoice]:
+    """Approved events with fees not yet invoiced: what finance can issue now."""
+    rows = []
+    events = db.session.scalars(
+        select(Event).join(EventBilling, EventBilling.event_id == Event.id)
+        .where(EventBilling.approved_at.is_not(None)).order_by(Event.starts_at))
+    for event in events:
+        pending = _pending_charges(event)
+        if pending:
+            held_back = []
+            for buyer in _group(pending):
+                reason = _buyer_org_number(buyer)[1]
+                if reason is not None:
+                    held_back.append(_held_back(buyer, reason))
+            rows.append(ReadyToInvoice(event, len(pending), sum(c.amount for c in pending), held_back))
+    return rows
+
+
+def update_buyer(registration_id: int, *, org_number: str, peppol_id: str, actor: User,
+                 now: datetime) -> Registration:
+    """Finance completes a held-back buyer: the organisation number (and Peppol ID) of a registration."""
+    _require_finance(actor)
+    org_number = validate_org_number(org_number) if org_number.strip() else ""
+    peppol_id = validate_peppol_id(peppol_id) if peppol_id.strip() else ""
+    begin_write()
+    try:
+        registration = db.session.get(Registration, registration_id, populate_existing=True)
+        if registration is None:
+            raise NotFound(_l("The registration does not exist."))
+        changed = audit.changes(registration, {"org_number": org_number, "peppol_id": peppol_id})
+        if changed:
+            audit.record("registration.buyer_updated", registration, actor=actor, now=now, changes=changed)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return registration
+
+
+def payments_between(start: date, end: date) -> list[Payment]:
+    """Payments received from ``start`` to ``end`` inclusive, for the accounting export."""
+    return list(db.session.scalars(select(Payment).where(Payment.paid_on >= start, Payment.paid_on <= end)
+                                   .order_by(Payment.paid_on, Payment.id)))

@@ -1,0 +1,240 @@
+"""Personal data kept only as long as needed (GDPR): purge after events, export and erasure on request.
+
+What is personal on a registration: the name, e-mail, phone, job title, dietary and accessibility
+needs, the invoice reference (often a person's name), the organisers' note and the personal link. Pseudonymising
+replaces them and keeps what statistics need: the event, the organisation (a municipality or
+agency is not a person), the status, and the times of registration, cancellation and check-in.
+
+Other kinds of data (e-mails in the outbox, for instance) join in by registering a function with
+``register_purger``: it is called with the ids of the registrations being pseudonymised, in the
+same transaction, and returns how many of its rows it removed or pseudonymised. Invoices are not
+touched: bookkeeping law (bokföringslagen, 7 years) requires them as issued, and they carry their
+own copy of the buyer's details.
+"""
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, select
+
+from ..database import begin_write
+from ..extensions import db
+from ..models import Event, Registration, RegistrationStatus, User
+from ..models.audit import AuditEntry
+from ..models.outbox import OutboxMessage
+from ..models.personal_link import PersonalLink
+from . import audit
+from .errors import DomainError
+from .registration import lock_event, promote_from_waitlist
+
+#: The domain of pseudonymised e-mail addresses; .invalid can never be delivered to (RFC 2606).
+ANONYMISED_DOMAIN = "anonymised.invalid"
+#: Shown instead of an erased name.
+ERASED_NAME = "–"
+#: Registrations pseudonymised per transaction, so a purge of a large backlog does not hold locks long.
+BATCH_SIZE = 500
+
+Purger = Callable[[list[int], datetime], int]
+_purgers: list[Purger] = []
+
+
+class NoPersonalData(DomainError):
+    code = "no_personal_data"
+    field = "email"
+
+
+@dataclass
+class PurgeReport:
+    events: int = 0
+    registrations: int = 0
+    #: Rows removed or pseudonymised by the registered purgers, by their name.
+    other: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class ErasureReport:
+    registrations: int
+    #: Active registrations for coming events that were cancelled first (their places went on).
+    cancelled: int
+
+
+def register_purger(purger: Purger) -> Purger:
+    """Have ``purger(registration_ids, now)`` called whenever registrations are pseudonymised."""
+    if purger not in _purgers:
+        _purgers.append(purger)
+    return purger
+
+
+def is_anonymised(registration: Registration) -> bool:
+    """Whether the registration's personal data has been purged or erased."""
+    return registration.email_key.endswith("@" + ANONYMISED_DOMAIN)
+
+
+def _not_anonymised():
+    return ~Registration.email_key.like("%@" + ANONYMISED_DOMAIN)
+
+
+# Purge after the retention period ----------------------------------------------------------
+
+
+def purge_ended_events(now: datetime, days: int) -> PurgeReport:
+    """Pseudonymise the attendees of events that ended more than ``days`` days before ``now``."""
+    if days < 0:
+        raise ValueError("days must not be negative")
+    cutoff = now - timedelta(days=days)
+    report = PurgeReport()
+    event_ids = list(db.session.scalars(select(Event.id).where(Event.ends_at < cutoff).order_by(Event.id)))
+    for event_id in event_ids:
+        purged = 0
+        while True:
+            ids = list(db.session.scalars(
+                select(Registration.id).where(Registration.event_id == event_id, _not_anonymised())
+                .order_by(Registration.id).limit(BATCH_SIZE)
+            ))
+            if not ids:
+                break
+            _pseudonymise(ids, now, report.other)
+            db.session.commit()
+            purged += len(ids)
+        if purged:
+            report.events += 1
+            report.registrations += purged
+    return report
+
+
+def _pseudonymise(registration_ids: list[int], now: datetime, other: dict[str, int] | None = None) -> None:
+    registrations = db.session.scalars(select(Registration).where(Registration.id.in_(registration_ids)))
+    for registration in registrations:
+        registration.first_name = ERASED_NAME
+        registration.last_name = ""
+        registration.email = registration.email_key = f"erased-{registration.id}@{ANONYMISED_DOMAIN}"
+        registration.job_title = ""
+        registration.phone = ""
+        registration.dietary = ""
+        registration.invoice_reference = ""
+        # The organisers' note is about the person ("speaker", "wheelchair").
+        registration.organiser_note = ""
+    # Personal links stop working, and the e-mails sent to the person (their name, address and
+    # link) go with them.
+    db.session.execute(delete(PersonalLink).where(PersonalLink.registration_id.in_(registration_ids)))
+    db.session.execute(delete(OutboxMessage).where(OutboxMessage.registration_id.in_(registration_ids)))
+    # Audit details can hold old and new values of personal fields; the fact of the change stays.
+    entries = db.session.scalars(select(AuditEntry).where(
+        AuditEntry.target_type == Registration.__tablename__, AuditEntry.target_id.in_(registration_ids)))
+    for entry in entries:
+        entry.details = {"personal_data": "removed"}
+    for purger in _purgers:
+        removed = purger(registration_ids, now)
+        if other is not None:
+            other[purger.__name__] = other.get(purger.__name__, 0) + removed
+    db.session.flush()
+
+
+# A person's request: export and erasure ---------------------------------------------------
+
+
+def registrations_of(email: str) -> list[Registration]:
+    """Every registration made with ``email`` (any case), oldest first."""
+    key = email.strip().casefold()
+    return list(db.session.scalars(
+        select(Registration).where(Registration.email_key == key).order_by(Registration.created_at, Registration.id)
+    ))
+
+
+def export_person(email: str, *, actor: User, now: datetime) -> dict:
+    """Everything stored about the person with ``email``, as JSON-ready data (GDPR art. 15 and 20)."""
+    registrations = registrations_of(email)
+    if not registrations:
+        raise NoPersonalData(_l("Nothing is stored about %(email)s.", email=email))
+    exported = {
+        "email": email.strip(),
+        "exported_at": now.isoformat(),
+        "registrations": [_registration_data(r) for r in registrations],
+    }
+    for registration in registrations:
+        audit.record("privacy.exported", registration, actor=actor, now=now)
+    db.session.commit()
+    return exported
+
+
+def _registration_data(registration: Registration) -> dict:
+    event = registration.event
+    organisation = registration.organisation
+    history = db.session.scalars(select(AuditEntry).where(
+        AuditEntry.target_type == Registration.__tablename__, AuditEntry.target_id == registration.id,
+    ).order_by(AuditEntry.at, AuditEntry.id))
+    return {
+        "event": {"slug": event.slug, "title": event.title, "starts_at": event.starts_at.isoformat(),
+                  "ends_at": event.ends_at.isoformat(), "venue": event.venue, "city": event.city},
+        "first_name": registration.first_name,
+        "last_name": registration.last_name,
+        "email": registration.email,
+        "job_title": registration.job_title,
+        "phone": registration.phone,
+        "dietary": registration.dietary,
+        "organisation": registration.organisation_name,
+        "organisation_register": organisation.name if organisation else None,
+        "org_number": registration.org_number,
+        "invoice_reference": registration.invoice_reference,
+        "organiser_note": registration.organiser_note,
+        "language": registration.language,
+        "status": registration.status,
+        "check_in_code": registration.check_in_code,
+        **{name: _iso(getattr(registration, name)) for name in (
+            "created_at", "confirmed_at", "cancelled_at", "checked_in_at", "consent_at")},
+        "history": [{"at": entry.at.isoformat(), "action": entry.action, "details": entry.details}
+                    for entry in history],
+    }
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def erase_person(email: str, *, actor: User, now: datetime) -> ErasureReport:
+    """Erase the personal data of the person with ``email`` (GDPR art. 17).
+
+    A place they hold for an event that has not started is cancelled first, free of charge (the
+    organiser acts on a request), and goes to the waiting list as any freed place does.
+    """
+    registrations = registrations_of(email)
+    if not registrations:
+        raise NoPersonalData(_l("Nothing is stored about %(email)s.", email=email))
+    cancelled = 0
+    for registration in registrations:
+        if registration.is_active and now < registration.event.starts_at:
+            cancelled += _cancel_for_erasure(registration.id, actor, now)
+    ids = [r.id for r in registrations]
+    begin_write()
+    try:
+        _pseudonymise(ids, now)
+        for registration in db.session.scalars(select(Registration).where(Registration.id.in_(ids))):
+            audit.record("privacy.erased", registration, actor=actor, now=now)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return ErasureReport(registrations=len(ids), cancelled=cancelled)
+
+
+def _cancel_for_erasure(registration_id: int, actor: User, now: datetime) -> int:
+    registration = db.session.get(Registration, registration_id)
+    event = lock_event(registration.event_id)
+    try:
+        registration = db.session.get(Registration, registration_id, populate_existing=True)
+        if not registration.is_active or now >= event.starts_at:
+            db.session.rollback()
+            return 0
+        was_confirmed = registration.status == RegistrationStatus.CONFIRMED
+        registration.status = RegistrationStatus.CANCELLED
+        registration.cancelled_at = now
+        db.session.flush()
+        if was_confirmed:
+            promote_from_waitlist(event, now)
+        audit.record("registration.cancelled", registration, actor=actor, now=now, reason="erasure request")
+        db.session.commit()
+        return 1
+    except Exception:
+        db.session.rollback()
+        raise

@@ -1,0 +1,66 @@
+"""Tables and groups of an event in the back office: a balanced proposal, then the organiser's changes."""
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..database import utcnow
+from ..forms import ConfirmForm, GroupNameForm, GroupProposalForm
+from ..services import grouping
+from ..services.errors import DomainError
+from .admin import bp, event_or_404, show_errors
+
+
+@bp.route("/events/<slug>/groups", methods=["GET", "POST"])
+def groups(slug: str):
+    event = event_or_404(slug)
+    form = GroupProposalForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            made = grouping.propose_groups(event.id, form.group_size.data, actor=current_user, now=utcnow())
+        except DomainError as exc:
+            error = show_errors(form, exc)
+        else:
+            flash(_("%(num)d groups were proposed. Move people or name the groups below.", num=len(made)),
+                  "success")
+            return redirect(url_for(".groups", slug=slug))
+    status = 422 if request.method == "POST" else 200
+    return render_template("admin/groups.html", event=event, form=form, error=error,
+                           groups=grouping.groups_of(event.id), confirm=ConfirmForm()), status
+
+
+def _posted_int(name: str) -> int:
+    value = request.form.get(name, "")
+    if not value.isdigit() or len(value) > 12:
+        abort(400)
+    return int(value)
+
+
+@bp.post("/events/<slug>/groups/move")
+def move_to_group(slug: str):
+    event = event_or_404(slug)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        grouping.move_to_group(event, _posted_int("registration_id"), _posted_int("group_id"),
+                               actor=current_user, now=utcnow())
+    except DomainError as exc:
+        flash(str(exc), "error")
+    return redirect(url_for(".groups", slug=slug))
+
+
+@bp.post("/events/<slug>/groups/<int:group_id>")
+def name_group(slug: str, group_id: int):
+    event = event_or_404(slug)
+    form = GroupNameForm()
+    if not form.validate_on_submit():
+        flash(" ".join(message for messages in form.errors.values() for message in messages), "error")
+        return redirect(url_for(".groups", slug=slug))
+    try:
+        grouping.name_group(event, group_id, form.name.data or "", form.leader.data or "",
+                            actor=current_user, now=utcnow())
+    except DomainError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(_("The group was saved."), "success")
+    return redirect(url_for(".groups", slug=slug))

@@ -1,0 +1,82 @@
+"""Check-in through the API: a scanner app posts the badge's code, or deletes it to undo."""
+from flask import jsonify
+from flask_babel import lazy_gettext as _l
+
+from ...database import utcnow
+from ...models import Role
+from ...services import checkin
+from ...services.errors import ValidationFailed
+from . import api_user, bp, json_body, openapi, require_role
+from .fields import MISSING, Reader
+from .registrations import door_event, registration_json
+
+
+def _counts(event_id: int) -> dict:
+    counts = checkin.door_counts(event_id)
+    return {"checked_in": counts.checked_in, "expected": counts.expected}
+
+
+@bp.get("/events/<slug>/checkins")
+@require_role(Role.ORGANISER, Role.CHECKIN)
+def checkin_counts(slug: str):
+    return jsonify(_counts(door_event(slug).id))
+
+
+@bp.post("/events/<slug>/checkins")
+@require_role(Role.ORGANISER, Role.CHECKIN)
+def create_checkin(slug: str):
+    event = door_event(slug)
+    reader = Reader(json_body())
+    code = reader.text("code", max_length=200)
+    if code is MISSING and not reader.errors:
+        reader.error("code", _l("Scan the badge or type its code."))
+    if reader.errors:
+        raise ValidationFailed(reader.errors)
+    result = checkin.check_in_by_code(event.id, code, actor=api_user(), now=utcnow())
+    body = {"registration": registration_json(result.registration), "already_checked_in": result.already,
+            "message": result.message, "counts": _counts(event.id)}
+    return jsonify(body), (200 if result.already else 201)
+
+
+@bp.delete("/events/<slug>/checkins/<code>")
+@require_role(Role.ORGANISER, Role.CHECKIN)
+def delete_checkin(slug: str, code: str):
+    """Undo the check-in of the badge with this code."""
+    event = door_event(slug)
+    registration_id = checkin.registration_for_code(code)
+    registration = checkin.undo_check_in(event.id, registration_id, actor=api_user(), now=utcnow())
+    return jsonify({"registration": registration_json(registration), "counts": _counts(event.id)})
+
+
+_COUNTS = {"type": "object", "required": ["checked_in", "expected"], "properties": {
+    "checked_in": {"type": "integer", "minimum": 0},
+    "expected": {"type": "integer", "minimum": 0, "description": "Confirmed registrations"}}}
+_CHECKIN = {"type": "object", "required": ["registration", "already_checked_in", "message", "counts"], "properties": {
+    "registration": openapi.ref("Registration"), "already_checked_in": {"type": "boolean"},
+    "message": {"type": "string"}, "counts": openapi.ref("DoorCounts")}}
+_SLUG = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}
+_DOOR = "Roles: organiser, or a check-in volunteer assigned to the event."
+openapi.add_schemas({"DoorCounts": _COUNTS, "Checkin": _CHECKIN})
+openapi.add_paths({
+    "/events/{slug}/checkins": {
+        "get": {"summary": "Checked in of expected", "operationId": "getCheckinCounts", "parameters": [_SLUG],
+                "description": _DOOR,
+                "responses": openapi.responses({200: ("The counts", openapi.ref("DoorCounts"))}, 403, 404)},
+        "post": {"summary": "Check in by the badge's code", "operationId": "createCheckin", "parameters": [_SLUG],
+                 "description": _DOOR + " Checking in twice is harmless: 200 with already_checked_in. The code "
+                                "may be lower case, with spaces, or the end of a URL.",
+                 "requestBody": {"required": True, "content": openapi.json_content({
+                     "type": "object", "required": ["code"], "additionalProperties": False,
+                     "properties": {"code": {"type": "string", "maxLength": 200}}})},
+                 "responses": openapi.responses({200: ("Already checked in; nothing changed", openapi.ref("Checkin")),
+                                                 201: ("Checked in", openapi.ref("Checkin"))},
+                                                400, 403, 404, 409, 422)},
+    },
+    "/events/{slug}/checkins/{code}": {"delete": {
+        "summary": "Undo a check-in", "operationId": "deleteCheckin", "description": _DOOR,
+        "parameters": [_SLUG, {"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}],
+        "responses": openapi.responses({200: ("Not checked in (any more)", {
+            "type": "object", "required": ["registration", "counts"],
+            "properties": {"registration": openapi.ref("Registration"), "counts": openapi.ref("DoorCounts")}})},
+            403, 404, 409, 422)}},
+})

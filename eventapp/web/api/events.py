@@ -1,0 +1,238 @@
+"""Events in the API: list, read, and create-or-update with PUT (through services.events.save_event).
+
+PUT on an existing event changes the fields it sends and keeps the others, so a client can send
+only what it manages; creating needs at least title, kind, starts_at, ends_at,
+registration_opens_at and registration_deadline.
+"""
+from dataclasses import replace
+
+from flask import jsonify
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from ...database import utcnow
+from ...extensions import db
+from ...models import Event, EventKind, Role
+from ...services import registration as registrations
+from ...services.errors import ValidationFailed
+from ...services.events import AgendaData, EventData, SessionData, get_event, save_event
+from . import api_user, bp, json_body, openapi, require_role
+from .fields import MISSING, Reader
+
+MAX_MONEY = 100_000_000  # öre: a million kronor
+MAX_CAPACITY = 1_000_000
+REQUIRED_FOR_CREATE = ("title", "kind", "starts_at", "ends_at", "registration_opens_at", "registration_deadline")
+#: Sent back by clients that PUT what they got: accepted and ignored.
+READ_ONLY = {"slug", "cancelled_at", "created_at", "updated_at", "counts"}
+#: JSON name -> EventData attribute, where they differ.
+RENAMED = {"waitlist": "waitlist_enabled"}
+
+
+def moment(value):
+    return value.isoformat() if value is not None else None
+
+
+def event_json(event: Event, counts) -> dict:
+    """An event as the API shows it."""
+    return {
+        "slug": event.slug, "title": event.title, "kind": event.kind, "description": event.description,
+        "theme": event.theme, "organiser_name": event.organiser_name, "organiser_email": event.organiser_email,
+        "venue": event.venue, "address": event.address, "city": event.city,
+        "starts_at": moment(event.starts_at), "ends_at": moment(event.ends_at),
+        "capacity": event.capacity, "waitlist": event.waitlist_enabled,
+        "registration_opens_at": moment(event.registration_opens_at),
+        "registration_deadline": moment(event.registration_deadline),
+        "cancellation_deadline": moment(event.cancellation_deadline),
+        "price": event.price, "no_show_fee": event.no_show_fee,
+        "charge_late_cancellation": event.charge_late_cancellation, "fee_notice": event.fee_notice,
+        "published": event.published, "cancelled_at": moment(event.cancelled_at),
+        "series": event.series.name if event.series else None,
+        "sessions": [{"title": s.title, "starts_at": moment(s.starts_at), "ends_at": moment(s.ends_at),
+                      "venue": s.venue} for s in event.sessions],
+        "agenda": [{"starts_at": moment(a.starts_at), "title": a.title, "speakers": a.speakers,
+                    "description": a.description} for a in event.agenda],
+        "counts": {"confirmed": counts["confirmed"], "waitlisted": counts["waitlisted"],
+                   "cancelled": counts["cancelled"] + counts["late_cancelled"]},
+    }
+
+
+def event_data_from_json(body: dict, current: EventData | None) -> EventData:
+    """The event the body describes: ``current`` with the sent fields changed (or a new one)."""
+    reader = Reader(body)
+    reader.unknown(set(SCALAR_READERS) | {"series", "sessions", "agenda"} | READ_ONLY)
+    values = {}
+    for name, read in SCALAR_READERS.items():
+        value = read(reader, name)
+        if value is not MISSING:
+            values[RENAMED.get(name, name)] = value
+    series = reader.text("series", max_length=200, nullable=True)
+    if series is not MISSING:
+        values["series"] = series
+    sessions = _sessions(reader)
+    if sessions is not MISSING:
+        values["sessions"] = sessions
+    agenda = _agenda(reader)
+    if agenda is not MISSING:
+        values["agenda"] = agenda
+    if current is None:
+        for name in REQUIRED_FOR_CREATE:
+            if RENAMED.get(name, name) not in values and name not in reader.errors:
+                reader.error(name, _l("Required when creating an event."))
+    if reader.errors:
+        raise ValidationFailed(reader.errors)
+    if current is None:
+        return EventData(**values)
+    return replace(current, **values)
+
+
+def _text(max_length: int, **options):
+    return lambda reader, name: reader.text(name, max_length=max_length, **options)
+
+
+SCALAR_READERS = {
+    "title": _text(200), "kind": _text(20), "description": _text(20_000, multiline=True),
+    "theme": _text(200), "organiser_name": _text(200), "organiser_email": _text(254),
+    "venue": _text(200), "address": _text(200), "city": _text(100),
+    "fee_notice": _text(2_000, multiline=True),
+    "starts_at": lambda r, n: r.moment(n), "ends_at": lambda r, n: r.moment(n),
+    "registration_opens_at": lambda r, n: r.moment(n), "registration_deadline": lambda r, n: r.moment(n),
+    "cancellation_deadline": lambda r, n: r.moment(n, nullable=True),
+    "capacity": lambda r, n: r.integer(n, minimum=1, maximum=MAX_CAPACITY, nullable=True),
+    "price": lambda r, n: r.integer(n, minimum=0, maximum=MAX_MONEY),
+    "no_show_fee": lambda r, n: r.integer(n, minimum=0, maximum=MAX_MONEY),
+    "waitlist": lambda r, n: r.boolean(n), "charge_late_cancellation": lambda r, n: r.boolean(n),
+    "published": lambda r, n: r.boolean(n),
+}
+
+
+def _sessions(reader: Reader):
+    items = reader.objects("sessions", max_items=100)
+    if items is MISSING or items is None:
+        return MISSING
+    sessions = []
+    for number, item in enumerate(items):
+        sub = Reader(item, prefix=f"sessions[{number}].")
+        sub.unknown({"title", "starts_at", "ends_at", "venue"})
+        values = {"title": sub.text("title", max_length=200), "starts_at": sub.moment("starts_at"),
+                  "ends_at": sub.moment("ends_at"), "venue": sub.text("venue", max_length=200)}
+        for name in ("title", "starts_at", "ends_at"):
+            if item.get(name) is None and sub.prefix + name not in sub.errors:
+                sub.error(name, _l("Required."))
+        reader.errors.update(sub.errors)
+        if not sub.errors:
+            sessions.append(SessionData(values["title"], values["starts_at"], values["ends_at"],
+                                        "" if values["venue"] is MISSING else values["venue"]))
+    return sessions
+
+
+def _agenda(reader: Reader):
+    items = reader.objects("agenda", max_items=200)
+    if items is MISSING or items is None:
+        return MISSING
+    agenda = []
+    for number, item in enumerate(items):
+        sub = Reader(item, prefix=f"agenda[{number}].")
+        sub.unknown({"title", "starts_at", "speakers", "description"})
+        values = {"title": sub.text("title", max_length=200), "starts_at": sub.moment("starts_at"),
+                  "speakers": sub.text("speakers", max_length=500),
+                  "description": sub.text("description", max_length=5_000, multiline=True)}
+        for name in ("title", "starts_at"):
+            if item.get(name) is None and sub.prefix + name not in sub.errors:
+                sub.error(name, _l("Required."))
+        reader.errors.update(sub.errors)
+        if not sub.errors:
+            agenda.append(AgendaData(values["starts_at"], values["title"],
+                                     "" if values["speakers"] is MISSING else values["speakers"],
+                                     "" if values["description"] is MISSING else values["description"]))
+    return agenda
+
+
+@bp.get("/events")
+@require_role(Role.ORGANISER, Role.FINANCE)
+def list_events():
+    events = list(db.session.scalars(select(Event).order_by(Event.starts_at, Event.id)))
+    counts = registrations.status_counts([e.id for e in events])
+    return jsonify([event_json(e, counts[e.id]) for e in events])
+
+
+@bp.get("/events/<slug>")
+@require_role(Role.ORGANISER, Role.FINANCE)
+def show_event(slug: str):
+    event = get_event(slug)
+    return jsonify(event_json(event, registrations.status_counts([event.id])[event.id]))
+
+
+@bp.put("/events/<slug>")
+@require_role(Role.ORGANISER)
+def put_event(slug: str):
+    body = json_body()
+    existing = db.session.scalar(select(Event).where(Event.slug == slug))
+    data = event_data_from_json(body, EventData.from_event(existing) if existing is not None else None)
+    saved = save_event(slug, data, actor=api_user(), now=utcnow())
+    event = saved.event
+    response = jsonify(event_json(event, registrations.status_counts([event.id])[event.id]))
+    response.status_code = 201 if saved.created else 200
+    return response
+
+
+_MOMENT = {"type": "string", "format": "date-time", "description": "ISO 8601 with a UTC offset"}
+
+
+def _string(max_length: int) -> dict:
+    return {"type": "string", "maxLength": max_length}
+
+
+EVENT_FIELDS = {
+    "title": _string(200), "kind": {"type": "string", "enum": [k.value for k in EventKind]},
+    "description": _string(20_000), "theme": _string(200), "organiser_name": _string(200),
+    "organiser_email": _string(254), "venue": _string(200), "address": _string(200), "city": _string(100),
+    "starts_at": _MOMENT, "ends_at": _MOMENT, "registration_opens_at": _MOMENT,
+    "registration_deadline": {**_MOMENT, "description": "The first instant at which registration is closed"},
+    "cancellation_deadline": {"type": ["string", "null"], "format": "date-time",
+                              "description": "Cancelling before this is free; null: the registration deadline"},
+    "capacity": {"type": ["integer", "null"], "minimum": 1, "maximum": MAX_CAPACITY,
+                 "description": "Confirmed places; null for no limit"},
+    "waitlist": {"type": "boolean"},
+    "price": {"type": "integer", "minimum": 0, "maximum": MAX_MONEY, "description": "öre"},
+    "no_show_fee": {"type": "integer", "minimum": 0, "maximum": MAX_MONEY, "description": "öre"},
+    "charge_late_cancellation": {"type": "boolean"}, "fee_notice": _string(2_000), "published": {"type": "boolean"},
+    "series": {"type": ["string", "null"], "maxLength": 200, "description": "The series' name; a new name creates it"},
+    "sessions": {"type": ["array", "null"], "maxItems": 100, "items": {
+        "type": "object", "additionalProperties": False, "required": ["title", "starts_at", "ends_at"],
+        "properties": {"title": _string(200), "starts_at": _MOMENT, "ends_at": _MOMENT, "venue": _string(200)}}},
+    "agenda": {"type": ["array", "null"], "maxItems": 200, "items": {
+        "type": "object", "additionalProperties": False, "required": ["title", "starts_at"],
+        "properties": {"title": _string(200), "starts_at": _MOMENT, "speakers": _string(500),
+                       "description": _string(5_000)}}},
+}
+
+_COUNT = {"type": "integer", "minimum": 0}
+openapi.add_schemas({
+    "EventInput": {"type": "object", "additionalProperties": False, "properties": {
+        **EVENT_FIELDS, **{name: {} for name in sorted(READ_ONLY)}},
+        "description": "Creating needs " + ", ".join(REQUIRED_FOR_CREATE) + "; an update changes only the "
+                       "fields sent. Read-only fields (" + ", ".join(sorted(READ_ONLY)) + ") are ignored."},
+    "Event": {"type": "object", "required": ["slug", *EVENT_FIELDS], "properties": {
+        "slug": {"type": "string"}, **EVENT_FIELDS,
+        "cancelled_at": {"type": ["string", "null"], "format": "date-time"},
+        "counts": {"type": "object", "required": ["confirmed", "waitlisted", "cancelled"],
+                   "properties": {"confirmed": _COUNT, "waitlisted": _COUNT, "cancelled": _COUNT}}}},
+})
+_SLUG = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"},
+         "description": "Lower-case letters, digits and hyphens"}
+openapi.add_paths({
+    "/events": {"get": {
+        "summary": "All events", "operationId": "listEvents", "description": "Roles: organiser, finance.",
+        "responses": openapi.responses({200: ("The events", {"type": "array", "items": openapi.ref("Event")})},
+                                       403)}},
+    "/events/{slug}": {
+        "get": {"summary": "An event", "operationId": "getEvent", "parameters": [_SLUG],
+                "description": "Roles: organiser, finance.",
+                "responses": openapi.responses({200: ("The event", openapi.ref("Event"))}, 403, 404)},
+        "put": {"summary": "Create or update an event", "operationId": "putEvent", "parameters": [_SLUG],
+                "description": "Role: organiser. Goes through the same checks as the back office.",
+                "requestBody": {"required": True, "content": openapi.json_content(openapi.ref("EventInput"))},
+                "responses": openapi.responses({200: ("Updated", openapi.ref("Event")),
+                                                201: ("Created", openapi.ref("Event"))}, 400, 403, 422)},
+    },
+})

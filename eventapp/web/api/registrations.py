@@ -1,0 +1,79 @@
+"""Registrations of an event in the API: for organisers, and for the volunteers at its door."""
+from flask import jsonify, request
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from ...extensions import db
+from ...models import Event, Registration, RegistrationStatus, Role
+from ...services.events import get_event
+from ...services.staff import may_check_in
+from . import HTTP_MESSAGES, ApiError, api_user, bp, openapi, require_role
+
+
+def door_event(slug: str) -> Event:
+    """The event, when the caller may see its attendees (organisers, or its assigned volunteers)."""
+    event = get_event(slug)
+    if not may_check_in(api_user(), event.id):
+        raise ApiError(403, "forbidden", HTTP_MESSAGES[403])
+    return event
+
+
+def registration_json(registration: Registration) -> dict:
+    """A registration as the API shows it."""
+    organisation = registration.organisation
+    return {
+        "id": registration.id,
+        "first_name": registration.first_name,
+        "last_name": registration.last_name,
+        "email": registration.email,
+        "organisation": {
+            "name": organisation.name if organisation is not None else registration.organisation_name,
+            "kind": organisation.kind if organisation is not None else None,
+            "municipality_code": organisation.municipality_code if organisation is not None else None,
+            "org_number": registration.org_number or (organisation.org_number if organisation is not None else None),
+        },
+        "status": registration.status,
+        "checked_in_at": registration.checked_in_at.isoformat() if registration.checked_in_at else None,
+        "code": registration.check_in_code,
+    }
+
+
+@bp.get("/events/<slug>/registrations")
+@require_role(Role.ORGANISER, Role.CHECKIN)
+def list_registrations(slug: str):
+    event = door_event(slug)
+    query = (select(Registration).where(Registration.event_id == event.id)
+             .options(selectinload(Registration.organisation)).order_by(Registration.id))
+    status = request.args.get("status")
+    if status is not None:
+        if status not in set(RegistrationStatus):
+            raise ApiError(422, "validation_failed", _l("Unknown status."), {"status": [_l("Unknown status.")]})
+        query = query.where(Registration.status == status)
+    return jsonify([registration_json(r) for r in db.session.scalars(query)])
+
+
+_NULLABLE_TEXT = {"type": ["string", "null"]}
+openapi.add_schemas({"Registration": {
+    "type": "object",
+    "required": ["id", "first_name", "last_name", "email", "organisation", "status", "checked_in_at", "code"],
+    "properties": {
+        "id": {"type": "integer"}, "first_name": {"type": "string"}, "last_name": {"type": "string"},
+        "email": {"type": "string"},
+        "organisation": {"type": "object", "required": ["name", "kind", "municipality_code", "org_number"],
+                         "properties": {"name": {"type": "string"}, "kind": _NULLABLE_TEXT,
+                                        "municipality_code": _NULLABLE_TEXT, "org_number": _NULLABLE_TEXT}},
+        "status": {"type": "string", "enum": [s.value for s in RegistrationStatus]},
+        "checked_in_at": {"type": ["string", "null"], "format": "date-time"},
+        "code": {"type": "string", "description": "The check-in code on the badge"},
+    },
+}})
+openapi.add_paths({"/events/{slug}/registrations": {"get": {
+    "summary": "The event's registrations", "operationId": "listRegistrations",
+    "description": "Roles: organiser, or a check-in volunteer assigned to the event.",
+    "parameters": [{"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}},
+                   {"name": "status", "in": "query", "required": False,
+                    "schema": {"type": "string", "enum": [s.value for s in RegistrationStatus]}}],
+    "responses": openapi.responses({200: ("The registrations", {"type": "array",
+                                                                "items": openapi.ref("Registration")})},
+                                   403, 404, 422)}}})

@@ -1,0 +1,58 @@
+"""Calendars to subscribe to or import: one event, or every published event."""
+from datetime import timedelta
+
+from flask import Blueprint, Response, current_app, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from ..database import utcnow
+from ..exports import ical
+from ..extensions import db
+from ..models import Event
+from ..services.notifications import absolute_url, base_url
+from .public import published_event_or_404
+
+bp = Blueprint("calendar", __name__)
+
+#: How long a past event stays in the subscribed calendar.
+FEED_HISTORY = timedelta(days=90)
+
+
+@bp.get("/events/<slug>/calendar.ics")
+def event_calendar(slug: str):
+    event = published_event_or_404(slug)
+    body = ical.published([event], now=utcnow(), domain=ical.uid_domain(base_url()), urls=_urls([event]))
+    return _calendar_response(body, f"{event.slug}.ics")
+
+
+@bp.get("/calendar.ics")
+def feed():
+    now = utcnow()
+    events = list(db.session.scalars(
+        select(Event).where(Event.published.is_(True), Event.ends_at > now - FEED_HISTORY).order_by(Event.starts_at)
+    ))
+    body = ical.published(events, now=now, domain=ical.uid_domain(base_url()), urls=_urls(events),
+                          name=current_app.config["ORGANISER_NAME"])
+    return _calendar_response(body, None)
+
+
+@bp.app_template_global()
+def calendar_links(event: Event) -> dict[str, str]:
+    """The .ics download and the Google and Outlook links for "Add to calendar"."""
+    links = ical.web_calendar_links(event, absolute_url("public.event_page", slug=event.slug),
+                                    _("Registration and details:"))
+    links["ics"] = url_for("calendar.event_calendar", slug=event.slug)
+    return links
+
+
+def _urls(events: list[Event]) -> dict[int, str]:
+    return {event.id: absolute_url("public.event_page", slug=event.slug) for event in events}
+
+
+def _calendar_response(body: bytes, filename: str | None) -> Response:
+    response = Response(body, mimetype="text/calendar")
+    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
+    if filename:
+        response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "public, max-age=900"
+    return response

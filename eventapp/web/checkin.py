@@ -1,0 +1,195 @@
+"""Check-in at the door (/checkin/<slug>): made for a phone, works without JavaScript.
+
+Every action is a plain form post with its CSRF token that redirects back to the door page. The
+page's script (static/checkin.js) sends the same forms in the background with
+``Accept: application/json`` and gets the same outcome as JSON, with the rendered panels to show.
+"""
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from .. import current_language
+from ..database import utcnow
+from ..extensions import db
+from ..forms import AssignVolunteerForm, CheckinCodeForm, ConfirmForm, WalkInForm
+from ..models import Event, Registration, Role
+from ..services import checkin, staff
+from ..services.errors import DomainError
+from ..services.events import get_event
+from ..services.registration import Attendee
+
+bp = Blueprint("checkin", __name__, url_prefix="/checkin")
+
+
+@bp.before_request
+@login_required
+def require_door_staff():
+    if not current_user.has_role(Role.ORGANISER, Role.CHECKIN):
+        abort(403)
+
+
+def door_or_403(slug: str) -> Event:
+    """The event, if the current user may work its door."""
+    try:
+        event = get_event(slug)
+    except DomainError:
+        abort(404)
+    if not staff.may_check_in(current_user, event.id):
+        abort(403)
+    return event
+
+
+def wants_json() -> bool:
+    return request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json"
+
+
+@bp.get("/")
+def index():
+    return render_template("checkin/index.html", events=staff.events_at_the_door(current_user, utcnow()))
+
+
+@bp.get("/<slug>")
+def door(slug: str):
+    event = door_or_403(slug)
+    query = request.args.get("q", "")[:200]
+    last = _last_registration(event, request.args.get("last", ""))
+    return render_template(
+        "checkin/door.html", event=event, query=query, form=CheckinCodeForm(formdata=None),
+        results=checkin.search(event.id, query), counts=checkin.door_counts(event.id), last=last,
+        closed_reason=checkin.checkin_closed_reason(event, utcnow()), action_form=ConfirmForm(formdata=None),
+    )
+
+
+@bp.get("/<slug>/results")
+def results(slug: str):
+    """The search results alone, for the live search."""
+    event = door_or_403(slug)
+    query = request.args.get("q", "")[:200]
+    return render_template("checkin/_results.html", event=event, query=query,
+                           results=checkin.search(event.id, query), action_form=ConfirmForm(formdata=None))
+
+
+@bp.post("/<slug>/code")
+def check_in_by_code(slug: str):
+    event = door_or_403(slug)
+    form = CheckinCodeForm()
+    if not form.validate():
+        return _outcome(event, None, error=" ".join(str(e) for e in form.code.errors)
+                        or _("Scan the badge or type its code."))
+    try:
+        result = checkin.check_in_by_code(event.id, form.code.data, actor=current_user, now=utcnow())
+    except DomainError as error:
+        return _outcome(event, None, error=str(error))
+    return _outcome(event, result.registration, message=result.message, already=result.already)
+
+
+@bp.post("/<slug>/registrations/<int:registration_id>")
+def check_in(slug: str, registration_id: int):
+    event = door_or_403(slug)
+    if not ConfirmForm().validate():
+        abort(400)
+    try:
+        result = checkin.check_in(event.id, registration_id, actor=current_user, now=utcnow())
+    except DomainError as error:
+        return _outcome(event, None, error=str(error))
+    return _outcome(event, result.registration, message=result.message, already=result.already)
+
+
+@bp.post("/<slug>/registrations/<int:registration_id>/undo")
+def undo(slug: str, registration_id: int):
+    event = door_or_403(slug)
+    if not ConfirmForm().validate():
+        abort(400)
+    try:
+        registration = checkin.undo_check_in(event.id, registration_id, actor=current_user, now=utcnow())
+    except DomainError as error:
+        return _outcome(event, None, error=str(error))
+    return _outcome(event, registration, message=_("The check-in of %(name)s is undone.",
+                                                   name=registration.full_name))
+
+
+@bp.route("/<slug>/walk-in", methods=["GET", "POST"])
+def walk_in(slug: str):
+    event = door_or_403(slug)
+    form = WalkInForm()
+    error = None
+    if form.validate_on_submit():
+        person = Attendee(
+            first_name=form.first_name.data, last_name=form.last_name.data, email=form.email.data,
+            organisation=form.organisation.data, job_title=form.job_title.data or "", phone=form.phone.data or "",
+            dietary=form.dietary.data or "", language=current_language(),
+        )
+        try:
+            result = checkin.register_walk_in(event.id, person, actor=current_user, now=utcnow())
+        except DomainError as exc:
+            error = str(exc)
+        else:
+            flash(result.message, "success")
+            return redirect(url_for(".door", slug=slug, last=result.registration.id))
+    return render_template("checkin/walk_in.html", event=event, form=form, error=error,
+                           counts=checkin.door_counts(event.id)), (422 if request.method == "POST" else 200)
+
+
+@bp.route("/<slug>/staff", methods=["GET", "POST"])
+def volunteers(slug: str):
+    """Organisers choose which check-in accounts may work this event's door."""
+    if not current_user.has_role(Role.ORGANISER):
+        abort(403)
+    event = door_or_403(slug)
+    form = AssignVolunteerForm()
+    form.email.choices = [("", _("Choose…"))] + [(u.email, u.name or u.email)
+                                                  for u in staff.unassigned_volunteers(event.id)]
+    if form.validate_on_submit():
+        try:
+            user = staff.assign_volunteer(event.id, form.email.data, actor=current_user, now=utcnow())
+        except DomainError as error:
+            form.email.errors.append(str(error))
+        else:
+            flash(_("%(email)s can now check people in at this event.", email=user.email), "success")
+            return redirect(url_for(".volunteers", slug=slug))
+    return render_template("checkin/staff.html", event=event, form=form, volunteers=staff.volunteers(event.id),
+                           remove_form=ConfirmForm(formdata=None)), (422 if form.errors else 200)
+
+
+@bp.post("/<slug>/staff/<int:user_id>/remove")
+def remove_volunteer(slug: str, user_id: int):
+    if not current_user.has_role(Role.ORGANISER):
+        abort(403)
+    event = door_or_403(slug)
+    if not ConfirmForm().validate():
+        abort(400)
+    try:
+        staff.unassign_volunteer(event.id, user_id, actor=current_user, now=utcnow())
+    except DomainError as error:
+        flash(str(error), "error")
+    else:
+        flash(_("The volunteer no longer has access to this event's check-in."), "success")
+    return redirect(url_for(".volunteers", slug=slug))
+
+
+def _last_registration(event: Event, raw_id: str) -> Registration | None:
+    if not raw_id.isdigit() or len(raw_id) > 12:
+        return None
+    registration = db.session.get(Registration, int(raw_id))
+    return registration if registration is not None and registration.event_id == event.id else None
+
+
+def _outcome(event: Event, registration: Registration | None, *, message: str | None = None,
+             error: str | None = None, already: bool = False):
+    """The same outcome for the script (JSON with the panels to show) and for a plain form (redirect)."""
+    if wants_json():
+        counts = checkin.door_counts(event.id)
+        panel = render_template("checkin/_last.html", event=event, last=registration, message=message, error=error,
+                                already=already, action_form=ConfirmForm(formdata=None))
+        body = {"ok": error is None, "message": error or message, "already": already, "panel": panel,
+                "counts": {"checked_in": counts.checked_in, "expected": counts.expected},
+                "counts_text": render_template("checkin/_counts.html", counts=counts)}
+        return jsonify(body), (200 if error is None else 422)
+    flash(error or message, "error" if error else ("info" if already else "success"))
+    target = {"slug": event.slug}
+    if registration is not None:
+        target["last"] = registration.id
+    query = request.form.get("q", "")[:200]
+    if query:
+        target["q"] = query
+    return redirect(url_for(".door", **target))

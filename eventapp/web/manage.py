@@ -1,0 +1,82 @@
+"""The attendee's personal page (/r/<token>): see, cancel, or send a colleague instead."""
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from .. import current_language
+from ..database import utcnow
+from ..extensions import limiter
+from ..forms import ConfirmForm, TransferForm
+from ..security import personal_link_limit
+from ..services import registration as registrations
+from ..services.errors import DomainError
+
+bp = Blueprint("manage", __name__, url_prefix="/r")
+# Every page behind a personal link shares one limit per address.
+limiter.limit(personal_link_limit)(bp)
+
+
+def registration_or_404(token: str):
+    registration = registrations.find_by_token(token, utcnow())
+    if registration is None:
+        abort(404)
+    return registration
+
+
+@bp.get("/<token>")
+def personal_page(token: str):
+    registration = registration_or_404(token)
+    now = utcnow()
+    event = registration.event
+    return render_template(
+        "manage/registration.html", registration=registration, event=event, token=token,
+        can_change=registration.is_active and now < event.starts_at,
+        cancellation_free=registrations.cancellation_is_free(event, now),
+        position=registrations.waitlist_position(registration),
+    )
+
+
+@bp.route("/<token>/cancel", methods=["GET", "POST"])
+def cancel(token: str):
+    registration = registration_or_404(token)
+    now = utcnow()
+    form = ConfirmForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            result = registrations.cancel_registration(registration.id, now)
+        except DomainError as exc:
+            error = str(exc)
+        else:
+            flash(_("Your registration is cancelled. A late cancellation may be charged the no-show fee.")
+                  if result.late else _("Your registration is cancelled."), "success")
+            return redirect(url_for(".personal_page", token=token))
+    return render_template(
+        "manage/cancel.html", registration=registration, event=registration.event, token=token, form=form,
+        error=error, cancellation_free=registrations.cancellation_is_free(registration.event, now),
+    ), (422 if request.method == "POST" else 200)
+
+
+@bp.route("/<token>/transfer", methods=["GET", "POST"])
+def transfer(token: str):
+    registration = registration_or_404(token)
+    form = TransferForm()
+    error = None
+    if form.validate_on_submit():
+        colleague = registrations.Attendee(
+            first_name=form.first_name.data, last_name=form.last_name.data, email=form.email.data,
+            job_title=form.job_title.data or "", phone=form.phone.data or "", dietary=form.dietary.data or "",
+            language=current_language(),
+        )
+        try:
+            result = registrations.transfer_registration(registration.id, colleague, utcnow())
+        except DomainError as exc:
+            if exc.field and exc.field in form:
+                form[exc.field].errors.append(str(exc))
+            else:
+                error = str(exc)
+        else:
+            flash(_("Your place is handed over to %(name)s, who gets an e-mail with a link of their own.",
+                    name=result.registration.full_name), "success")
+            return redirect(url_for(".personal_page", token=token))
+    return render_template("manage/transfer.html", registration=registration, event=registration.event,
+                           token=token, form=form, error=error), (422 if request.method == "POST" else 200)

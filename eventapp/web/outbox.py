@@ -1,0 +1,71 @@
+"""The organisers' view of outgoing e-mail (/admin/outbox), and delivery after a response.
+
+When no separate deliverer runs, the web app sends what is due once a changing request has been
+answered (``OUTBOX_DELIVER_AFTER_RESPONSE``), so the attendee never waits for the mail server.
+"""
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..database import utcnow
+from ..forms import ConfirmForm
+from ..models import OutboxStatus, Role
+from ..services import outbox
+
+bp = Blueprint("outbox", __name__, url_prefix="/admin/outbox")
+
+
+@bp.before_request
+@login_required
+def require_organiser():
+    if not current_user.has_role(Role.ORGANISER):
+        abort(403)
+
+
+@bp.get("/")
+def index():
+    status = request.args.get("status")
+    if status not in set(OutboxStatus):
+        status = None
+    return render_template("outbox/index.html", messages=outbox.recent_messages(status=status), status=status,
+                           statuses=list(OutboxStatus), counts=outbox.status_counts(), form=ConfirmForm())
+
+
+@bp.get("/<int:message_id>")
+def message(message_id: int):
+    found = outbox.get_message(message_id)
+    if found is None:
+        abort(404)
+    return render_template("outbox/message.html", message=found, parts=outbox.readable_parts(found),
+                           form=ConfirmForm())
+
+
+@bp.post("/<int:message_id>/retry")
+def retry(message_id: int):
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    retried = outbox.retry_message(message_id, utcnow())
+    if retried is None:
+        abort(404)
+    if retried.status == OutboxStatus.PENDING:
+        flash(_("The message will be sent again at the next delivery."), "success")
+    return redirect(url_for(".message", message_id=message_id))
+
+
+@bp.after_app_request
+def deliver_after_response(response):
+    if (current_app.config.get("OUTBOX_DELIVER_AFTER_RESPONSE") and request.method != "GET"
+            and response.status_code < 500):
+        app = current_app._get_current_object()
+        response.call_on_close(lambda: _deliver(app))
+    return response
+
+
+def _deliver(app) -> None:
+    with app.app_context():
+        try:
+            outbox.deliver_due(utcnow(), limit=app.config.get("OUTBOX_BATCH_SIZE", 100))
+        except Exception:
+            # The outbox keeps the messages; the next delivery tries again.
+            app.logger.exception("Delivering the outbox after a response failed")

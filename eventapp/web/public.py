@@ -1,0 +1,101 @@
+"""Public pages: the event list, an event, the registration form and its confirmation."""
+from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from sqlalchemy import select
+
+from .. import current_language
+from ..database import utcnow
+from ..extensions import db, limiter
+from ..forms import RegistrationForm
+from ..models import Event, Registration, RegistrationStatus
+from ..security import registration_limit
+from ..services import registration as registrations
+from ..services.errors import DomainError
+
+bp = Blueprint("public", __name__)
+
+
+def published_event_or_404(slug: str) -> Event:
+    event = db.session.scalar(select(Event).where(Event.slug == slug, Event.published.is_(True)))
+    if event is None:
+        abort(404)
+    return event
+
+
+@bp.get("/")
+def index():
+    now = utcnow()
+    events = list(db.session.scalars(
+        select(Event).where(Event.published.is_(True), Event.ends_at > now).order_by(Event.starts_at)
+    ))
+    counts = registrations.status_counts([e.id for e in events])
+    return render_template("public/index.html", events=events, counts=counts, now=now,
+                           is_open=registrations.is_registration_open)
+
+
+@bp.get("/events/<slug>")
+def event_page(slug: str):
+    event = published_event_or_404(slug)
+    now = utcnow()
+    counts = registrations.status_counts([event.id])[event.id]
+    return render_template(
+        "public/event.html", event=event, now=now,
+        closed_reason=registrations.registration_closed_reason(event, now),
+        places_left=registrations.places_left(event, counts[RegistrationStatus.CONFIRMED]),
+    )
+
+
+@bp.route("/events/<slug>/register", methods=["GET", "POST"])
+@limiter.limit(registration_limit, methods=["POST"])
+def register(slug: str):
+    event = published_event_or_404(slug)
+    now = utcnow()
+    form = RegistrationForm()
+    closed_reason = registrations.registration_closed_reason(event, now)
+    error = None
+    if closed_reason is None and form.validate_on_submit():
+        try:
+            result = registrations.register_attendee(event.id, attendee_from(form), now)
+        except DomainError as exc:
+            if exc.field and exc.field in form:
+                form[exc.field].errors.append(str(exc))
+            else:
+                error = str(exc)
+        else:
+            remembered = session.get("registration", {})
+            same = remembered.get("id") == result.registration.id
+            token = result.token or (remembered.get("token") if same else None)
+            session["registration"] = {"id": result.registration.id, "token": token}
+            return redirect(url_for(".registered", slug=slug))
+    status = 422 if request.method == "POST" else 200
+    return render_template("public/register.html", event=event, form=form, closed_reason=closed_reason,
+                           error=error, places_left=registrations.places_left(event)), status
+
+
+def attendee_from(form: RegistrationForm) -> registrations.Attendee:
+    return registrations.Attendee(
+        first_name=form.first_name.data,
+        last_name=form.last_name.data,
+        email=form.email.data,
+        organisation=form.organisation.data,
+        organisation_kind=form.organisation_kind.data or None,
+        job_title=form.job_title.data or "",
+        phone=form.phone.data or "",
+        dietary=form.dietary.data or "",
+        org_number=form.org_number.data or "",
+        invoice_reference=form.invoice_reference.data or "",
+        language=current_language(),
+        invoice_address=form.invoice_address.data or "",
+        peppol_id=form.peppol_id.data or "",
+    )
+
+
+@bp.get("/events/<slug>/registered")
+def registered(slug: str):
+    event = published_event_or_404(slug)
+    remembered = session.get("registration") or {}
+    registration = db.session.get(Registration, remembered["id"]) if remembered.get("id") else None
+    if registration is None or registration.event_id != event.id:
+        return redirect(url_for(".event_page", slug=slug))
+    return render_template("public/registered.html", event=event, registration=registration,
+                           token=remembered.get("token"),
+                           position=registrations.waitlist_position(registration))

@@ -1,0 +1,123 @@
+"""Organisers in a real browser: create and publish an event, see registrations arrive, export the
+attendee list, check people in on a phone. Badges join the journey when they land."""
+import re
+from datetime import timedelta
+from io import BytesIO
+
+from builders import make_event, register
+from openpyxl import load_workbook
+from playwright.sync_api import expect
+
+from eventapp.database import utcnow
+from eventapp.localtime import local_date
+
+from .conftest import PHONE
+from .helpers import assert_accessible, save_screenshots
+
+
+def registered_count(page, title: str):
+    """The "registered" cell of the event's row on the back-office overview."""
+    row = page.get_by_role("row").filter(has=page.get_by_role("link", name=title))
+    return row.get_by_role("cell").nth(2)
+
+
+def test_organiser_creates_and_publishes_an_event_sees_a_registration_arrive_and_exports_it(
+        new_page, log_in):
+    title = "Strategiskt forum för nyanländas etablering och integration"
+    today = local_date(utcnow())
+    day = today + timedelta(days=30)
+
+    organiser = new_page()
+    log_in(organiser, "organiser")
+    expect(organiser.get_by_role("heading", level=1)).to_have_text("Evenemang")
+    organiser.get_by_role("link", name="Nytt evenemang").click()
+    organiser.get_by_label("Rubrik").fill(title)
+    organiser.get_by_label("Typ av evenemang").select_option(label="Forum")
+    organiser.get_by_label("Beskrivning").fill("Ett forum för kommunala chefer och strateger.")
+    organiser.get_by_label("Börjar").fill(f"{day.isoformat()}T09:30")
+    organiser.get_by_label("Slutar").fill(f"{day.isoformat()}T15:30")
+    organiser.get_by_label("Lokal").fill("Kommunförbundet Skåne")
+    organiser.get_by_label("Ort").fill("Lund")
+    organiser.get_by_label("Sista anmälningsdag", exact=True).fill((day - timedelta(days=10)).isoformat())
+    organiser.get_by_label("Antal platser").fill("40")
+    organiser.get_by_role("button", name="Skapa evenemanget").click()
+    expect(organiser.get_by_role("heading", level=1)).to_have_text(title)
+    assert_accessible(organiser)
+    organiser.get_by_role("button", name="Publicera", exact=True).click()
+    expect(organiser.get_by_text("Publicerat", exact=True)).to_be_visible()
+    overview = organiser.url
+
+    attendee = new_page(PHONE)
+    attendee.goto("/")
+    attendee.get_by_role("link", name=title).click()
+    attendee.get_by_role("link", name="Anmäl dig").click()
+    attendee.get_by_label("Förnamn").fill("Mahmoud")
+    attendee.get_by_label("Efternamn").fill("Rahimi")
+    attendee.get_by_label("E-post").fill("mahmoud@example.org")
+    attendee.get_by_label("Organisation", exact=True).fill("Region Skåne")
+    attendee.get_by_label("Jag godkänner").check()
+    attendee.get_by_role("button", name="Anmäl dig").click()
+    expect(attendee.get_by_role("heading", name="Du är anmäld")).to_be_visible()
+
+    organiser.goto("/admin/")
+    expect(registered_count(organiser, title)).to_have_text("1")
+    assert_accessible(organiser)
+    save_screenshots(organiser, "back-office-overview")
+
+    organiser.goto(overview)
+    with organiser.expect_download() as download:
+        organiser.get_by_role("link", name="Deltagarlista som Excel (XLSX)").click()
+    assert download.value.suggested_filename.endswith(".xlsx")
+    sheet = load_workbook(BytesIO(download.value.path().read_bytes()), read_only=True).active
+    cells = {str(cell) for row in sheet.iter_rows(values_only=True) for cell in row if cell is not None}
+    assert {"Mahmoud", "Rahimi", "mahmoud@example.org"} <= cells
+
+    organiser.get_by_role("button", name="Logga ut").click()
+    expect(organiser.get_by_role("status")).to_have_text("Du är utloggad.")
+    organiser.goto("/admin/")
+    expect(organiser).to_have_url(re.compile(r"/login"))
+
+def event_starting_soon(in_app, title: str) -> tuple[str, str]:
+    """An event starting in two hours with two confirmed attendees: (slug, the second one's badge code)."""
+    with in_app():
+        now = utcnow()
+        event = make_event(now, title=title, kind="seminar", starts_at=now + timedelta(hours=2),
+                           registration_opens_at=now - timedelta(days=10),
+                           registration_deadline=now + timedelta(hours=1))
+        register(event, now, 1, first_name="Mahmoud", last_name="Rahimi", organisation="Region Skåne")
+        second = register(event, now, 2, first_name="Ingrid", last_name="Åkesson", organisation="Eslöv")
+        return event.slug, second.registration.check_in_code
+
+
+def test_organiser_checks_someone_in_on_a_phone(new_page, in_app, log_in):
+    title = "Nowa Nyfiken på Almedalen"
+    slug, _ = event_starting_soon(in_app, title)
+
+    phone = new_page(PHONE)
+    log_in(phone, "organiser")
+    phone.goto("/checkin/")
+    phone.get_by_role("link", name=title).click()
+    expect(phone.locator("#door-counts")).to_have_text("Incheckade 0 av 2")
+    assert_accessible(phone)
+
+    phone.get_by_label("Sök på namn, organisation eller e-post").fill("Rahimi")
+    phone.get_by_role("button", name="Sök").click()
+    phone.get_by_role("button", name="Checka in Mahmoud Rahimi").click()
+    expect(phone.get_by_role("status").first).to_contain_text("Mahmoud Rahimi är incheckad.")
+    expect(phone.locator("#door-counts")).to_have_text("Incheckade 1 av 2")
+    assert_accessible(phone)
+    save_screenshots(phone, "check-in-door")
+
+
+def test_volunteer_types_the_badge_code_on_a_phone(new_page, in_app, log_in):
+    slug, code = event_starting_soon(in_app, "Strategiskt forum")
+    phone = new_page(PHONE)
+    log_in(phone, "checkin", [slug])
+    phone.goto(f"/checkin/{slug}")
+    code_field = phone.get_by_label("Koden på namnbrickan")
+    expect(code_field).to_be_focused()  # ready for the handheld scanner
+    code_field.fill(code.lower())
+    code_field.press("Enter")
+    expect(phone.get_by_role("status").first).to_contain_text("Ingrid Åkesson är incheckad.")
+    expect(phone.locator("#door-counts")).to_have_text("Incheckade 1 av 2")
+    assert_accessible(phone)

@@ -1,0 +1,84 @@
+"""Builders for no-show and invoice tests: staff accounts and an event that has taken place."""
+import os
+import re
+from datetime import datetime, timedelta
+from itertools import count
+
+from builders import make_event, register
+
+from eventapp.extensions import db
+from eventapp.models import Event, Registration, User
+from eventapp.services import invoicing, noshow
+from eventapp.services.registration import cancel_registration
+
+_numbers = count(1)
+
+NACKA = dict(organisation="Nacka kommun", org_number="212000-0142", invoice_reference="KS-4711")
+
+
+def staff(role: str) -> User:
+    """A back-office account with ``role`` (no usable password: services only)."""
+    user = User(email=f"{role}{next(_numbers)}@example.org", name=role.title(), role=role, password_hash="!")
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def past_event(now: datetime, **fields) -> tuple[Event, datetime]:
+    """An event with a 250 kr no-show fee that ended a day before ``now``; returns it and its registration time."""
+    opened = now - timedelta(days=32)
+    fields.setdefault("no_show_fee", 25000)
+    fields.setdefault("capacity", None)
+    return make_event(opened, **fields), opened
+
+
+def check_in(registration: Registration, at: datetime) -> None:
+    registration.checked_in_at = at
+    db.session.commit()
+
+
+def attended(event: Event, registered_at: datetime, n: int, **fields) -> Registration:
+    registration = register(event, registered_at, n, **fields).registration
+    check_in(registration, event.starts_at)
+    return registration
+
+
+def no_show(event: Event, registered_at: datetime, n: int, **fields) -> Registration:
+    return register(event, registered_at, n, **fields).registration
+
+
+def late_cancelled(event: Event, registered_at: datetime, n: int, **fields) -> Registration:
+    registration = register(event, registered_at, n, **fields).registration
+    cancel_registration(registration.id, event.effective_cancellation_deadline + timedelta(seconds=1))
+    return registration
+
+
+def cancelled_in_time(event: Event, registered_at: datetime, n: int, **fields) -> Registration:
+    registration = register(event, registered_at, n, **fields).registration
+    cancel_registration(registration.id, event.effective_cancellation_deadline - timedelta(seconds=1))
+    return registration
+
+
+def approved_and_issued(event: Event, now: datetime, organiser: User, finance: User, waive=()):
+    noshow.approve_no_shows(event.id, actor=organiser, now=now, waive=waive)
+    return invoicing.issue_invoices(event.id, actor=finance, now=now)
+
+
+def ubl(invoice) -> bytes:
+    """The invoice's Peppol XML; also written to $PEPPOL_OUTPUT_DIR when set, for the official validator."""
+    from eventapp.exports.peppol import invoice_xml
+
+    xml = invoice_xml(invoice)
+    folder = os.environ.get("PEPPOL_OUTPUT_DIR")
+    if folder:
+        os.makedirs(folder, exist_ok=True)
+        kind = "creditnote" if invoice.is_credit_note else "invoice"
+        name = f"{_test_name()}-{kind}-{invoice.number}-{db.engine.dialect.name}.xml"
+        with open(os.path.join(folder, name), "wb") as f:
+            f.write(xml)
+    return xml
+
+
+def _test_name() -> str:
+    current = os.environ.get("PYTEST_CURRENT_TEST", "test").split(" ")[0]
+    return re.sub(r"[^A-Za-z0-9_]+", "_", current.split("::")[-1])[:80]

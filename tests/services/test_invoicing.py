@@ -1,0 +1,313 @@
+"""Rule 7: issuing, numbering, VAT, credit notes and payments."""
+from datetime import date, timedelta
+
+import pytest
+from invoice_builders import (
+    NACKA,
+    approved_and_issued,
+    attended,
+    cancelled_in_time,
+    late_cancelled,
+    no_show,
+    past_event,
+    staff,
+    ubl,
+)
+from sqlalchemy import select
+
+from eventapp.exports.sie import SieAccounts, invoice_voucher, sie_file
+from eventapp.extensions import db
+from eventapp.models import AuditEntry, Delivery, Invoice, InvoiceLine, Payment, VatTreatment
+from eventapp.models.invoice import FrozenInvoiceError
+from eventapp.services import invoicing, noshow
+from eventapp.services.errors import Forbidden, InvalidOrganisationNumber, InvoicingRefused
+
+MIGRATIONSVERKET = dict(organisation="Migrationsverket", invoice_reference="")
+
+
+def test_end_to_end_from_check_in_to_credit_note_and_sie(ctx, now):
+    """10 registrations: 6 came, 1 cancelled in time, 1 late, 2 no-shows of which 1 waived."""
+    event, at = past_event(now)
+    for n in range(6):
+        attended(event, at, n, **NACKA)
+    cancelled_in_time(event, at, 6, **NACKA)
+    late = late_cancelled(event, at, 7, first_name="Lena", **MIGRATIONSVERKET)
+    absent = no_show(event, at, 8, first_name="Nils", **NACKA)
+    ill = no_show(event, at, 9, first_name="Ida", **NACKA)
+    organiser, finance = staff("organiser"), staff("finance")
+
+    result = approved_and_issued(event, now, organiser, finance, waive=[(ill.id, "Sjuk")])
+
+    assert result.held_back == []
+    invoices = {i.buyer_name: i for i in result.invoices}
+    assert sorted(invoices) == ["Migrationsverket", "Nacka kommun"]
+    assert sorted(i.number for i in result.invoices) == [1, 2]
+    nacka, agency = invoices["Nacka kommun"], invoices["Migrationsverket"]
+    assert [(line.attendee_name, line.net_amount, line.vat_amount) for line in nacka.lines] == [
+        (absent.full_name, 25000, 6250)]
+    assert (nacka.net_amount, nacka.vat_amount, nacka.total_amount) == (25000, 6250, 31250)
+    assert nacka.buyer_org_number == "212000-0142" and nacka.buyer_reference == "KS-4711"
+    assert nacka.buyer_peppol_id == "0007:2120000142" and nacka.delivery == Delivery.PEPPOL
+    assert [line.attendee_name for line in agency.lines] == [late.full_name]
+    assert agency.buyer_org_number == "202100-2163"  # from the register of agencies
+    assert agency.buyer_reference == late.full_name  # no reference given: the attendee is named
+    assert agency.due_date == nacka.issue_date + timedelta(days=30)
+
+    credit = invoicing.credit_invoice(nacka.id, actor=finance, now=now, reason="Fel person")
+    assert credit.number == 3 and credit.credited_invoice_id == nacka.id
+    assert (credit.net_amount, credit.vat_amount, credit.total_amount) == (-25000, -6250, -31250)
+    assert nacka.status == "credited" and nacka.balance == 0
+
+    documents = [nacka, agency, credit]
+    for document in documents:
+        assert sum(amount for _, amount in invoice_voucher(document, SieAccounts())) == 0
+        ubl(document)
+    sie = sie_file(documents, [], company="Nowa Kommunikation AB", org_number="559900-0006",
+                   accounts=SieAccounts(), generated_on=now.date()).decode("cp437")
+    assert sie.count("#VER") == 3
+    for voucher in sie.split("#VER")[1:]:
+        amounts = [float(line.split()[-1]) for line in voucher.splitlines() if "#TRANS" in line]
+        assert round(sum(amounts), 2) == 0
+
+
+def test_one_invoice_per_buyer_and_reference_with_a_line_per_person(ctx, now):
+    event, at = past_event(now)
+    for n in range(3):
+        no_show(event, at, n, **NACKA)
+    no_show(event, at, 3, **{**NACKA, "invoice_reference": "ks-4711 "})  # the same reference, typed loosely
+    no_show(event, at, 4, **{**NACKA, "invoice_reference": "Annan ref"})
+    result = approved_and_issued(event, now, staff("organiser"), staff("finance"))
+    assert sorted(len(i.lines) for i in result.invoices) == [1, 4]
+    big = max(result.invoices, key=lambda i: len(i.lines))
+    assert big.total_amount == 4 * 31250
+    assert len({line.attendee_name for line in big.lines}) == 4
+    ubl(big)
+
+
+def test_issuing_twice_creates_no_second_invoice(ctx, now):
+    event, at = past_event(now)
+    no_show(event, at, 1, **NACKA)
+    organiser, finance = staff("organiser"), staff("finance")
+    first = approved_and_issued(event, now, organiser, finance)
+    again = invoicing.issue_invoices(event.id, actor=finance, now=now)
+    assert len(first.invoices) == 1 and again.invoices == []
+    assert db.session.scalar(select(db.func.count()).select_from(Invoice)) == 1
+
+
+def test_issuing_before_approval_is_refused(ctx, now):
+    event, at = past_event(now)
+    no_show(event, at, 1, **NACKA)
+    with pytest.raises(InvoicingRefused):
+        invoicing.issue_invoices(event.id, actor=staff("finance"), now=now)
+    assert db.session.scalar(select(Invoice.id)) is None
+
+
+def test_a_buyer_without_organisation_number_is_held_back_with_the_reason(ctx, now):
+    event, at = past_event(now)
+    no_show(event, at, 1, organisation="Scouterna", first_name="Sam")
+    no_show(event, at, 2, **NACKA)
+    result = approved_and_issued(event, now, staff("organiser"), staff("finance"))
+    assert [i.buyer_name for i in result.invoices] == ["Nacka kommun"]
+    [held] = result.held_back
+    assert held.buyer_name == "Scouterna" and "Sam" in held.attendees[0]
+    assert held.reason.startswith("Organisationsnummer saknas")
+
+
+def test_conflicting_organisation_numbers_are_held_back(ctx, now):
+    event, at = past_event(now)
+    no_show(event, at, 1, **NACKA)
+    no_show(event, at, 2, **{**NACKA, "org_number": "202100-2163"})
+    result = approved_and_issued(event, now, staff("organiser"), staff("finance"))
+    assert result.invoices == [] and len(result.held_back) == 1
+
+
+def test_a_company_gets_a_pdf_by_email_unless_it_gives_a_peppol_id(ctx, now):
+    event, at = past_event(now)
+    no_show(event, at, 1, organisation="Exempelbolaget AB", org_number="556999-9997", invoice_reference="R1")
+    no_show(event, at, 2, organisation="Annat AB", org_number="559900-0006", invoice_reference="R2",
+            peppol_id="0007:5599000006")
+    result = approved_and_issued(event, now, staff("organiser"), staff("finance"))
+    by_name = {i.buyer_name: i for i in result.invoices}
+    assert by_name["Exempelbolaget AB"].delivery == Delivery.EMAIL
+    assert by_name["Annat AB"].delivery == Delivery.PEPPOL
+    for invoice in result.invoices:
+        ubl(invoice)
+
+
+def test_outside_the_scope_of_vat_has_no_vat(ctx, now):
+    event, at = past_event(now)
+    no_show(event, at, 1, **NACKA)
+    organiser = staff("organiser")
+    noshow.set_vat_treatment(event.id, VatTreatment.OUTSIDE_SCOPE, "Avgiften är skadestånd", actor=organiser,
+                             now=now)
+    [invoice] = approved_and_issued(event, now, organiser, staff("finance")).invoices
+    assert (invoice.net_amount, invoice.vat_amount, invoice.total_amount) == (25000, 0, 25000)
+    assert invoice.vat_exemption_reason == "Avgiften är skadestånd"
+    ubl(invoice)
+
+
+@pytest.mark.parametrize(("net", "vat"), [(25000, 6250), (1, 0), (2, 1), (3, 1), (6, 2), (-2, -1), (0, 0)])
+def test_vat_is_rounded_per_line_half_away_from_zero(net, vat):
+    assert invoicing.vat_on(net, 25) == vat
+
+
+def test_numbers_stay_gap_free_when_issuing_fails_half_way(ctx, now, monkeypatch):
+    first, at = past_event(now)
+    no_show(first, at, 1, **NACKA)
+    second, _ = past_event(now, slug="second")
+    no_show(second, at, 2, **NACKA)
+    organiser, finance = staff("organiser"), staff("finance")
+    noshow.approve_no_shows(first.id, actor=organiser, now=now)
+    noshow.approve_no_shows(second.id, actor=organiser, now=now)
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("the server died")
+
+    monkeypatch.setattr(invoicing.audit, "record", crash)
+    with pytest.raises(RuntimeError):
+        invoicing.issue_invoices(first.id, actor=finance, now=now)
+    monkeypatch.undo()
+    assert db.session.scalar(select(Invoice.id)) is None
+    invoicing.issue_invoices(second.id, actor=finance, now=now)
+    invoicing.issue_invoices(first.id, actor=finance, now=now)
+    assert list(db.session.scalars(select(Invoice.number).order_by(Invoice.number))) == [1, 2]
+
+
+def test_an_issued_invoice_cannot_be_changed_or_deleted(ctx, now):
+    event, at = past_event(now)
+    no_show(event, at, 1, **NACKA)
+    [invoice] = approved_and_issued(event, now, staff("organiser"), staff("finance")).invoices
+    invoice.total_amount = 1
+    with pytest.raises(FrozenInvoiceError):
+        db.session.flush()
+    db.session.rollback()
+    invoice.lines[0].net_amount = 1
+    with pytest.raises(FrozenInvoiceError):
+        db.session.flush()
+    db.session.rollback()
+    db.session.delete(invoice)
+    with pytest.raises(FrozenInvoiceError):
+        db.session.flush()
+    db.session.rollback()
+    assert db.session.get(Invoice, invoice.id).total_amount == 31250
+
+
+def test_a_credit_note_for_more_than_the_invoice_is_refused(ctx, now):
+    event, at = past_event(now)
+    no_show(event, at, 1, **NACKA)
+    no_show(event, at, 2, **NACKA)
+    finance = staff("finance")
+    [invoice] = approved_and_issued(event, now, staff("organiser"), finance).invoices
+    first_line, second_line = invoice.lines
+    partial = invoicing.credit_invoice(invoice.id, actor=finance, now=now, line_ids=[first_line.id])
+    assert partial.total_amount == -31250 and invoice.balance == 31250 and invoice.status == "issued"
+    with pytest.raises(InvoicingRefused):
+        invoicing.credit_invoice(invoice.id, actor=finance, now=now, line_ids=[first_line.id])
+    invoicing.credit_invoice(invoice.id, actor=finance, now=now)
+    with pytest.raises(InvoicingRefused):
+        invoicing.credit_invoice(invoice.id, actor=finance, now=now)
+    with pytest.raises(InvoicingRefused):
+        invoicing.credit_invoice(partial.id, actor=finance, now=now)
+    assert db.session.scalar(select(db.func.count()).select_from(Invoice)) == 3
+    assert invoice.status == "credited"
+    ubl(partial)
+
+
+def test_payments_until_paid(ctx, now):
+    event, at = past_event(now)
+    no_show(event, at, 1, **NACKA)
+    finance = staff("finance")
+    [invoice] = approved_and_issued(event, now, staff("organiser"), finance).invoices
+    today = invoice.issue_date
+    invoicing.mark_sent(invoice.id, today, actor=finance, now=now)
+    assert invoice.status == "sent" and invoice.sent_via == "peppol"
+    with pytest.raises(InvoicingRefused):
+        invoicing.record_payment(invoice.id, today + timedelta(days=1), actor=finance, now=now)
+    with pytest.raises(InvoicingRefused):
+        invoicing.record_payment(invoice.id, today - timedelta(days=1), actor=finance, now=now)
+    with pytest.raises(InvoicingRefused):
+        invoicing.record_payment(invoice.id, today, actor=finance, now=now, amount=31251)
+    invoicing.record_payment(invoice.id, today, actor=finance, now=now, amount=1250)
+    assert invoice.status == "sent" and invoice.balance == 30000
+    invoicing.record_payment(invoice.id, today, actor=finance, now=now)
+    assert invoice.status == "paid" and invoice.paid_on == today
+    with pytest.raises(InvoicingRefused):
+        invoicing.record_payment(invoice.id, today, actor=finance, now=now)
+    assert db.session.scalar(select(db.func.count()).select_from(Payment)) == 2
+
+
+@pytest.mark.parametrize("role", ["organiser", "checkin"])
+def test_finance_actions_by_other_staff_are_refused_and_change_nothing(ctx, now, role):
+    event, at = past_event(now)
+    no_show(event, at, 1, **NACKA)
+    organiser, finance = staff("organiser"), staff("finance")
+    noshow.approve_no_shows(event.id, actor=organiser, now=now)
+    other = staff(role)
+    with pytest.raises(Forbidden):
+        invoicing.issue_invoices(event.id, actor=other, now=now)
+    assert db.session.scalar(select(Invoice.id)) is None
+    [invoice] = invoicing.issue_invoices(event.id, actor=finance, now=now).invoices
+    for action in (
+        lambda: invoicing.credit_invoice(invoice.id, actor=other, now=now),
+        lambda: invoicing.mark_sent(invoice.id, invoice.issue_date, actor=other, now=now),
+        lambda: invoicing.record_payment(invoice.id, invoice.issue_date, actor=other, now=now),
+    ):
+        with pytest.raises(Forbidden):
+            action()
+    assert db.session.scalar(select(db.func.count()).select_from(Invoice)) == 1
+    assert invoice.sent_on is None and invoice.payments == []
+
+
+def test_issue_and_credit_are_audited(ctx, now):
+    event, at = past_event(now)
+    no_show(event, at, 1, **NACKA)
+    finance = staff("finance")
+    [invoice] = approved_and_issued(event, now, staff("organiser"), finance).invoices
+    invoicing.credit_invoice(invoice.id, actor=finance, now=now, reason="Dubbelbokad")
+    actions = list(db.session.scalars(select(AuditEntry.action).where(AuditEntry.actor_id == finance.id)
+                                      .order_by(AuditEntry.id)))
+    assert actions == ["invoice.issued", "invoice.credited"]
+
+
+def test_the_invoice_list_filters_and_totals(ctx, now):
+    event, at = past_event(now)
+    no_show(event, at, 1, **NACKA)
+    late_cancelled(event, at, 2, **MIGRATIONSVERKET)
+    finance = staff("finance")
+    invoices = approved_and_issued(event, now, staff("organiser"), finance).invoices
+    everything = invoicing.list_invoices(invoicing.InvoiceFilter())
+    assert everything.total == 2 * 31250 and everything.outstanding == 2 * 31250
+    assert [i.buyer_name for i in invoicing.list_invoices(invoicing.InvoiceFilter(buyer="nacka")).invoices] == [
+        "Nacka kommun"]
+    invoicing.record_payment(invoices[0].id, invoices[0].issue_date, actor=finance, now=now)
+    assert len(invoicing.list_invoices(invoicing.InvoiceFilter(status="paid")).invoices) == 1
+    later = invoicing.InvoiceFilter(date_from=invoices[0].issue_date + timedelta(days=1))
+    assert invoicing.list_invoices(later).invoices == []
+    assert invoicing.list_invoices(invoicing.InvoiceFilter(date_to=date(2000, 1, 1))).total == 0
+
+
+def test_lines_name_the_event_and_its_date_in_swedish(ctx, now):
+    event, at = past_event(now, title="Nowa Nyfiken på Almedalen")
+    no_show(event, at, 1, **NACKA)
+    [invoice] = approved_and_issued(event, now, staff("organiser"), staff("finance")).invoices
+    line = db.session.scalar(select(InvoiceLine))
+    assert line.description.startswith("No show-avgift: Nowa Nyfiken på Almedalen, ")
+    assert invoice.lines[0].attendee_name == "Anna Andersson 1"
+
+
+def test_finance_completes_a_held_back_buyer_and_issues_it_later(ctx, now):
+    event, at = past_event(now)
+    sam = no_show(event, at, 1, organisation="Scouterna", first_name="Sam")
+    finance = staff("finance")
+    first = approved_and_issued(event, now, staff("organiser"), finance)
+    assert first.invoices == []
+    [ready] = invoicing.events_to_invoice()
+    assert ready.held_back[0].registration_ids == [sam.id]
+    with pytest.raises(InvalidOrganisationNumber):
+        invoicing.update_buyer(sam.id, org_number="123", peppol_id="", actor=finance, now=now)
+    with pytest.raises(Forbidden):
+        invoicing.update_buyer(sam.id, org_number="802999-9995", peppol_id="", actor=staff("organiser"), now=now)
+    invoicing.update_buyer(sam.id, org_number="8029999995", peppol_id="", actor=finance, now=now)
+    [invoice] = invoicing.issue_invoices(event.id, actor=finance, now=now).invoices
+    assert invoice.buyer_org_number == "802999-9995" and invoice.delivery == Delivery.EMAIL
+    assert invoicing.events_to_invoice() == []

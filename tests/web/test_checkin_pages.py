@@ -1,0 +1,189 @@
+"""The door page: who may open it, checking in with and without the script, walk-ins, volunteers."""
+from datetime import timedelta
+
+import pytest
+from builders import log_in, make_event, make_user, register
+from conftest import csrf_token, submit
+
+from eventapp.database import utcnow
+from eventapp.extensions import db, limiter
+from eventapp.models import CheckinAssignment, Registration, RegistrationStatus, User
+
+
+@pytest.fixture(autouse=True)
+def _fresh_login_limit(app):
+    """The login limit counts per address across the whole run; these tests log in for real."""
+    limiter.reset()
+@pytest.fixture
+def door(app):
+    """An event happening now with two confirmed attendees; accounts for each role."""
+    now = utcnow()
+    with app.app_context():
+        event = make_event(now - timedelta(days=30), starts_at=now - timedelta(minutes=30), capacity=3,
+                           registration_deadline=now - timedelta(hours=1))
+        registered = now - timedelta(days=2)
+        anna = register(event, registered, n=1).registration
+        register(event, registered, n=2, first_name="Åsa", last_name="Öberg", organisation="Migrationsverket")
+        users = {role: make_user(f"{role}@example.org", role, events=[event] if role == "checkin" else []).id
+                 for role in ("organiser", "checkin", "finance")}
+        users["other"] = make_user("annan-dorr@example.org", "checkin").id
+        return {"slug": event.slug, "event_id": event.id, "anna": anna.id, "code": anna.check_in_code,
+                "users": users}
+
+
+def login(client, email):
+    with client.application.app_context():
+        user_id = db.session.scalar(db.select(User.id).where(User.email == email))
+    log_in(client, user_id)
+
+
+def checked_in(app, registration_id):
+    with app.app_context():
+        return db.session.get(Registration, registration_id).checked_in_at
+
+
+@pytest.mark.parametrize(("email", "status"), [
+    ("organiser@example.org", 200), ("checkin@example.org", 200),
+    ("annan-dorr@example.org", 403), ("finance@example.org", 403)])
+def test_only_organisers_and_the_assigned_volunteers_open_the_door(client, door, email, status):
+    login(client, email)
+    assert client.get(f"/checkin/{door['slug']}").status_code == status
+
+
+def test_a_volunteer_starts_on_the_list_of_their_events(client, door):
+    response = submit(client, "/login", {"email": "checkin@example.org", "password": "ett långt lösenord"})
+    assert response.headers["Location"] == "/checkin/"
+    page = client.get("/checkin/").get_data(as_text=True)
+    assert f"/checkin/{door['slug']}" in page
+    login(client, "annan-dorr@example.org")
+    assert f"/checkin/{door['slug']}" not in client.get("/checkin/").get_data(as_text=True)
+
+
+def test_check_in_by_code_without_javascript(app, client, door):
+    login(client, "checkin@example.org")
+    url = f"/checkin/{door['slug']}"
+    response = submit(client, url + "/code", {"code": f"  {door['code'].lower()} "}, form_url=url)
+    assert response.status_code == 302
+    assert f"last={door['anna']}" in response.headers["Location"]
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Anna Andersson 1 är incheckad." in page
+    assert "Incheckade 1 av 2" in page
+    assert checked_in(app, door["anna"]) is not None
+
+
+def test_check_in_twice_with_the_script_says_so(app, client, door):
+    login(client, "checkin@example.org")
+    url = f"/checkin/{door['slug']}"
+    token = csrf_token(client, url)
+    headers = {"Accept": "application/json"}
+    first = client.post(url + "/code", data={"csrf_token": token, "code": door["code"]}, headers=headers)
+    assert first.status_code == 200 and first.json["ok"] and not first.json["already"]
+    second = client.post(url + "/code", data={"csrf_token": token, "code": door["code"]}, headers=headers)
+    assert second.json["already"] and "redan incheckad" in second.json["message"]
+    assert second.json["counts"] == {"checked_in": 1, "expected": 2}
+    assert "Ångra" in second.json["panel"]
+
+
+def test_a_wrong_code_is_explained_and_changes_nothing(app, client, door):
+    login(client, "checkin@example.org")
+    url = f"/checkin/{door['slug']}"
+    response = client.post(url + "/code", data={"csrf_token": csrf_token(client, url), "code": "=cmd|x"},
+                           headers={"Accept": "application/json"})
+    assert response.status_code == 422
+    assert "ingen incheckningskod" in response.json["message"]
+    assert checked_in(app, door["anna"]) is None
+
+
+def test_an_empty_code_is_explained(app, client, door):
+    login(client, "checkin@example.org")
+    url = f"/checkin/{door['slug']}"
+    response = submit(client, url + "/code", {"code": ""}, form_url=url, follow_redirects=True)
+    assert response.status_code == 200
+    assert "Skanna namnbrickan eller skriv dess kod." in response.get_data(as_text=True)
+
+
+def test_search_tap_and_undo(app, client, door):
+    login(client, "checkin@example.org")
+    url = f"/checkin/{door['slug']}"
+    results = client.get(url + "/results?q=åsa").get_data(as_text=True)
+    assert "Åsa Öberg" in results and "Anna" not in results
+    token = csrf_token(client, url)
+    assert client.post(f"{url}/registrations/{door['anna']}", data={"csrf_token": token}).status_code == 302
+    assert checked_in(app, door["anna"]) is not None
+    page = client.get(url + "?q=anna").get_data(as_text=True)
+    assert "Incheckad kl." in page
+    assert client.post(f"{url}/registrations/{door['anna']}/undo", data={"csrf_token": token}).status_code == 302
+    assert checked_in(app, door["anna"]) is None
+
+
+def test_a_registration_of_another_event_cannot_be_tapped_in(app, client, door):
+    with app.app_context():
+        other = make_event(utcnow() - timedelta(days=30), registration_deadline=utcnow() + timedelta(days=1))
+        stranger = register(other, utcnow(), n=7).registration.id
+    login(client, "checkin@example.org")
+    url = f"/checkin/{door['slug']}"
+    client.post(f"{url}/registrations/{stranger}", data={"csrf_token": csrf_token(client, url)})
+    assert checked_in(app, stranger) is None
+
+
+def test_walk_in_registers_and_checks_in_until_full(app, client, door):
+    login(client, "checkin@example.org")
+    url = f"/checkin/{door['slug']}/walk-in"
+    person = {"first_name": "Darius", "last_name": "Karimi", "email": "darius@example.org",
+              "organisation": "Scouterna", "consent": "y"}
+    response = submit(client, url, person)
+    assert response.status_code == 302
+    full = submit(client, url, {**person, "email": "ny@example.org"})
+    assert full.status_code == 422
+    assert "Alla 3 platser är tagna" in full.get_data(as_text=True)
+    missing = submit(client, url, {"first_name": "X"})
+    assert missing.status_code == 422
+    with app.app_context():
+        walk_ins = db.session.scalars(db.select(Registration).where(Registration.email == "darius@example.org")).all()
+        assert [(r.status, r.checked_in_at is not None) for r in walk_ins] == [(RegistrationStatus.CONFIRMED, True)]
+        assert db.session.query(Registration).count() == 3
+
+
+def test_organisers_assign_and_remove_volunteers(app, client, door):
+    login(client, "organiser@example.org")
+    url = f"/checkin/{door['slug']}/staff"
+    assert "annan-dorr@example.org" in client.get(url).get_data(as_text=True)
+    assert submit(client, url, {"email": "annan-dorr@example.org"}).status_code == 302
+    assert submit(client, url, {"email": "organiser@example.org"}).status_code == 422
+    with app.app_context():
+        other = db.session.scalar(db.select(User).where(User.email == "annan-dorr@example.org"))
+        assert db.session.get(CheckinAssignment, (other.id, door["event_id"])) is not None
+    response = submit(client, f"{url}/{other.id}/remove", {}, form_url=url)
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.get(CheckinAssignment, (other.id, door["event_id"])) is None
+
+
+def test_a_volunteer_cannot_assign_volunteers(app, client, door):
+    login(client, "checkin@example.org")
+    url = f"/checkin/{door['slug']}/staff"
+    assert client.get(url).status_code == 403
+    response = client.post(url, data={"csrf_token": csrf_token(client, f"/checkin/{door['slug']}"),
+                                      "email": "annan-dorr@example.org"})
+    assert response.status_code == 403
+    with app.app_context():
+        assert db.session.query(CheckinAssignment).count() == 1
+
+
+def test_the_page_loads_its_script_from_a_file(client, door):
+    login(client, "checkin@example.org")
+    page = client.get(f"/checkin/{door['slug']}").get_data(as_text=True)
+    assert 'src="/static/checkin.js"' in page
+    assert "<script>" not in page
+    for path in ("/static/checkin.js", "/static/vendor/jsqr/jsQR.js", "/static/vendor/jsqr/LICENSE"):
+        served = client.get(path)
+        assert served.status_code == 200, path
+        served.close()
+    assert 'data-jsqr-url="/static/vendor/jsqr/jsQR.js"' in page
+
+
+def test_the_event_page_of_the_back_office_leads_to_the_door(client, door):
+    login(client, "organiser@example.org")
+    page = client.get(f"/admin/events/{door['slug']}").get_data(as_text=True)
+    assert f'href="/checkin/{door["slug"]}"' in page
+    assert f'href="/checkin/{door["slug"]}/staff"' in page

@@ -1,0 +1,174 @@
+"""Security headers, cookie flags, rate limits and the anti-robot checks of the public form."""
+import pathlib
+import re
+import time
+from types import SimpleNamespace
+
+import pytest
+from builders import make_event, register
+from conftest import csrf_token, submit
+
+from config import DevelopmentConfig, ProductionConfig, TestingConfig
+from eventapp import create_app
+from eventapp.database import utcnow
+from eventapp.extensions import db
+from eventapp.models import Registration
+from eventapp.security import CONTENT_SECURITY_POLICY
+
+TEMPLATES = pathlib.Path(__file__).resolve().parents[2] / "templates"
+#: Template folders for PDFs and e-mails: never served to a browser, so the CSP does not apply.
+NOT_SERVED = {"badges", "invoices", "emails"}
+VALID = {"first_name": "Åsa", "last_name": "Öberg", "email": "asa@example.org", "organisation": "Nacka kommun",
+         "consent": "y"}
+
+
+@pytest.fixture
+def event(app):
+    with app.app_context():
+        event = make_event(utcnow())
+        return SimpleNamespace(id=event.id, slug=event.slug)
+
+
+def registration_count(app) -> int:
+    with app.app_context():
+        return db.session.scalar(db.select(db.func.count()).select_from(Registration))
+
+
+@pytest.mark.parametrize("path", ["/", "/login", "/privacy", "/no-such-page"])
+def test_every_page_has_the_security_headers(client, path):
+    headers = client.get(path).headers
+    assert headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+    assert "'unsafe-inline'" not in headers["Content-Security-Policy"]
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "same-origin"
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+def test_no_hsts_in_development():
+    class Development(DevelopmentConfig):
+        SQLALCHEMY_DATABASE_URI = "sqlite://"
+
+    app = create_app(Development)
+    assert "Strict-Transport-Security" not in app.test_client().get("/privacy").headers
+
+
+def test_templates_have_no_inline_script_or_style():
+    """The CSP forbids inline script and style: does any page template still carry one?"""
+    offenders = []
+    for path in TEMPLATES.rglob("*.html"):
+        if "pdf" in path.name or path.parent.name in NOT_SERVED:
+            continue  # rendered to PDF by WeasyPrint or sent by e-mail, never served under the CSP
+        text = path.read_text(encoding="utf-8")
+        if re.search(r"<script(?![^>]*\bsrc=)[^>]*>", text) or re.search(r"\sstyle\s*=", text) \
+                or re.search(r"\son[a-z]+\s*=", text) or "<style" in text:
+            offenders.append(path.name)
+    assert offenders == []
+
+
+def test_personal_pages_are_not_cached(app, client, event):
+    with app.app_context():
+        token = register(db.session.get(__import__("eventapp").models.Event, event.id), utcnow()).token
+    response = client.get(f"/r/{token}")
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    assert "no-store" not in client.get("/").headers.get("Cache-Control", "")
+
+
+def test_production_refuses_debug_and_the_default_secret(monkeypatch):
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app(ProductionConfig)
+
+    class Debugging(ProductionConfig):
+        SECRET_KEY = "a-long-random-value-from-the-environment"
+        DEBUG = True
+
+    with pytest.raises(RuntimeError, match="Debug"):
+        create_app(Debugging)
+
+
+def test_production_cookies_are_secure_httponly_and_samesite():
+    class Production(ProductionConfig):
+        SECRET_KEY = "a-long-random-value-from-the-environment"
+        SQLALCHEMY_DATABASE_URI = "sqlite://"
+
+    app = create_app(Production)
+    assert app.config["SESSION_COOKIE_SECURE"] and app.config["SESSION_COOKIE_HTTPONLY"]
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+    cookie = app.test_client().get("/login").headers["Set-Cookie"]
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_registration_is_rate_limited_per_address(app, client, event):
+    app.config["RATELIMIT_REGISTRATION"] = "3 per minute"
+    try:
+        url = f"/events/{event.slug}/register"
+        statuses = [submit(client, url, {**VALID, "email": f"p{n}@example.org"}).status_code for n in range(4)]
+    finally:
+        app.config["RATELIMIT_REGISTRATION"] = TestingConfig.__dict__.get("RATELIMIT_REGISTRATION", "30 per minute")
+    assert statuses == [302, 302, 302, 429]
+    assert registration_count(app) == 3
+    # Reading the form is not limited.
+    assert client.get(url).status_code == 200
+
+
+def test_personal_links_are_rate_limited(app, client):
+    app.config["RATELIMIT_PERSONAL_LINK"] = "5 per minute"
+    try:
+        statuses = [client.get(f"/r/guess{n:020d}").status_code for n in range(6)]
+        refused = client.get("/r/x?lang=en").get_data(as_text=True)
+    finally:
+        app.config["RATELIMIT_PERSONAL_LINK"] = "60 per minute"
+    assert statuses == [404] * 5 + [429]
+    assert "Too many attempts" in refused
+
+
+def test_the_honeypot_stops_a_robot(app, client, event):
+    response = submit(client, f"/events/{event.slug}/register", {**VALID, "website": "http://spam.example"})
+    assert response.status_code == 422
+    assert "Lämna det här fältet tomt." in response.get_data(as_text=True)
+    assert registration_count(app) == 0
+
+
+class TestMinimumFillTime:
+    @pytest.fixture(autouse=True)
+    def two_seconds(self, app):
+        app.config["REGISTRATION_MIN_FILL_SECONDS"] = 2
+        yield
+        app.config["REGISTRATION_MIN_FILL_SECONDS"] = 0
+
+    @staticmethod
+    def shown_stamp(client, url):
+        page = client.get(url).get_data(as_text=True)
+        return re.search(r'name="form_shown" type="hidden" value="([^"]+)"', page).group(1)
+
+    def test_a_form_sent_at_once_is_refused_with_a_clear_message(self, app, client, event):
+        url = f"/events/{event.slug}/register"
+        stamp = self.shown_stamp(client, url)
+        response = client.post(url, data={**VALID, "form_shown": stamp, "csrf_token": csrf_token(client, url)})
+        assert response.status_code == 422
+        assert "snabbare än en människa" in response.get_data(as_text=True)
+        assert registration_count(app) == 0
+
+    def test_a_form_filled_in_for_longer_is_accepted(self, app, client, event, monkeypatch):
+        url = f"/events/{event.slug}/register"
+        stamp = self.shown_stamp(client, url)
+        later = time.time() + 2.5
+        monkeypatch.setattr("eventapp.form_guard.time.time", lambda: later)
+        response = client.post(url, data={**VALID, "form_shown": stamp, "csrf_token": csrf_token(client, url)})
+        assert response.status_code == 302
+        assert registration_count(app) == 1
+
+    @pytest.mark.parametrize("stamp", [None, "", "form.forged.signature", "x" * 300])
+    def test_a_missing_or_forged_stamp_is_refused(self, app, client, event, stamp):
+        url = f"/events/{event.slug}/register"
+        data = {**VALID, "csrf_token": csrf_token(client, url)}
+        if stamp is not None:
+            data["form_shown"] = stamp
+        response = client.post(url, data=data)
+        assert response.status_code == 422
+        page = response.get_data(as_text=True)
+        # A fresh stamp comes back, so the person can simply send the form again.
+        assert re.search(r'name="form_shown" type="hidden" value="[^"]+\.[^"]+"', page)
+        assert registration_count(app) == 0
