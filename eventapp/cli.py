@@ -135,14 +135,17 @@ def export_attendees(slug, fmt, output, delimiter):
     from .exports.attendee_list import attendee_table
     from .services.attendees import all_attendees
     from .services.events import get_event
+    from .services.questions import answer_columns
 
     try:
         event = get_event(slug)
     except DomainError as error:
         raise click.ClickException(str(error)) from None
     registrations = all_attendees(event.id)
+    questions, answers = answer_columns(event.id)
     with open(output, "wb") as file:
-        file.write(attendee_table(event, registrations, fmt, delimiter=delimiter))
+        file.write(attendee_table(event, registrations, fmt, delimiter=delimiter, questions=questions,
+                                  answers=answers))
     click.echo(f"{len(registrations)} registrations written to {output}")
 
 

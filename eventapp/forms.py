@@ -2,6 +2,7 @@
 import re
 from decimal import Decimal
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -128,6 +129,38 @@ class RegistrationForm(PersonFields):
     website = StringField(_l("Leave this field empty"), validators=[left_empty])
     #: When the form was shown, signed; see form_guard.
     form_shown = HiddenField(_l("The form"), default=form_guard.new_stamp, validators=[filled_in_by_a_person])
+
+
+def registration_form_for(questions) -> RegistrationForm:
+    """The registration form with a field per question of the event (``question_<id>``).
+
+    The form only shapes the input; whether an answer is required or allowed is the questions
+    service's to say (so the API and the form share one rule).
+    """
+    if not questions:
+        form = RegistrationForm()
+        form.questions = []
+        return form
+
+    class EventRegistrationForm(RegistrationForm):
+        pass
+
+    for question in questions:
+        # A plain string, so the label escapes the organiser's text (a lazy string would count as markup).
+        label = question.text if question.required else gettext("%(question)s (optional)", question=question.text)
+        if question.choices:
+            field = RadioField(label, choices=[SelectChoice(choice, choice) for choice in question.choices],
+                               validate_choice=False, filters=[_strip])
+        else:
+            field = StringField(label, filters=[_strip])
+        setattr(EventRegistrationForm, question.field_name, field)
+    form = EventRegistrationForm()
+    form.questions = [form[question.field_name] for question in questions]
+    return form
+
+
+def answers_from(form: FlaskForm, questions) -> dict[int, str]:
+    return {question.id: form[question.field_name].data or "" for question in questions}
 
 
 class TransferForm(PersonFields):
@@ -332,6 +365,14 @@ class EventForm(FlaskForm):
         Optional(), Length(max=1000, message=_l("At most %(max)d characters."))])
     agenda = TextAreaField(_l("Programme (optional)"), filters=[_strip], validators=[
         Optional(), Length(max=20000, message=_l("At most %(max)d characters."))])
+    sessions = TextAreaField(_l("Separate meetings (optional, for courses)"), filters=[_strip], validators=[
+        Optional(), Length(max=20000, message=_l("At most %(max)d characters."))])
+    reminder_days = IntegerField(_l("Reminder, days before the start (0: none)"), default=2,
+                                 invalid_value_message=_l("Enter a whole number."),
+                                 validators=[Optional(),
+                                             NumberRange(min=0, max=30, message=_l("Between 0 and %(max)d days."))])
+    questions = TextAreaField(_l("Questions on the registration form (optional)"), filters=[_strip], validators=[
+        Optional(), Length(max=5000, message=_l("At most %(max)d characters."))])
 
 
 class CopyEventForm(FlaskForm):

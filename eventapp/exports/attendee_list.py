@@ -6,7 +6,7 @@ from flask import render_template
 from flask_babel import gettext as _
 
 from ..localtime import STOCKHOLM
-from ..models import Event, OrganisationKind, Registration, RegistrationStatus
+from ..models import Event, OrganisationKind, Question, Registration, RegistrationStatus
 from .pdf import render_pdf
 from .tabular import Cell, to_csv, to_xlsx
 
@@ -45,14 +45,20 @@ def row(registration: Registration, labels: tuple[dict[str, str], dict[str, str]
     ]
 
 
-def attendee_table(event: Event, registrations: Sequence[Registration], fmt: str, delimiter: str = ";") -> bytes:
-    """The registrations (with organisation and county loaded) as ``csv`` or ``xlsx`` bytes."""
+def attendee_table(event: Event, registrations: Sequence[Registration], fmt: str, delimiter: str = ";",
+                   questions: Sequence[Question] = (), answers: dict[int, dict[int, str]] | None = None) -> bytes:
+    """The registrations (with organisation and county loaded) as ``csv`` or ``xlsx`` bytes, with a
+    column per question of the event (``answers``: {registration id: {question id: answer}})."""
     labels = _labels()
-    rows = (row(registration, labels) for registration in registrations)
+    answers = answers or {}
+    columns = header() + [question.text for question in questions]
+    rows = (row(registration, labels) + [answers.get(registration.id, {}).get(question.id, "")
+                                         for question in questions]
+            for registration in registrations)
     if fmt == "csv":
-        return to_csv(header(), rows, delimiter=delimiter)
+        return to_csv(columns, rows, delimiter=delimiter)
     if fmt == "xlsx":
-        return to_xlsx(header(), rows, title=_("Attendees"))
+        return to_xlsx(columns, rows, title=_("Attendees"))
     raise ValueError(f"unknown format {fmt!r}")
 
 

@@ -63,15 +63,17 @@ def registration_uid(registration: Registration, suffix: str, domain: str) -> st
 
 
 def invitation(event: Event, registration: Registration, *, method: str, sequence: int, now: datetime,
-               organizer: Organizer, description: str, url: str, domain: str, meeting: int | None = None) -> bytes:
+               organizer: Organizer, description: str, url: str, domain: str, meeting: int | None = None,
+               only: list[Occurrence] | None = None) -> bytes:
     """A personal invitation (``REQUEST``) or its withdrawal (``CANCEL``) for one registration.
 
-    Every meeting of a course is a VEVENT of its own; ``meeting`` (0-based) keeps only that one.
+    Every meeting of a course is a VEVENT of its own; ``meeting`` (0-based) keeps only that one, and
+    ``only`` names the occurrences to send instead of the event's own (meetings that were dropped).
     """
     if method not in ("REQUEST", "CANCEL"):
         raise ValueError(f"unsupported METHOD {method}")
     calendar = _calendar(method)
-    chosen = occurrences(event)
+    chosen = occurrences(event) if only is None else only
     if meeting is not None:
         chosen = chosen[meeting:meeting + 1]
     for occurrence in chosen:
@@ -92,7 +94,7 @@ def invitation(event: Event, registration: Registration, *, method: str, sequenc
         if method == "REQUEST":
             vevent.add_component(_alarm(occurrence.title))
         calendar.add_component(vevent)
-    return _finish(calendar, [event])
+    return _finish(calendar, [event], chosen)
 
 
 def published(events: Iterable[Event], *, now: datetime, domain: str, urls: dict[int, str],
@@ -177,9 +179,10 @@ def _alarm(title: str) -> Alarm:
     return alarm
 
 
-def _finish(calendar: Calendar, events: list[Event]) -> bytes:
-    starts = [o.starts_at for event in events for o in occurrences(event)]
-    ends = [o.ends_at for event in events for o in occurrences(event)]
+def _finish(calendar: Calendar, events: list[Event], chosen: list[Occurrence] | None = None) -> bytes:
+    chosen = [o for event in events for o in occurrences(event)] if chosen is None else chosen
+    starts = [o.starts_at for o in chosen]
+    ends = [o.ends_at for o in chosen]
     if starts:
         # The whole years of the events: both CET and CEST are defined, which Outlook needs to match
         # the zone to its own, while the file stays small (not decades of transitions).

@@ -2,7 +2,7 @@
 from .api_token import ApiToken
 from .audit import AuditEntry
 from .badge import BadgeLogo, BadgePrint, BadgeRun, BadgeRunStatus
-from .event import AgendaItem, Event, EventKind, EventSession, Series
+from .event import AgendaItem, Event, EventKind, EventSession, Question, Series
 from .grouping import GroupSeat, TableGroup
 from .invoice import (
     ChargeKind,
@@ -19,12 +19,13 @@ from .invoice import (
 from .organisation import County, Organisation, OrganisationAlias, OrganisationKind
 from .outbox import OutboxMessage, OutboxStatus
 from .personal_link import PersonalLink
-from .registration import Registration, RegistrationStatus
+from .registration import Answer, Registration, RegistrationStatus
 from .staff import CheckinAssignment
 from .user import Role, User
 
 __all__ = [
     "AgendaItem",
+    "Answer",
     "AuditEntry",
     "BadgeLogo",
     "BadgePrint",
@@ -37,6 +38,7 @@ __all__ = [
     "Organisation",
     "OrganisationAlias",
     "OrganisationKind",
+    "Question",
     "Registration",
     "RegistrationStatus",
     "Role",

@@ -3,7 +3,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import UTCDateTime, utcnow
@@ -86,6 +86,15 @@ class Event(db.Model):
     sessions: Mapped[list["EventSession"]] = relationship(
         back_populates="event", order_by="EventSession.starts_at", cascade="all, delete-orphan"
     )
+    #: Every question the event has asked, retired ones included (their answers are kept).
+    all_questions: Mapped[list["Question"]] = relationship(
+        back_populates="event", order_by="Question.position", cascade="all, delete-orphan"
+    )
+
+    @property
+    def questions(self) -> list["Question"]:
+        """The questions the registration form asks now."""
+        return [question for question in self.all_questions if not question.retired]
 
     @property
     def kind_label(self):
@@ -127,3 +136,24 @@ class EventSession(db.Model):
     venue: Mapped[str] = mapped_column(String(200), default="")
 
     event: Mapped[Event] = relationship(back_populates="sessions")
+
+
+class Question(db.Model):
+    """An optional question of the event's registration form, e.g. the target group, or which table
+    or session a person wants. With choices it is answered by picking one, without by free text."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    text: Mapped[str] = mapped_column(String(200))
+    #: The answers to pick from; empty for a free-text question.
+    choices: Mapped[list[str]] = mapped_column(JSON, default=list)
+    required: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Taken off the form after people had answered it; the answers stay for the lists.
+    retired: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+
+    event: Mapped[Event] = relationship(back_populates="all_questions")
+
+    @property
+    def field_name(self) -> str:
+        return f"question_{self.id}"

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import UTCDateTime, utcnow
 from ..extensions import db
-from .event import Event
+from .event import Event, Question
 from .organisation import Organisation
 
 
@@ -89,6 +89,7 @@ class Registration(db.Model):
     event: Mapped[Event] = relationship()
     organisation: Mapped[Organisation | None] = relationship()
     transferred_to: Mapped["Registration | None"] = relationship(remote_side=[id])
+    answers: Mapped[list["Answer"]] = relationship(back_populates="registration", cascade="all, delete-orphan")
 
     @property
     def full_name(self) -> str:
@@ -104,3 +105,16 @@ class Registration(db.Model):
 
     def __repr__(self):
         return f"<Registration {self.id} {self.status}>"
+
+
+class Answer(db.Model):
+    """A registration's answer to one of the event's questions."""
+
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registration.id", ondelete="CASCADE"),
+                                                 primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("question.id", ondelete="CASCADE"), primary_key=True,
+                                             index=True)
+    value: Mapped[str] = mapped_column(String(500))
+
+    registration: Mapped[Registration] = relationship(back_populates="answers")
+    question: Mapped[Question] = relationship()

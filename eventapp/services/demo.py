@@ -1,12 +1,13 @@
 """The demo: the reference scenarios as events in the coming months, with fictional attendees."""
 import random
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
 from ..extensions import db
 from ..localtime import at, end_of_day, local_date
-from ..models import AgendaItem, Event, EventSession, Series, User
+from ..models import AgendaItem, Event, EventSession, Question, Series, User
 from .accounts import create_user
 from .registration import Attendee, register_attendee
 
@@ -126,6 +127,13 @@ def demo_events(now: datetime) -> list[Event]:
         AgendaItem(starts_at=at(forum_day, "11:00"), title="Ekonomisk styrning och samordning i praktiken"),
         AgendaItem(starts_at=at(forum_day, "13:30"), title="World café: Innovativ integration"),
     ]
+    forum.all_questions = [
+        Question(position=0, text="Vilken målgrupp tillhör du?", required=True,
+                 choices=["Chef", "Strateg eller utvecklare", "Handläggare eller samordnare", "Förtroendevald"]),
+        Question(position=1, text="Vilket World café-bord vill du börja vid?",
+                 choices=["Bostad", "Arbete och försörjning", "Skola och utbildning", "Hälsa"]),
+        Question(position=2, text="Vad vill du ta med dig från dagen?"),
+    ]
 
     first_meeting = _next_weekday(today, 1, 9)  # Tuesdays from nine weeks ahead
     meetings = [first_meeting + timedelta(weeks=n) for n in range(5)]
@@ -181,8 +189,10 @@ def seed_demo(now: datetime) -> dict:
         db.session.commit()
         created.append(event.slug)
         attendees = {0: 96, 1: 23, 2: 31, 3: 12}[number]
-        for attendee in _demo_attendees(attendees, seed=number):
-            register_attendee(event.id, attendee, now)
+        for n, attendee in enumerate(_demo_attendees(attendees, seed=number)):
+            answers = {q.id: q.choices[(n * (i + 1)) % len(q.choices)] for i, q in enumerate(event.questions)
+                       if q.choices}
+            register_attendee(event.id, replace(attendee, answers=answers), now)
     email, password = DEMO_ORGANISER
     if db.session.scalar(select(User).where(User.email == email)) is None:
         create_user(email, "organiser", password, name="Demo Organisatör")

@@ -11,9 +11,11 @@ from datetime import datetime, timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from ..exports import ical
 from ..extensions import db
 from ..models import AgendaItem, Event, EventKind, EventSession, Registration, Series, User
 from . import audit, notifications
+from . import questions as question_service
 from .errors import DomainError, NotFound, ValidationFailed
 from .registration import lock_event, promote_from_waitlist
 
@@ -71,14 +73,22 @@ class EventData:
     series: str | None = None
     sessions: list[SessionData] | None = None
     agenda: list[AgendaData] | None = None
+    #: The registration form's own questions; None leaves them as they are.
+    questions: list[question_service.QuestionData] | None = None
 
     @classmethod
     def from_event(cls, event: Event) -> "EventData":
         values = {name: getattr(event, name) for name in cls.__dataclass_fields__
-                  if name not in ("series", "sessions", "agenda")}
+                  if name not in CHILDREN}
         return cls(**values, series=event.series.name if event.series else None,
                    sessions=[SessionData(s.title, s.starts_at, s.ends_at, s.venue) for s in event.sessions],
-                   agenda=[AgendaData(a.starts_at, a.title, a.speakers, a.description) for a in event.agenda])
+                   agenda=[AgendaData(a.starts_at, a.title, a.speakers, a.description) for a in event.agenda],
+                   questions=[question_service.QuestionData(q.text, list(q.choices), q.required)
+                              for q in event.questions])
+
+
+#: EventData's fields that are not columns of the event.
+CHILDREN = ("series", "sessions", "agenda", "questions")
 
 
 @dataclass
@@ -140,6 +150,8 @@ def validate(data: EventData) -> dict[str, list]:
     for number, item in enumerate(data.agenda or [], start=1):
         if not item.title.strip():
             error("agenda", _l("Programme item %(num)d needs a title.", num=number))
+    for message in question_service.validate(data.questions or []):
+        error("questions", message)
     return errors
 
 
@@ -166,7 +178,7 @@ def _free_slug(base: str) -> str:
 
 def _scalar_fields(data: EventData) -> dict:
     values = asdict(data)
-    for name in ("series", "sessions", "agenda"):
+    for name in CHILDREN:
         values.pop(name)
     for name in ("title", "venue", "address", "city", "theme", "organiser_name", "organiser_email"):
         values[name] = values[name].strip()
@@ -193,6 +205,8 @@ def _free_series_slug(base: str) -> str:
 
 
 def _replace_children(event: Event, data: EventData) -> None:
+    if data.questions is not None:
+        question_service.replace_questions(event, data.questions)
     if data.sessions is not None:
         event.sessions = [EventSession(title=s.title.strip(), starts_at=s.starts_at, ends_at=s.ends_at,
                                        venue=s.venue.strip()) for s in data.sessions]
@@ -222,20 +236,23 @@ def _update(event_id: int, data: EventData, actor: User | None, now: datetime) -
         if series is not event.series:
             changed["series"] = [event.series.name if event.series else None, series.name if series else None]
             event.series = series
-        if data.sessions is not None or data.agenda is not None:
+        calendar_entries = ical.occurrences(event)
+        if data.sessions is not None or data.agenda is not None or data.questions is not None:
             before = EventData.from_event(event)
             _replace_children(event, data)
-            if data.sessions is not None and before.sessions != data.sessions:
-                changed["sessions"] = [len(before.sessions), len(data.sessions)]
-            if data.agenda is not None and before.agenda != data.agenda:
-                changed["agenda"] = [len(before.agenda), len(data.agenda)]
+            for name in ("sessions", "agenda", "questions"):
+                new = getattr(data, name)
+                if new is not None and getattr(before, name) != new:
+                    changed[name] = [len(getattr(before, name)), len(new)]
         db.session.flush()
         promoted = promote_from_waitlist(event, now) if "capacity" in changed else []
         notifications.promoted(promoted, now)
         if any(name in changed for name in (*TIME_AND_PLACE, "sessions")) and not event.is_cancelled:
             # A higher SEQUENCE makes calendars replace the entry they have.
             event.calendar_sequence += 1
-            notifications.event_changed(event, changed, now, exclude=promoted)
+            remaining = {occurrence.suffix for occurrence in ical.occurrences(event)}
+            notifications.event_changed(event, changed, now, exclude=promoted,
+                                        withdrawn=[o for o in calendar_entries if o.suffix not in remaining])
         if changed:
             event.updated_at = now
             audit.record("event.updated", event, actor=actor, now=now, event_id=event.id, changes=changed,

@@ -58,18 +58,27 @@ def transferred(old: Registration, new: Registration, token: str, now: datetime)
     ]
 
 
-def event_changed(event: Event, changes: dict, now: datetime, *,
-                  exclude: list[Registration] = ()) -> list[OutboxMessage]:
+def event_changed(event: Event, changes: dict, now: datetime, *, exclude: list[Registration] = (),
+                  withdrawn: list[ical.Occurrence] = ()) -> list[OutboxMessage]:
     """Time or place changed: confirmed attendees get an updated invitation (higher SEQUENCE).
 
-    ``exclude``: registrations told otherwise in the same change (just promoted, say)."""
+    ``exclude``: registrations told otherwise in the same change (just promoted, say).
+    ``withdrawn``: calendar entries that no longer exist (a course meeting dropped); confirmed
+    attendees also get a cancellation of those, as a message of its own (one METHOD per message).
+    """
     skipped = {registration.id for registration in exclude}
-    return [
-        _queue("event_changed", registration, now, token=personal_links.issue_link(registration, now),
-               method="REQUEST" if registration.status == RegistrationStatus.CONFIRMED else None,
-               changes=changes)
-        for registration in _active(event) if registration.id not in skipped
-    ]
+    messages = []
+    for registration in _active(event):
+        if registration.id in skipped:
+            continue
+        confirmed = registration.status == RegistrationStatus.CONFIRMED
+        token = personal_links.issue_link(registration, now)
+        messages.append(_queue("event_changed", registration, now, token=token,
+                               method="REQUEST" if confirmed else None, changes=changes))
+        if withdrawn and confirmed:
+            messages.append(_queue("meetings_cancelled", registration, now, token=token, method="CANCEL",
+                                   withdrawn=list(withdrawn)))
+    return messages
 
 
 def event_cancelled(event: Event, now: datetime) -> list[OutboxMessage]:
@@ -105,6 +114,7 @@ SUBJECTS = {
     "transferred_to": lambda: _("A colleague has given you their place: %(title)s"),
     "event_changed": lambda: _("Changed time or place: %(title)s"),
     "event_cancelled": lambda: _("Cancelled: %(title)s"),
+    "meetings_cancelled": lambda: _("Meeting cancelled: %(title)s"),
     "reminder": lambda: _("Reminder: %(title)s"),
 }
 
@@ -142,8 +152,9 @@ def _queue(kind: str, registration: Registration, now: datetime, *, token: str |
         calendar, meetings = None, []
         if method is not None:
             description = text_for_calendar(event, link)
-            calendar = _calendar(event, registration, method, now, description, link)
-            if len(event.sessions) > 1:
+            only = context.get("withdrawn")
+            calendar = _calendar(event, registration, method, now, description, link, only=only)
+            if len(event.sessions) > 1 and only is None:
                 # Outlook takes only the first VEVENT of an invitation; a file per meeting lets its
                 # users add the others one by one (Gmail and Apple Calendar take them all at once).
                 meetings = [_calendar(event, registration, method, now, description, link, meeting=number)
@@ -167,12 +178,12 @@ def text_for_calendar(event: Event, link: str | None) -> str:
 
 
 def _calendar(event: Event, registration: Registration, method: str, now: datetime, description: str,
-              link: str | None, meeting: int | None = None) -> bytes:
+              link: str | None, meeting: int | None = None, only: list[ical.Occurrence] | None = None) -> bytes:
     # A withdrawal must outrank every earlier version of the entry, including the last update.
     sequence = event.calendar_sequence + (1 if method == "CANCEL" and not event.is_cancelled else 0)
     return ical.invitation(
         event, registration, method=method, sequence=sequence, now=now, organizer=organizer(event),
-        description=description, url=link or "", domain=ical.uid_domain(base_url()), meeting=meeting,
+        description=description, url=link or "", domain=ical.uid_domain(base_url()), meeting=meeting, only=only,
     )
 
 

@@ -1,9 +1,10 @@
 """Personal data kept only as long as needed (GDPR): purge after events, export and erasure on request.
 
 What is personal on a registration: the name, e-mail, phone, job title, dietary and accessibility
-needs, the invoice reference (often a person's name), the organisers' note and the personal link. Pseudonymising
-replaces them and keeps what statistics need: the event, the organisation (a municipality or
-agency is not a person), the status, and the times of registration, cancellation and check-in.
+needs, the invoice reference (often a person's name), the organisers' note, answers in the person's
+own words and the personal link. Pseudonymising replaces them and keeps what statistics need: the
+event, the organisation (a municipality or agency is not a person), the status, the times of
+registration, cancellation and check-in, and answers picked from the organiser's choices.
 
 Other kinds of data (e-mails in the outbox, for instance) join in by registering a function with
 ``register_purger``: it is called with the ids of the registrations being pseudonymised, in the
@@ -20,7 +21,7 @@ from sqlalchemy import delete, select
 
 from ..database import begin_write
 from ..extensions import db
-from ..models import Event, Registration, RegistrationStatus, User
+from ..models import Answer, Event, Question, Registration, RegistrationStatus, User
 from ..models.audit import AuditEntry
 from ..models.outbox import OutboxMessage
 from ..models.personal_link import PersonalLink
@@ -118,6 +119,13 @@ def _pseudonymise(registration_ids: list[int], now: datetime, other: dict[str, i
     # Personal links stop working, and the e-mails sent to the person (their name, address and
     # link) go with them.
     db.session.execute(delete(PersonalLink).where(PersonalLink.registration_id.in_(registration_ids)))
+    # Answers in the person's own words go; answers picked from the organiser's choices stay.
+    asked = db.session.execute(select(Question.id, Question.choices).where(Question.id.in_(
+        select(Answer.question_id).where(Answer.registration_id.in_(registration_ids)))))
+    free_text = [question_id for question_id, choices in asked if not choices]
+    if free_text:
+        db.session.execute(delete(Answer).where(Answer.registration_id.in_(registration_ids),
+                                                Answer.question_id.in_(free_text)))
     db.session.execute(delete(OutboxMessage).where(OutboxMessage.registration_id.in_(registration_ids)))
     # Audit details can hold old and new values of personal fields; the fact of the change stays.
     entries = db.session.scalars(select(AuditEntry).where(
@@ -178,6 +186,7 @@ def _registration_data(registration: Registration) -> dict:
         "org_number": registration.org_number,
         "invoice_reference": registration.invoice_reference,
         "organiser_note": registration.organiser_note,
+        "answers": [{"question": answer.question.text, "answer": answer.value} for answer in registration.answers],
         "language": registration.language,
         "status": registration.status,
         "check_in_code": registration.check_in_code,

@@ -12,7 +12,7 @@ from ..extensions import db
 from ..formatting import format_date, format_datetime, format_deadline
 from ..models import Event, PersonalLink, Registration, RegistrationStatus, User
 from ..models.registration import ACTIVE_STATUSES
-from . import audit, notifications, personal_links
+from . import audit, notifications, personal_links, questions
 from .buyers import validate_peppol_id
 from .errors import (
     AlreadyRegistered,
@@ -21,6 +21,7 @@ from .errors import (
     NotFound,
     RegistrationClosed,
     TransferNotAllowed,
+    ValidationFailed,
 )
 from .organisations import find_or_create_organisation, validate_org_number
 
@@ -43,6 +44,8 @@ class Attendee:
     invoice_address: str = ""
     #: The buyer's Peppol participant ID, e.g. "0007:2120000142".
     peppol_id: str = ""
+    #: Answers to the event's own questions: {question id: answer}.
+    answers: dict[int, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -138,6 +141,9 @@ def register_attendee(event_id: int, attendee: Attendee, now: datetime) -> Regis
         if existing is not None:
             db.session.rollback()
             return RegistrationResult(existing, token=None, created=False)
+        wrong_answers = questions.check_answers(event, attendee.answers)
+        if wrong_answers:
+            raise ValidationFailed(wrong_answers)
         left = places_left(event)
         if left is None or left > 0:
             status = RegistrationStatus.CONFIRMED
@@ -188,6 +194,7 @@ def _new_registration(event: Event, attendee: Attendee, status: str, now: dateti
         confirmed_at=now if status == RegistrationStatus.CONFIRMED else None,
         consent_at=now,
         check_in_code=_unused_check_in_code(),
+        answers=questions.answers_for(event, attendee.answers),
     )
     db.session.add(registration)
     token = personal_links.issue_link(registration, now)
@@ -312,6 +319,8 @@ def transfer_registration(registration_id: int, colleague: Attendee, now: dateti
             dietary=colleague.dietary,
             invoice_reference=registration.invoice_reference,
             language=colleague.language,
+            # The colleague takes the place as it was booked: the table or session chosen, too.
+            answers={answer.question_id: answer.value for answer in registration.answers},
         )
         registration.status, status = RegistrationStatus.TRANSFERRED, registration.status
         registration.cancelled_at = now

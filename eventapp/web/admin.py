@@ -1,5 +1,6 @@
 """The organisers' back office: the dashboard and managing events. Attendee lists, exports and
 statistics are in ``admin_attendees``, on the same blueprint."""
+import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -14,6 +15,7 @@ from ..forms import CancelEventForm, ConfirmForm, CopyEventForm, EventForm
 from ..localtime import STOCKHOLM, end_of_day, local_date
 from ..models import Event, Role
 from ..services import events as event_service
+from ..services import questions as question_service
 from ..services import registration as registrations
 from ..services.errors import DomainError, NotFound, ValidationFailed
 
@@ -90,6 +92,60 @@ def parse_agenda(text: str, day) -> list[event_service.AgendaData]:
     return items
 
 
+MEETING_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})\s+(\d{1,2}[:.]\d{2})\s*[-–]\s*(\d{1,2}[:.]\d{2})$")
+
+
+def sessions_text(event: Event) -> str:
+    """The meetings as the form shows them: "2027-02-03 13:00–14:00 | Title | Venue" per line."""
+    lines = []
+    for meeting in event.sessions:
+        starts, ends = to_local(meeting.starts_at), to_local(meeting.ends_at)
+        parts = [f"{starts:%Y-%m-%d %H:%M}–{ends:%H:%M}", meeting.title]
+        if meeting.venue:
+            parts.append(meeting.venue)
+        lines.append(" | ".join(parts))
+    return "\n".join(lines)
+
+
+def parse_sessions(text: str) -> list[event_service.SessionData]:
+    """Lines "2027-02-03 13:00–14:00 | Title | Venue"; raises ValueError with the line number."""
+    meetings = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        parts = [part.strip() for part in line.split("|")]
+        match = MEETING_RE.match(parts[0])
+        if not match or len(parts) < 2 or not parts[1] or len(parts[1]) > 200 or len(parts) > 3 \
+                or len(parts[-1]) > 200:
+            raise ValueError(number)
+        day, start, end = match.groups()
+        try:
+            starts = datetime.strptime(f"{day} {start.replace('.', ':')}", "%Y-%m-%d %H:%M")
+            ends = datetime.strptime(f"{day} {end.replace('.', ':')}", "%Y-%m-%d %H:%M")
+        except ValueError:
+            raise ValueError(number) from None
+        meetings.append(event_service.SessionData(parts[1], to_utc(starts), to_utc(ends),
+                                                  parts[2] if len(parts) > 2 else ""))
+    return meetings
+
+
+def questions_text(event: Event) -> str:
+    """The questions as the form shows them: "* Question | choice | choice" per line."""
+    return "\n".join(("* " if q.required else "") + " | ".join([q.text, *q.choices]) for q in event.questions)
+
+
+def parse_questions(text: str) -> list[question_service.QuestionData]:
+    questions = []
+    for line in text.splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        required = line.startswith("*")
+        parts = [part.strip() for part in line.lstrip("*").split("|")]
+        questions.append(question_service.QuestionData(parts[0], [p for p in parts[1:] if p], required))
+    return questions
+
+
 def form_for(event: Event) -> EventForm:
     form = EventForm(obj=event)
     if request.method == "GET":
@@ -101,16 +157,35 @@ def form_for(event: Event) -> EventForm:
         form.no_show_fee.data = Decimal(event.no_show_fee) / 100
         form.series.data = event.series.name if event.series else ""
         form.agenda.data = agenda_text(event)
+        form.sessions.data = sessions_text(event)
+        form.questions.data = questions_text(event)
     return form
+
+
+def posted_text(field) -> str | None:
+    """A text area's posted value; None when it was not sent (the event's own list is then kept)."""
+    return field.data if isinstance(field.data, str) else None
 
 
 def event_data(form: EventForm, now: datetime) -> event_service.EventData:
     starts_at = to_utc(form.starts_at.data)
-    try:
-        agenda = parse_agenda(form.agenda.data or "", form.starts_at.data.date())
-    except ValueError as error:
-        raise ValidationFailed({"agenda": [_("Line %(num)s: write a time, a title and optionally speakers, "
-                                             "like 08:30 | Welcome | Anna Andersson.", num=error.args[0])]}) from None
+    agenda = sessions = questions = None
+    if posted_text(form.agenda) is not None:
+        try:
+            agenda = parse_agenda(form.agenda.data, form.starts_at.data.date())
+        except ValueError as error:
+            raise ValidationFailed({"agenda": [_("Line %(num)s: write a time, a title and optionally speakers, "
+                                                 "like 08:30 | Welcome | Anna Andersson.",
+                                                 num=error.args[0])]}) from None
+    if posted_text(form.sessions) is not None:
+        try:
+            sessions = parse_sessions(form.sessions.data)
+        except ValueError as error:
+            raise ValidationFailed({"sessions": [_("Line %(num)s: write a date, the times and a title, like "
+                                                   "2027-02-03 13:00–14:00 | Meeting 1 | Room 2.",
+                                                   num=error.args[0])]}) from None
+    if posted_text(form.questions) is not None:
+        questions = parse_questions(form.questions.data)
     return event_service.EventData(
         title=form.title.data, kind=form.kind.data, series=form.series.data or None, theme=form.theme.data or "",
         description=form.description.data or "", organiser_name=form.organiser_name.data or "",
@@ -124,7 +199,8 @@ def event_data(form: EventForm, now: datetime) -> event_service.EventData:
         capacity=form.capacity.data, waitlist_enabled=form.waitlist_enabled.data,
         price=ore(form.price.data), no_show_fee=ore(form.no_show_fee.data),
         charge_late_cancellation=form.charge_late_cancellation.data, fee_notice=form.fee_notice.data or "",
-        agenda=agenda,
+        agenda=agenda, sessions=sessions, questions=questions,
+        reminder_days=form.reminder_days.data if form.reminder_days.data is not None else 2,
     )
 
 

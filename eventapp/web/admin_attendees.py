@@ -10,6 +10,7 @@ from ..formatting import format_datetime_iso_local
 from ..forms import AttendeeForm, ConfirmForm
 from ..models import OrganisationKind, RegistrationStatus
 from ..services import attendees
+from ..services import questions as question_service
 from ..services import statistics as stats_service
 from ..services.errors import DomainError, NotFound
 from ..services.registration import Attendee
@@ -144,7 +145,9 @@ def export_attendees(slug: str, fmt: str):
     if fmt not in attendee_list.FORMATS:
         abort(404)
     delimiter = "," if request.args.get("delimiter") == "comma" else ";"
-    data = attendee_list.attendee_table(event, attendees.all_attendees(event.id), fmt, delimiter=delimiter)
+    questions, answers = question_service.answer_columns(event.id)
+    data = attendee_list.attendee_table(event, attendees.all_attendees(event.id), fmt, delimiter=delimiter,
+                                        questions=questions, answers=answers)
     mimetype = "text/csv; charset=utf-8" if fmt == "csv" else \
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return Response(data, mimetype=mimetype, headers={
@@ -165,7 +168,8 @@ def door_list(slug: str):
 def statistics(slug: str):
     event = event_or_404(slug)
     return render_template("admin/statistics.html", event=event, stats=stats_service.event_statistics(event.id),
-                           kinds=list(OrganisationKind))
+                           kinds=list(OrganisationKind),
+                           tallies=question_service.tallies(event, (RegistrationStatus.CONFIRMED,)))
 
 
 @bp.get("/events/<slug>/log")

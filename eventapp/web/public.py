@@ -5,9 +5,10 @@ from sqlalchemy import select
 from .. import current_language
 from ..database import utcnow
 from ..extensions import db, limiter
-from ..forms import RegistrationForm
+from ..forms import RegistrationForm, answers_from, registration_form_for
 from ..models import Event, Registration, RegistrationStatus
 from ..security import registration_limit
+from ..services import questions as question_service
 from ..services import registration as registrations
 from ..services.errors import DomainError
 
@@ -49,17 +50,27 @@ def event_page(slug: str):
 def register(slug: str):
     event = published_event_or_404(slug)
     now = utcnow()
-    form = RegistrationForm()
+    questions = event.questions
+    form = registration_form_for(questions)
     closed_reason = registrations.registration_closed_reason(event, now)
     error = None
-    if closed_reason is None and form.validate_on_submit():
+    answers = answers_from(form, questions)
+    valid = closed_reason is None and form.validate_on_submit()
+    if form.is_submitted() and closed_reason is None:
+        # Wrong answers are shown together with the form's other complaints, not after them.
+        for name, messages in question_service.check_answers(event, answers).items():
+            form[name].errors = list(form[name].errors) + [str(m) for m in messages]
+            valid = False
+    if valid:
         try:
-            result = registrations.register_attendee(event.id, attendee_from(form), now)
+            result = registrations.register_attendee(event.id, attendee_from(form, answers), now)
         except DomainError as exc:
-            if exc.field and exc.field in form:
-                form[exc.field].errors.append(str(exc))
-            else:
-                error = str(exc)
+            fields = getattr(exc, "errors", None) or {exc.field: [str(exc)]}
+            for name, messages in fields.items():
+                if name and name in form:
+                    form[name].errors = list(form[name].errors) + [str(m) for m in messages]
+                else:
+                    error = str(exc)
         else:
             remembered = session.get("registration", {})
             same = remembered.get("id") == result.registration.id
@@ -71,7 +82,7 @@ def register(slug: str):
                            error=error, places_left=registrations.places_left(event)), status
 
 
-def attendee_from(form: RegistrationForm) -> registrations.Attendee:
+def attendee_from(form: RegistrationForm, answers: dict[int, str]) -> registrations.Attendee:
     return registrations.Attendee(
         first_name=form.first_name.data,
         last_name=form.last_name.data,
@@ -86,6 +97,7 @@ def attendee_from(form: RegistrationForm) -> registrations.Attendee:
         language=current_language(),
         invoice_address=form.invoice_address.data or "",
         peppol_id=form.peppol_id.data or "",
+        answers=answers,
     )
 
 

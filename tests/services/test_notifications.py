@@ -208,6 +208,45 @@ def test_a_course_invitation_holds_every_meeting_and_a_file_per_meeting(ctx, now
         [uid] for uid in uids]
 
 
+def test_a_dropped_meeting_is_withdrawn_from_the_attendees_calendars(ctx, now):
+    start = now + timedelta(days=30)
+    sessions = [EventSession(title=f"Träff {n}", starts_at=start + timedelta(weeks=n),
+                             ends_at=start + timedelta(weeks=n, hours=1)) for n in range(1, 4)]
+    event = make_event(now, kind="course", starts_at=start + timedelta(weeks=1), capacity=1, sessions=sessions)
+    register(event, now, 1)
+    register(event, now, 2)  # on the waiting list: no calendar entry to withdraw
+    [first_uids, _] = uids_and_sequence(calendar_of(queued("confirmation")[0]))
+    data = EventData.from_event(event)
+    data.sessions = data.sessions[:2]  # the third meeting is dropped
+    save_event(event.slug, data, actor=None, now=now + SECOND)
+    [update] = [m for m in queued("event_changed") if m.recipient == "anna1@example.org"]
+    [withdrawal] = queued("meetings_cancelled")
+    assert withdrawal.recipient == "anna1@example.org"
+    update_uids, [update_sequence] = uids_and_sequence(calendar_of(update))
+    cancel = calendar_of(withdrawal)
+    cancelled_uids, [cancel_sequence] = uids_and_sequence(cancel)
+    assert cancel["METHOD"] == "CANCEL" and cancelled_uids == first_uids[2:]
+    assert update_uids == first_uids[:2] and cancel_sequence > update_sequence
+    assert {str(v["STATUS"]) for v in cancel.walk("VEVENT")} == {"CANCELLED"}
+    body = parsed(withdrawal).get_body(("plain",)).get_content()
+    assert "Träff 3" in body and "tar bort dem ur din kalender" in body
+
+
+def test_a_course_that_loses_its_meetings_replaces_them_with_one_entry(ctx, now):
+    start = now + timedelta(days=30)
+    sessions = [EventSession(title=f"Träff {n}", starts_at=start + timedelta(weeks=n),
+                             ends_at=start + timedelta(weeks=n, hours=1)) for n in range(1, 3)]
+    event = make_event(now, kind="course", starts_at=start + timedelta(weeks=1), sessions=sessions)
+    register(event, now)
+    [first_uids, _] = uids_and_sequence(calendar_of(queued("confirmation")[0]))
+    data = EventData.from_event(event)
+    data.sessions = []
+    save_event(event.slug, data, actor=None, now=now + SECOND)
+    assert uids_and_sequence(calendar_of(queued("meetings_cancelled")[0]))[0] == first_uids
+    [whole_event] = uids_and_sequence(calendar_of(queued("event_changed")[0]))[0]
+    assert whole_event not in first_uids
+
+
 def test_the_organisers_actions_tell_the_attendee(ctx, now):
     """Added by the organiser, cancelled on someone's behalf, moved up from the waiting list."""
     event = make_event(now, capacity=1)

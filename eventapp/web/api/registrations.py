@@ -5,7 +5,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ...extensions import db
-from ...models import Event, Registration, RegistrationStatus, Role
+from ...models import Answer, Event, Registration, RegistrationStatus, Role
 from ...services.events import get_event
 from ...services.staff import may_check_in
 from . import HTTP_MESSAGES, ApiError, api_user, bp, openapi, require_role
@@ -36,6 +36,7 @@ def registration_json(registration: Registration) -> dict:
         "status": registration.status,
         "checked_in_at": registration.checked_in_at.isoformat() if registration.checked_in_at else None,
         "code": registration.check_in_code,
+        "answers": {answer.question.text: answer.value for answer in registration.answers},
     }
 
 
@@ -44,7 +45,9 @@ def registration_json(registration: Registration) -> dict:
 def list_registrations(slug: str):
     event = door_event(slug)
     query = (select(Registration).where(Registration.event_id == event.id)
-             .options(selectinload(Registration.organisation)).order_by(Registration.id))
+             .options(selectinload(Registration.organisation),
+                      selectinload(Registration.answers).joinedload(Answer.question))
+             .order_by(Registration.id))
     status = request.args.get("status")
     if status is not None:
         if status not in set(RegistrationStatus):
@@ -66,6 +69,8 @@ openapi.add_schemas({"Registration": {
         "status": {"type": "string", "enum": [s.value for s in RegistrationStatus]},
         "checked_in_at": {"type": ["string", "null"], "format": "date-time"},
         "code": {"type": "string", "description": "The check-in code on the badge"},
+        "answers": {"type": "object", "additionalProperties": {"type": "string"},
+                    "description": "Answers to the event's own questions, by question"},
     },
 }})
 openapi.add_paths({"/events/{slug}/registrations": {"get": {
