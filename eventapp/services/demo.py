@@ -190,7 +190,7 @@ def seed_demo(now: datetime) -> dict:
         created.append(event.slug)
         attendees = {0: 96, 1: 23, 2: 31, 3: 12}[number]
         for n, attendee in enumerate(_demo_attendees(attendees, seed=number)):
-            answers = {q.id: q.choices[(n * (i + 1)) % len(q.choices)] for i, q in enumerate(event.questions)
+            answers = {q.id: q.choices[(n * 7 + i * 3 + n // 3) % len(q.choices)] for i, q in enumerate(event.questions)
                        if q.choices}
             register_attendee(event.id, replace(attendee, answers=answers), now)
     email, password = DEMO_ORGANISER

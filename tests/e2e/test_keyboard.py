@@ -21,6 +21,8 @@ def focused(page) -> dict:
 
 def tab_to(page, *, id: str | None = None, text: str | None = None) -> dict:
     """Press Tab until the element with this id (or text) has the focus; fail if it never comes."""
+    # After a keyboard-triggered navigation the DOM can be there before the style sheet is.
+    page.wait_for_load_state("load")
     for _ in range(MAX_TABS):
         page.keyboard.press("Tab")
         now = focused(page)
