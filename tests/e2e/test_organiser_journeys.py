@@ -1,18 +1,24 @@
 """Organisers in a real browser: create and publish an event, see registrations arrive, export the
-attendee list, check people in on a phone. Badges join the journey when they land."""
+attendee list, print the name badges, check people in on a phone."""
 import re
 from datetime import timedelta
 from io import BytesIO
 
+import pytest
 from builders import make_event, register
 from openpyxl import load_workbook
 from playwright.sync_api import expect
+from pypdf import PdfReader
 
 from eventapp.database import utcnow
 from eventapp.localtime import local_date
+from eventapp.services.registration import cancel_registration
 
 from .conftest import PHONE
-from .helpers import assert_accessible, save_screenshots
+from .helpers import assert_accessible, assert_reflows, save_screenshots
+
+#: A badge printer's label, 4 × 3 inches, in PDF points.
+BADGE_PRINTER_PAGE = (288, 216)
 
 
 def registered_count(page, title: str):
@@ -76,6 +82,56 @@ def test_organiser_creates_and_publishes_an_event_sees_a_registration_arrive_and
     expect(organiser.get_by_role("status")).to_have_text("Du är utloggad.")
     organiser.goto("/admin/")
     expect(organiser).to_have_url(re.compile(r"/login"))
+
+
+def event_with_registrations(in_app, title: str) -> None:
+    """An event in three weeks with five confirmed attendees and one who cancelled (and gets no badge)."""
+    with in_app():
+        now = utcnow()
+        event = make_event(now, title=title, capacity=40)
+        register(event, now, 1, first_name="Mahmoud", last_name="Rahimi", organisation="Region Skåne")
+        register(event, now, 2, first_name="Ingrid", last_name="Åkesson", organisation="Eslövs kommun")
+        register(event, now, 3, first_name="شیرین", last_name="احمدی", organisation="Malmö stad")
+        register(event, now, 4, first_name="Lars", last_name="Nilsson", organisation="Tillväxtverket")
+        register(event, now, 5, first_name="Karin", last_name="Lind", organisation="Lunds kommun")
+        cancelled = register(event, now, 6, first_name="Sven", last_name="Avbokad", organisation="Höörs kommun")
+        cancel_registration(cancelled.registration.id, now)
+
+
+def test_organiser_prints_a_badge_for_each_confirmed_attendee(new_page, in_app, log_in):
+    title = "Kommunikation och integration – lär av varandra"
+    event_with_registrations(in_app, title)
+
+    organiser = new_page()
+    log_in(organiser, "organiser")
+    organiser.get_by_role("link", name=title).click()
+    organiser.get_by_role("link", name="Namnbrickor").click()
+    expect(organiser.get_by_text("5 bekräftade deltagare")).to_be_visible()
+    organiser.get_by_label("Format").select_option(label="En namnbricka per sida (brickskrivare, 4 × 3 tum)")
+    organiser.get_by_role("button", name="Uppdatera förhandsvisningen").click()
+    preview = organiser.get_by_role("img", name="Första sidan som den skrivs ut.")
+    preview.evaluate("img => img.decode()")  # rendered on request: wait until it has arrived
+    assert preview.evaluate("img => img.naturalWidth / img.naturalHeight") == pytest.approx(4 / 3, rel=0.01)
+    assert_accessible(organiser)
+    assert_reflows(organiser)
+    save_screenshots(organiser, "badges")
+
+    organiser.get_by_role("button", name="Skapa pdf:en").click()
+    expect(organiser.get_by_text("5 namnbrickor är klara.")).to_be_visible()
+    assert_accessible(organiser)
+    with organiser.expect_download() as download:
+        organiser.get_by_role("link", name="Ladda ner pdf:en").click()
+    pdf = download.value.path().read_bytes()
+    assert pdf.startswith(b"%PDF-")
+    pages = PdfReader(BytesIO(pdf)).pages
+    assert [(round(page.mediabox.width), round(page.mediabox.height)) for page in pages] == [BADGE_PRINTER_PAGE] * 5
+    texts = [page.extract_text() for page in pages]
+    for first_name in ("Mahmoud", "Ingrid", "شیرین", "Lars", "Karin"):
+        assert sum(first_name in text for text in texts) == 1, f"{first_name} is not on exactly one badge"
+    assert not any("Avbokad" in text for text in texts)
+
+    organiser.get_by_role("link", name="Tillbaka till namnbrickorna").click()
+    expect(organiser.get_by_text("5 namnbrickor utskrivna, 0 inte utskrivna än")).to_be_visible()
 
 def event_starting_soon(in_app, title: str) -> tuple[str, str]:
     """An event starting in two hours with two confirmed attendees: (slug, the second one's badge code)."""
