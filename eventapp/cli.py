@@ -133,14 +133,14 @@ def export():
 def export_attendees(slug, fmt, output, delimiter):
     """Write the attendee list of event SLUG as CSV or XLSX."""
     from .exports.attendee_list import attendee_table
-    from .services.attendees import all_attendees
+    from .services.attendees import attendee_export_rows
     from .services.events import get_event
 
     try:
         event = get_event(slug)
     except DomainError as error:
         raise click.ClickException(str(error)) from None
-    registrations = all_attendees(event.id)
+    registrations = attendee_export_rows(event.id)
     with open(output, "wb") as file:
         file.write(attendee_table(event, registrations, fmt, delimiter=delimiter))
     click.echo(f"{len(registrations)} registrations written to {output}")

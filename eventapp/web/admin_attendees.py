@@ -144,7 +144,7 @@ def export_attendees(slug: str, fmt: str):
     if fmt not in attendee_list.FORMATS:
         abort(404)
     delimiter = "," if request.args.get("delimiter") == "comma" else ";"
-    data = attendee_list.attendee_table(event, attendees.all_attendees(event.id), fmt, delimiter=delimiter)
+    data = attendee_list.attendee_table(event, attendees.attendee_export_rows(event.id), fmt, delimiter=delimiter)
     mimetype = "text/csv; charset=utf-8" if fmt == "csv" else \
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return Response(data, mimetype=mimetype, headers={
