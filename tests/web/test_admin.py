@@ -196,6 +196,25 @@ def test_xlsx_export_has_typed_cells(organiser, event):
     assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref
 
 
+def test_statistics_show_a_long_county_label_whole_in_the_chart_and_the_table(app, organiser):
+    with app.app_context():
+        now = utcnow()
+        event = make_event(now, capacity=None)
+        register(event, now, 1, organisation="Migrationsverket")  # agencies have no county
+        register(event, now, 2, organisation="Tillväxtverket")
+        register(event, now, 3, organisation="Nacka kommun")
+        slug = event.slug
+    page = organiser.get(f"/admin/events/{slug}/statistics").get_data(as_text=True)
+    chart = re.search(r'<figure[^>]*aria-labelledby="chart-county-caption".*?</figure>', page, re.S).group(0)
+    svg, table = chart.split("</svg>")
+    labels = [" ".join(re.findall(r"<tspan[^>]*>([^<]*)</tspan>", text))
+              for text in re.findall(r'<text class="chart-label">(.*?)</text>', svg)]
+    assert labels == ["Utan län (myndigheter, organisationer)", "Stockholms län"]
+    assert "Utan län (myndigheter, organisationer): 2 personer" in svg.split("<desc")[1]
+    assert '<th scope="row">Utan län (myndigheter, organisationer)</th>' in table
+    assert "…" not in chart
+
+
 def test_door_list_is_a_pdf(organiser, event):
     response = organiser.get(f"/admin/events/{event.slug}/door-list.pdf")
     assert response.status_code == 200 and response.data.startswith(b"%PDF")
