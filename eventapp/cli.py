@@ -133,7 +133,7 @@ def export():
 def export_attendees(slug, fmt, output, delimiter):
     """Write the attendee list of event SLUG as CSV or XLSX."""
     from .exports.attendee_list import attendee_table
-    from .services.attendees import all_attendees
+    from .services.attendees import attendee_export_rows
     from .services.events import get_event
     from .services.questions import answer_columns
 
@@ -141,7 +141,7 @@ def export_attendees(slug, fmt, output, delimiter):
         event = get_event(slug)
     except DomainError as error:
         raise click.ClickException(str(error)) from None
-    registrations = all_attendees(event.id)
+    registrations = attendee_export_rows(event.id)
     questions, answers = answer_columns(event.id)
     with open(output, "wb") as file:
         file.write(attendee_table(event, registrations, fmt, delimiter=delimiter, questions=questions,

@@ -1,7 +1,7 @@
 """Jinja filters and globals: how dates, money and states are shown, in one place."""
 from flask import Flask, request, url_for
 
-from . import formatting
+from . import charts, formatting
 
 
 def init_app(app: Flask) -> None:
@@ -13,7 +13,7 @@ def init_app(app: Flask) -> None:
         deadline=formatting.format_deadline,
         money=formatting.format_money,
     )
-    app.jinja_env.globals.update(language_url=language_url)
+    app.jinja_env.globals.update(language_url=language_url, chart_layout=charts.bar_chart)
 
     @app.context_processor
     def site():

@@ -1,9 +1,10 @@
 """The attendee list as CSV, XLSX or a PDF door list."""
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from flask import render_template
 from flask_babel import gettext as _
+from sqlalchemy import Row
 
 from ..localtime import STOCKHOLM
 from ..models import Event, OrganisationKind, Question, Registration, RegistrationStatus
@@ -31,24 +32,20 @@ def _labels() -> tuple[dict[str, str], dict[str, str]]:
             {status.value: str(status.label) for status in RegistrationStatus})
 
 
-def row(registration: Registration, labels: tuple[dict[str, str], dict[str, str]]) -> list[Cell]:
+def row(registration: Row, labels: tuple[dict[str, str], dict[str, str]]) -> list[Cell]:
+    """One line of the list from a row of ``attendees.EXPORT_COLUMNS``."""
     kinds, statuses = labels
-    organisation = registration.organisation
-    return [
-        registration.last_name, registration.first_name, registration.email, registration.organisation_name,
-        kinds.get(organisation.kind, "") if organisation else "",
-        organisation.county.name if organisation and organisation.county else "",
-        registration.job_title, registration.phone, registration.dietary, registration.org_number,
-        registration.invoice_reference, statuses.get(registration.status, registration.status),
-        _local(registration.created_at), _local(registration.checked_in_at), registration.check_in_code,
-        registration.organiser_note,
-    ]
+    (last_name, first_name, email, organisation, kind, county, job_title, phone, dietary, org_number,
+     invoice_reference, status, registered_at, checked_in_at, check_in_code, note, _id) = registration
+    return [last_name, first_name, email, organisation, kinds.get(kind, ""), county or "", job_title, phone,
+            dietary, org_number, invoice_reference, statuses.get(status, status), _local(registered_at),
+            _local(checked_in_at), check_in_code, note]
 
 
-def attendee_table(event: Event, registrations: Sequence[Registration], fmt: str, delimiter: str = ";",
+def attendee_table(event: Event, registrations: Iterable[Row], fmt: str, delimiter: str = ";",
                    questions: Sequence[Question] = (), answers: dict[int, dict[int, str]] | None = None) -> bytes:
-    """The registrations (with organisation and county loaded) as ``csv`` or ``xlsx`` bytes, with a
-    column per question of the event (``answers``: {registration id: {question id: answer}})."""
+    """The rows of ``attendees.attendee_export_rows`` as ``csv`` or ``xlsx`` bytes, with a column per
+    question of the event (``answers``: {registration id: {question id: answer}})."""
     labels = _labels()
     answers = answers or {}
     columns = header() + [question.text for question in questions]

@@ -15,6 +15,7 @@ from datetime import date, datetime
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import Cell as SheetCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
@@ -36,6 +37,8 @@ def safe_text(value: str) -> str:
 
 
 def _csv_value(value: Cell) -> str:
+    if isinstance(value, str):
+        return safe_text(value)
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -44,9 +47,7 @@ def _csv_value(value: Cell) -> str:
         return value.strftime("%Y-%m-%d %H:%M")
     if isinstance(value, date):
         return value.isoformat()
-    if isinstance(value, int | float):
-        return str(value)
-    return safe_text(str(value))
+    return str(value)
 
 
 def to_csv(header: Sequence[str], rows: Iterable[Sequence[Cell]], delimiter: str = ";") -> bytes:
@@ -59,72 +60,73 @@ def to_csv(header: Sequence[str], rows: Iterable[Sequence[Cell]], delimiter: str
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     writer.writerow([safe_text(str(name)) for name in header])
-    for row in rows:
-        writer.writerow([_csv_value(value) for value in row])
+    writer.writerows([_csv_value(value) for value in row] for row in rows)
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
 def to_xlsx(header: Sequence[str], rows: Iterable[Sequence[Cell]], title: str = "Sheet") -> bytes:
     """One sheet: a frozen, filterable header row, typed cells and columns as wide as their content.
 
-    Text cells are always stored as text, never as formulas. Datetimes must be naive local time.
-    Written in openpyxl's write-only mode, which streams rows instead of keeping a cell object each.
+    Text cells are always stored as text, never as formulas; empty text is an empty cell. Datetimes
+    must be naive local time. Written in openpyxl's write-only mode, which streams rows instead of
+    keeping a cell object each; the column widths go first, so the rows are read twice.
     """
     values = [[_xlsx_value(value) for value in row] for row in rows]
-    widths = [len(str(name)) for name in header]
-    for row in values:
-        for column, value in enumerate(row):
-            widths[column] = max(widths[column], _display_width(value))
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_sheet_title(title))
-    for column, width in enumerate(widths, start=1):
+    for column, width in enumerate(_column_widths(header, values), start=1):
         sheet.column_dimensions[get_column_letter(column)].width = min(width + 2, MAX_WIDTH)
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = f"A1:{get_column_letter(max(len(header), 1))}{len(values) + 1}"
-    bold = Font(bold=True)
-    sheet.append([_cell(sheet, safe_text(str(name)), font=bold) for name in header])
+    sheet.append([_header_cell(sheet, name) for name in header])
+    # Text and numbers go in as they are: openpyxl stores a string as a formula only when it begins
+    # with "=", which ``safe_text`` has ruled out, and a cell object for each costs seconds.
     for row in values:
-        sheet.append([_cell(sheet, value) for value in row])
+        sheet.append([_date_cell(sheet, value) if isinstance(value, date) else value for value in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
 
 
-def _cell(sheet, value: Cell, font: Font | None = None) -> object:
-    """A write-only cell where a style must be set; other values as they are.
-
-    openpyxl stores a string as a formula only when it begins with "=", which ``safe_text`` has
-    already ruled out, so text needs no cell object of its own (thousands of them cost seconds).
-    """
-    if isinstance(value, str):
-        if font is None:
-            return value
-        cell = WriteOnlyCell(sheet, value)
-    elif isinstance(value, datetime):
-        cell = WriteOnlyCell(sheet, value)
-        cell.number_format = DATETIME_FORMAT
-    elif isinstance(value, date):
-        cell = WriteOnlyCell(sheet, value)
-        cell.number_format = DATE_FORMAT
-    else:
-        return value
-    if font is not None:
-        cell.font = font
+def _header_cell(sheet, name: str) -> SheetCell:
+    cell = WriteOnlyCell(sheet, safe_text(str(name)))
+    cell.font = Font(bold=True)
     return cell
 
 
+def _date_cell(sheet, value: date) -> SheetCell:
+    """A date is a number that a format shows as a date."""
+    cell = WriteOnlyCell(sheet, value)
+    cell.number_format = DATETIME_FORMAT if isinstance(value, datetime) else DATE_FORMAT
+    return cell
+
+
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
 def _xlsx_value(value: Cell) -> Cell:
-    if isinstance(value, datetime) and value.tzinfo is not None:
-        raise ValueError("XLSX cannot hold time zones; give local wall-clock time")
     if isinstance(value, str):
         # XML 1.0 cannot carry most control characters; openpyxl refuses them.
-        return safe_text(re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", "", value)) if value else value
+        text = _CONTROL_CHARACTERS.sub("", value)
+        return safe_text(text) if text else None
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        raise ValueError("XLSX cannot hold time zones; give local wall-clock time")
     return value
+
+
+def _column_widths(header: Sequence[str], rows: list[list[Cell]]) -> list[int]:
+    """The width of the longest value, or line of a value, in each column; the header's at least."""
+    widths = [len(str(name)) for name in header]
+    for column, values in enumerate(zip(*rows, strict=True)):
+        widths[column] = max(widths[column], max(map(_display_width, values), default=0))
+    return widths
 
 
 def _display_width(value: Cell) -> int:
     if value is None:
         return 0
+    if isinstance(value, str) and value.isprintable():
+        return len(value)
     if isinstance(value, datetime):
         return 16
     return max((len(line) for line in str(value).splitlines()), default=0)

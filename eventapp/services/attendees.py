@@ -5,11 +5,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Row, Select, func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from ..extensions import db
-from ..models import AuditEntry, Event, Organisation, Registration, RegistrationStatus, User
+from ..models import AuditEntry, County, Event, Organisation, Registration, RegistrationStatus, User
 from . import audit, notifications
 from .errors import AlreadyRegistered, DomainError, NotFound, ValidationFailed
 from .organisations import find_or_create_organisation, validate_org_number
@@ -118,6 +118,32 @@ def all_attendees(event_id: int, *, active_only: bool = False) -> list[Registrat
         statement = statement.where(Registration.status.in_(
             (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED)))
     return list(db.session.scalars(statement))
+
+
+#: What the attendee export shows of a registration, in its column order.
+EXPORT_COLUMNS = (
+    Registration.last_name, Registration.first_name, Registration.email, Registration.organisation_name,
+    Organisation.kind.label("organisation_kind"), County.name.label("county"), Registration.job_title,
+    Registration.phone, Registration.dietary, Registration.org_number, Registration.invoice_reference,
+    Registration.status, Registration.created_at, Registration.checked_in_at, Registration.check_in_code,
+    Registration.organiser_note, Registration.id,
+)
+
+
+def attendee_export_rows(event_id: int) -> list[Row]:
+    """Every registration of the event as plain rows of ``EXPORT_COLUMNS``, by name, in one query.
+
+    Plain rows, not ORM objects: building and tracking 10 000 registrations with their organisations
+    would take longer than writing the whole file.
+    """
+    statement = (
+        select(*EXPORT_COLUMNS)
+        .outerjoin(Registration.organisation)
+        .outerjoin(Organisation.county)
+        .where(Registration.event_id == event_id)
+        .order_by(Registration.last_name, Registration.first_name, Registration.id)
+    )
+    return list(db.session.execute(statement))
 
 
 def get_registration(event: Event, registration_id: int) -> Registration:

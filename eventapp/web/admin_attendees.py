@@ -146,7 +146,7 @@ def export_attendees(slug: str, fmt: str):
         abort(404)
     delimiter = "," if request.args.get("delimiter") == "comma" else ";"
     questions, answers = question_service.answer_columns(event.id)
-    data = attendee_list.attendee_table(event, attendees.all_attendees(event.id), fmt, delimiter=delimiter,
+    data = attendee_list.attendee_table(event, attendees.attendee_export_rows(event.id), fmt, delimiter=delimiter,
                                         questions=questions, answers=answers)
     mimetype = "text/csv; charset=utf-8" if fmt == "csv" else \
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

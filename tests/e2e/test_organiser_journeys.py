@@ -14,7 +14,7 @@ from eventapp.database import utcnow
 from eventapp.localtime import local_date
 from eventapp.services.registration import cancel_registration
 
-from .conftest import PHONE
+from .conftest import DESKTOP, PHONE
 from .helpers import assert_accessible, assert_reflows, save_screenshots
 
 #: A badge printer's label, 4 × 3 inches, in PDF points.
@@ -177,3 +177,34 @@ def test_volunteer_types_the_badge_code_on_a_phone(new_page, in_app, log_in):
     expect(phone.get_by_role("status").first).to_contain_text("Ingrid Åkesson är incheckad.")
     expect(phone.locator("#door-counts")).to_have_text("Incheckade 1 av 2")
     assert_accessible(phone)
+
+
+#: Each chart label whose drawn box reaches outside its chart, with how far.
+LABELS_OUTSIDE_THEIR_CHART = """() => Array.from(document.querySelectorAll("svg.bar-chart")).flatMap(svg => {
+    const chart = svg.getBoundingClientRect();
+    return Array.from(svg.querySelectorAll(".chart-label")).map(label => {
+        const box = label.getBoundingClientRect();
+        return [label.textContent, chart.left - box.left, box.right - chart.right];
+    }).filter(([, left, right]) => left > 0 || right > 0);
+})"""
+
+
+def test_the_statistics_charts_show_long_labels_whole_on_a_phone_and_a_desktop(new_page, in_app, log_in):
+    with in_app():
+        now = utcnow()
+        event = make_event(now, title="Kommunikation och integration – lär av varandra")
+        for n, organisation in enumerate(["Migrationsverket", "Tillväxtverket", "Älvsbyns kommun",
+                                          "Svedala kommun", "Jönköpings kommun", "Scouterna"], start=1):
+            register(event, now, n, organisation=organisation)
+        slug = event.slug
+    organiser = new_page()
+    log_in(organiser, "organiser")
+    organiser.goto(f"/admin/events/{slug}/statistics")
+    county_chart = organiser.locator("figure", has=organiser.locator("#chart-county-title"))
+    # The two lines of the label, one <tspan> each.
+    expect(county_chart.locator("svg .chart-label").first).to_have_text("Utan län (myndigheter,organisationer)")
+    for viewport in (DESKTOP, PHONE):
+        organiser.set_viewport_size(viewport)
+        assert organiser.evaluate(LABELS_OUTSIDE_THEIR_CHART) == [], viewport
+    assert_accessible(organiser)
+    save_screenshots(organiser, "statistics")

@@ -1,7 +1,9 @@
 """CSV and XLSX: typed, readable in Swedish Excel, and never a live formula."""
 import csv
 import io
-from datetime import date, datetime
+import re
+import zipfile
+from datetime import date, datetime, timedelta
 
 import pytest
 from openpyxl import load_workbook
@@ -85,3 +87,35 @@ def test_xlsx_refuses_aware_datetimes():
 
     with pytest.raises(ValueError):
         to_xlsx(["a"], [[datetime(2027, 1, 1, tzinfo=UTC)]])
+
+
+def test_xlsx_leaves_empty_text_as_an_empty_cell():
+    """Is an empty phone number an empty cell (as Excel's own blank), not a cell holding ''?"""
+    data = to_xlsx(["Namn", "Telefon", "Kost"], [["Åsa", "", "\x01"], ["Bo", "08-123", None]])
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        xml = archive.read("xl/worksheets/sheet1.xml").decode()
+    cells = re.findall(r'<c r="([A-Z]+\d+)"', xml)
+    assert cells == ["A1", "B1", "C1", "A2", "A3", "B3"]
+    sheet = load_workbook(io.BytesIO(data)).active
+    assert [cell.value for cell in sheet[3]] == ["Bo", "08-123", None]
+
+
+def test_xlsx_columns_are_as_wide_as_the_longest_line():
+    data = to_xlsx(["Kost", "Nr", "Anmäld", "Dag"],
+                   [["Gluten\nLaktos och mjölkprotein", 1234567, datetime(2027, 2, 15, 8, 30), date(2027, 2, 15)],
+                    ["Vegetarisk", 7, None, None]])
+    widths = {letter: dimension.width for letter, dimension in load_workbook(io.BytesIO(data)).active
+              .column_dimensions.items()}
+    assert widths == {"A": len("Laktos och mjölkprotein") + 2, "B": len("1234567") + 2,
+                      "C": len("2027-02-15 08:30") + 2, "D": len("2027-02-15") + 2}
+
+
+def test_xlsx_gives_every_date_its_format_and_keeps_text_in_date_columns():
+    when = datetime(2027, 2, 15, 8, 30)
+    rows = [[when + timedelta(days=n), date(2027, 2, n + 1)] for n in range(3)] + [["okänd", "-1"]]
+    sheet = load_workbook(io.BytesIO(to_xlsx(["Anmäld", "Dag"], rows))).active
+    assert [(cell.value, cell.number_format) for cell in sheet["A"][1:4]] == [
+        (when + timedelta(days=n), "yyyy-mm-dd hh:mm") for n in range(3)]
+    assert all(cell.is_date and cell.number_format == "yyyy-mm-dd" for cell in sheet["B"][1:4])
+    assert [(cell.value, cell.data_type, cell.number_format) for cell in sheet[5]] == [
+        ("okänd", "s", "General"), ("'-1", "s", "General")]

@@ -137,3 +137,17 @@ def test_a_registration_of_another_event_is_not_found(ctx, now):
     registration = register(other, now, 1).registration
     with pytest.raises(NotFound):
         attendees.get_registration(one, registration.id)
+
+
+def test_export_rows_carry_organisation_kind_and_county_by_name(ctx, now):
+    event = make_event(now, capacity=None)
+    register(event, now, 1, first_name="Åsa", last_name="Öberg", organisation="Nacka kommun")
+    register(event, now, 2, first_name="Bo", last_name="Berg", organisation="Scouterna",
+             organisation_kind="nonprofit")
+    anonymous = register(event, now, 3, first_name="Cia", last_name="Ahl").registration
+    anonymous.organisation = None  # as after an erasure that kept the registration
+    db.session.commit()
+    register(make_event(now), now, 4, last_name="Annat evenemang")
+    rows = attendees.attendee_export_rows(event.id)
+    assert [(r.last_name, r.organisation_kind, r.county) for r in rows] == [
+        ("Ahl", None, None), ("Berg", "nonprofit", None), ("Öberg", "municipality", "Stockholms län")]

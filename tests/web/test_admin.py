@@ -191,7 +191,28 @@ def test_xlsx_export_has_typed_cells(organiser, event):
     assert hostile[header.index("Förnamn")].data_type == "s"
     assert hostile[header.index("Telefon")].value == "+46 8 123 45 67"
     assert hostile[header.index("Anmäld")].is_date
+    assert [hostile[header.index(name)].value for name in ("Organisation", "Typ av organisation", "Län")] == [
+        "Nacka kommun", "Kommun", "Stockholms län"]
     assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref
+
+
+def test_statistics_show_a_long_county_label_whole_in_the_chart_and_the_table(app, organiser):
+    with app.app_context():
+        now = utcnow()
+        event = make_event(now, capacity=None)
+        register(event, now, 1, organisation="Migrationsverket")  # agencies have no county
+        register(event, now, 2, organisation="Tillväxtverket")
+        register(event, now, 3, organisation="Nacka kommun")
+        slug = event.slug
+    page = organiser.get(f"/admin/events/{slug}/statistics").get_data(as_text=True)
+    chart = re.search(r'<figure[^>]*aria-labelledby="chart-county-caption".*?</figure>', page, re.S).group(0)
+    svg, table = chart.split("</svg>")
+    labels = [" ".join(re.findall(r"<tspan[^>]*>([^<]*)</tspan>", text))
+              for text in re.findall(r'<text class="chart-label">(.*?)</text>', svg)]
+    assert labels == ["Utan län (myndigheter, organisationer)", "Stockholms län"]
+    assert "Utan län (myndigheter, organisationer): 2 personer" in svg.split("<desc")[1]
+    assert '<th scope="row">Utan län (myndigheter, organisationer)</th>' in table
+    assert "…" not in chart
 
 
 def test_door_list_is_a_pdf(organiser, event):
@@ -273,14 +294,15 @@ def counted(app):
         sa_event.remove(engine, "before_cursor_execute", count)
 
 
-def test_list_and_statistics_use_the_same_number_of_queries_at_10_and_10_000(app, organiser):
+def test_list_statistics_and_exports_use_the_same_number_of_queries_at_10_and_10_000(app, organiser):
     with app.app_context():
         now = utcnow()
         small, large = make_event(now, capacity=None), make_event(now, capacity=None)
         crowd(small, 10, now)
         crowd(large, 10_000, now)
         slugs = small.slug, large.slug
-    for page in ("attendees", "attendees?sort=organisation&status=confirmed", "statistics"):
+    for page in ("attendees", "attendees?sort=organisation&status=confirmed", "statistics", "attendees.csv",
+                 "attendees.xlsx"):
         numbers = []
         for slug in slugs:
             organiser.get(f"/admin/events/{slug}/{page}")  # warm: the session's user is loaded the same way
