@@ -12,7 +12,7 @@ from ..exports.invoice_pdf import document_filename, invoice_pdf
 from ..exports.peppol import invoice_xml
 from ..exports.sie import accounts_from_config, sie_file
 from ..forms import BuyerForm, ConfirmForm, CreditForm, DateActionForm, EmailInvoiceForm, InvoiceFilterForm
-from ..models import Role
+from ..models import Delivery, Role
 from ..services import invoice_mail, invoicing
 from ..services.errors import DomainError, NotFound
 from ..services.events import get_event
@@ -99,6 +99,7 @@ def _invoice_page(invoice, *, sent_form=None, paid_form=None, credit_form=None, 
                   status=200):
     today = invoicing.local_date(utcnow())
     credit_form = credit_form or CreditForm(formdata=None)
+    recipient = invoice_mail.default_recipient(invoice) if invoice.delivery == Delivery.EMAIL else ""
     credited = {line.credited_line_id for note in invoice.credit_notes for line in note.lines}
     credit_form.lines.choices = [SelectChoice(line.id, f"{line.position}. {line.attendee_name}")
                                  for line in invoice.lines if line.id not in credited]
@@ -106,9 +107,8 @@ def _invoice_page(invoice, *, sent_form=None, paid_form=None, credit_form=None, 
         "finance/invoice.html", invoice=invoice, error=error, credited=credited,
         sent_form=sent_form or DateActionForm(formdata=None, prefix="sent", date=today),
         paid_form=paid_form or DateActionForm(formdata=None, prefix="paid", date=today), credit_form=credit_form,
-        emails=invoice_mail.messages_for(invoice),
-        email_form=email_form or EmailInvoiceForm(formdata=None, prefix="email",
-                                                  recipient=invoice_mail.default_recipient(invoice)),
+        emails=invoice_mail.messages_for(invoice), recipient=recipient,
+        email_form=email_form or EmailInvoiceForm(formdata=None, prefix="email", recipient=recipient),
     ), status
 
 

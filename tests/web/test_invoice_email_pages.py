@@ -57,7 +57,7 @@ def test_once_delivered_the_list_and_the_page_say_sent(app, clerk, issued, now, 
     with app.app_context():
         outbox.deliver_due(now)
     listing = clerk.get("/finance/").get_data(as_text=True)
-    assert "2017-01-16<br><small>PDF via e-post</small>" in listing
+    assert '<span class="date">2017-01-16</span><br><small>PDF via e-post</small>' in listing
     page = clerk.get(f"/finance/invoices/{issued['email']}").get_data(as_text=True)
     assert "<dt>Skickat</dt><dd>2017-01-16 (PDF via e-post)</dd>" in page
     assert '<span class="state state-open">Skickat</span>' in page
@@ -80,6 +80,7 @@ def test_sending_to_a_corrected_address(app, clerk, issued):
     assert response.status_code == 302
     page = clerk.get(url).get_data(as_text=True)
     assert "Mejlet till ekonomi@example.org ligger i kö" in page
+    assert "PDF via e-post (ekonomi@example.org)" in page  # where it goes now, not the attendee's address
     assert invoice_messages(app) == [("marta@example.org", "pending"), ("ekonomi@example.org", "pending")]
     with app.app_context():
         entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "invoice.email_queued")
