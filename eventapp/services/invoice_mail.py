@@ -175,7 +175,8 @@ def compose(message: OutboxMessage, now: datetime) -> str:
 
 def record_delivery(message: OutboxMessage, now: datetime) -> None:
     """A mail server accepted the document's e-mail: it is sent today, unless already marked sent."""
-    invoice = db.session.get(Invoice, message.invoice_id, populate_existing=True)
+    invoice = db.session.scalar(select(Invoice).where(Invoice.id == message.invoice_id).with_for_update()
+                                .execution_options(populate_existing=True))  # as finance's "mark sent" does
     if invoice is None or invoice.sent_on is not None:
         return
     changed = audit.changes(invoice, {"sent_on": local_date(now), "sent_via": str(Delivery.EMAIL)})
