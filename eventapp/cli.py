@@ -33,6 +33,8 @@ def seed_demo_command():
         click.echo(f"Created demo event {slug}")
     email, password = result["organiser"]
     click.echo(f"Demo organiser login: {email} / {password}")
+    email, password = result["finance"]
+    click.echo(f"Demo finance login: {email} / {password}")
 
 
 @click.group()

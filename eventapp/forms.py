@@ -237,6 +237,15 @@ class DateActionForm(FlaskForm):
     amount = KronorField(_l("Amount (kr, empty for the whole balance)"), validators=[Optional()])
 
 
+class EmailInvoiceForm(FlaskForm):
+    """Send an invoice or credit note by e-mail (again), to the address shown or a corrected one."""
+
+    recipient = EmailField(_l("E-mail address"), filters=[_strip], validators=[
+        _required(_l("Enter the e-mail address to send it to.")),
+        Length(max=254, message=_l("At most %(max)d characters.")),
+        Email(message=_l("Enter an e-mail address like name@example.org."), check_deliverability=False)])
+
+
 class CreditForm(FlaskForm):
     lines = SelectMultipleField(_l("Lines to credit"), coerce=int, validators=[Optional()])
     reason = StringField(_l("Reason"), filters=[_strip], validators=[

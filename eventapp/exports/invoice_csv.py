@@ -4,17 +4,11 @@ import io
 from collections.abc import Iterable
 
 from ..models import Invoice
+from .tabular import safe_text
 
 HEADER = ["Nummer", "Typ", "Krediterar", "Fakturadatum", "Förfallodatum", "Evenemang", "Köpare",
           "Organisationsnummer", "Referens", "Leverans", "Netto", "Moms", "Totalt", "Betalt", "Status",
           "Skickad", "Betald"]
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def text_cell(value: str) -> str:
-    """Text as a spreadsheet shows it and never runs it: a leading formula character is quoted."""
-    value = value or ""
-    return "'" + value if value.startswith(_FORMULA_START) else value
 
 
 def kronor(ore: int) -> str:
@@ -23,7 +17,11 @@ def kronor(ore: int) -> str:
 
 
 def invoices_csv(invoices: Iterable[Invoice]) -> bytes:
-    """One row per invoice or credit note; amounts in kronor with two decimals."""
+    """One row per invoice or credit note; amounts in kronor with two decimals.
+
+    Text typed by people (event, buyer, reference) goes through ``tabular.safe_text``, the one
+    formula-escaping helper of the exports; amounts stay numbers ("-312,50" on a credit note).
+    """
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(HEADER)
@@ -34,10 +32,10 @@ def invoices_csv(invoices: Iterable[Invoice]) -> bytes:
             invoice.credited_invoice.number if invoice.credited_invoice else "",
             invoice.issue_date.isoformat(),
             "" if invoice.is_credit_note else invoice.due_date.isoformat(),
-            text_cell(invoice.event.title),
-            text_cell(invoice.buyer_name),
-            invoice.buyer_org_number,
-            text_cell(invoice.buyer_reference),
+            safe_text(invoice.event.title),
+            safe_text(invoice.buyer_name),
+            safe_text(invoice.buyer_org_number),
+            safe_text(invoice.buyer_reference),
             invoice.delivery,
             kronor(invoice.net_amount),
             kronor(invoice.vat_amount),

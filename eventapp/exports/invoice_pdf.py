@@ -8,6 +8,12 @@ from ..services.seller import Seller
 from .pdf import render_pdf
 
 
+def document_filename(invoice: Invoice, extension: str) -> str:
+    """"faktura-17.pdf", "kreditfaktura-18.xml": ASCII from the number alone, safe in any header."""
+    prefix = "kreditfaktura" if invoice.is_credit_note else "faktura"
+    return f"{prefix}-{int(invoice.number)}.{extension}"
+
+
 def invoice_pdf(invoice: Invoice) -> bytes:
     """PDF bytes of an issued invoice; needs an application context (templates, translations)."""
     with force_locale("sv"):

@@ -200,6 +200,10 @@ class Invoice(db.Model):
     def delivery_label(self):
         return Delivery(self.delivery).label
 
+    @property
+    def sent_via_label(self):
+        return Delivery(self.sent_via).label if self.sent_via in set(Delivery) else self.sent_via
+
     def __repr__(self):
         return f"<Invoice {self.number} {self.kind}>"
 

@@ -40,9 +40,12 @@ class OutboxMessage(db.Model):
     registration_id: Mapped[int | None] = mapped_column(
         ForeignKey("registration.id", ondelete="SET NULL"), index=True)
     event_id: Mapped[int | None] = mapped_column(ForeignKey("event.id", ondelete="SET NULL"), index=True)
+    #: An invoice or credit note sent by e-mail (kind "invoice"); its delivery marks the document sent.
+    invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoice.id"), index=True)
     recipient: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(400))
-    #: The whole RFC 5322 message, MIME-encoded to 7-bit ASCII, exactly as it will be sent.
+    #: The whole RFC 5322 message, MIME-encoded to 7-bit ASCII, exactly as it will be sent. Empty until
+    #: the deliverer composes it for an invoice: the PDF is rendered then, outside the issuing transaction.
     message: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(10), default=OutboxStatus.PENDING)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -54,6 +57,10 @@ class OutboxMessage(db.Model):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     #: What the mail server said to the last attempt, or where a kept message was written.
     server_reply: Mapped[str] = mapped_column(Text, default="")
+
+    @property
+    def is_composed(self) -> bool:
+        return bool(self.message)
 
     @property
     def status_label(self):

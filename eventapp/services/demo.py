@@ -1,4 +1,6 @@
-"""The demo: the reference scenarios as events in the coming months, with fictional attendees."""
+"""The demo: the reference scenarios as events in the coming months, with fictional attendees,
+and one breakfast seminar of the series that took place a few weeks ago, its no-show list approved
+so that finance can issue, e-mail and follow up the invoices at once."""
 import random
 from dataclasses import replace
 from datetime import date, datetime, timedelta
@@ -9,9 +11,12 @@ from ..extensions import db
 from ..localtime import at, end_of_day, local_date
 from ..models import AgendaItem, Event, EventSession, Question, Series, User
 from .accounts import create_user
-from .registration import Attendee, register_attendee
+from .checkin import check_in
+from .noshow import approve_no_shows
+from .registration import Attendee, cancel_registration, register_attendee
 
 DEMO_ORGANISER = ("organisator@example.org", "demo-organisator")
+DEMO_FINANCE = ("ekonomi@example.org", "demo-ekonomi")
 
 _FIRST = ["Anna", "Erik", "Maria", "Lars", "Karin", "Johan", "Sara", "Per", "Eva", "Ahmed", "Fatima",
           "Åsa", "Örjan", "Linnéa", "Mahmoud", "Zahra", "Nils", "Ingrid", "Olof", "Leyla", "Hamid", "Elin"]
@@ -174,26 +179,105 @@ def _demo_attendees(count: int, seed: int) -> list[Attendee]:
     return attendees
 
 
+def _series_in_database(event: Event) -> None:
+    """Attach the event to its series, the stored one when it exists (several events share one)."""
+    series = event.series
+    event.series = None
+    db.session.add(event)
+    if series is not None:
+        event.series = db.session.scalar(select(Series).where(Series.slug == series.slug)) or series
+
+
+def past_seminar(now: datetime) -> Event:
+    """An earlier "Nowa Nyfiken på" breakfast, on a Friday three to four weeks before ``now``."""
+    day = _next_weekday(local_date(now), 4, -4)
+    event = Event(
+        slug="nowa-nyfiken-pa-klarsprak", kind="seminar", title="Nowa Nyfiken på klarspråk",
+        series=_series("nowa-nyfiken-pa", "Nowa Nyfiken på", "Frukostseminarier om aktuella kommunikationsfrågor."),
+        description=("Hur skriver en myndighet så att nyanlända förstår? Språkkonsulten Karin visar exempel från "
+                     "kommuner som skrivit om sina brev och sin webb på klarspråk."),
+        organiser_name="Nowa Kommunikation och Sveriges Kommunikatörer", organiser_email="nyfiken@example.org",
+        venue="Nowa Kommunikation", address="Kungsgatan 12", city="Göteborg",
+        starts_at=at(day, "08:00"), ends_at=at(day, "10:00"), capacity=40, waitlist_enabled=True,
+        registration_opens_at=at(day - timedelta(weeks=5), "09:00"),
+        registration_deadline=end_of_day(day - timedelta(days=2)),
+        price=0, no_show_fee=25000, charge_late_cancellation=True,
+        fee_notice=("Eventet är kostnadsfritt, men vi debiterar en no show-avgift på 250 kronor "
+                    "vid utebliven avbokning."),
+        published=True,
+    )
+    event.agenda = [
+        AgendaItem(starts_at=at(day, "08:00"), title="Frukost"),
+        AgendaItem(starts_at=at(day, "08:30"), title="Föreläsning: Klarspråk som når fram",
+                   speakers="Karin, språkkonsult, Nowa Kommunikation"),
+    ]
+    return event
+
+
+_NACKA = dict(organisation="Nacka kommun", org_number="212000-0142", invoice_reference="KOM-4711 Kommunikationsenheten")
+#: Who came to the past seminar: (first name, last name, organisation details, what happened).
+_PAST_ATTENDEES = [
+    ("Åsa", "Lindqvist", dict(organisation="Göteborgs Stad"), "came"),
+    ("Ahmed", "Rahimi", dict(organisation="Göteborgs Stad"), "came"),
+    ("Ingrid", "Öberg", dict(organisation="Mölndals stad"), "came"),
+    ("Per", "Svensson", dict(organisation="Migrationsverket"), "came"),
+    ("Leyla", "Hosseini", dict(organisation="Tillväxtverket"), "came"),
+    ("Nils", "Berg", dict(organisation="Partille kommun"), "came"),
+    ("Elin", "Åkesson", dict(organisation="Scouterna", organisation_kind="nonprofit"), "came"),
+    ("Olof", "Karlsson", dict(organisation="Göteborgs Stad"), "cancelled in time"),
+    ("Hamid", "Nilsson", dict(organisation="Al-Kompis", organisation_kind="company", org_number="556677-8899",
+                              invoice_reference="Hamid Nilsson"), "cancelled late"),
+    ("Karin", "Eriksson", _NACKA, "did not come"),
+    ("Lars", "Johansson", _NACKA, "did not come"),
+    ("Fatima", "Larsson", dict(organisation="Svenska med baby", organisation_kind="nonprofit",
+                               org_number="802400-1235", invoice_reference="Styrelsen",
+                               invoice_address="Svenska med baby\nBox 4711\n411 04 Göteborg\n"
+                                               "ekonomi.svenskamedbaby@example.org"), "did not come"),
+]
+
+
+def seed_past_seminar(now: datetime, organiser: User) -> Event:
+    """The past seminar with its registrations, cancellations and check-ins, approved by ``organiser``."""
+    event = past_seminar(now)
+    _series_in_database(event)
+    db.session.commit()
+    opened = event.registration_opens_at
+    for n, (first, last, organisation, what) in enumerate(_PAST_ATTENDEES):
+        attendee = Attendee(first_name=first, last_name=last, email=f"nyfiken-{n}@example.org",
+                            job_title=_TITLES[n % len(_TITLES)], **organisation)
+        registration = register_attendee(event.id, attendee, opened + timedelta(days=n, hours=n)).registration
+        if what == "came":
+            check_in(event.id, registration.id, actor=organiser, now=event.starts_at + timedelta(minutes=3 * n))
+        elif what == "cancelled in time":
+            cancel_registration(registration.id, event.effective_cancellation_deadline - timedelta(days=3))
+        elif what == "cancelled late":
+            cancel_registration(registration.id, event.starts_at - timedelta(hours=14))
+    approve_no_shows(event.id, actor=organiser, now=event.ends_at + timedelta(hours=3))
+    return event
+
+
+def _demo_user(login: tuple[str, str], role: str, name: str) -> User:
+    email, password = login
+    return db.session.scalar(select(User).where(User.email == email)) or create_user(email, role, password, name=name)
+
+
 def seed_demo(now: datetime) -> dict:
     """Create what the demo shows, once; running it again changes nothing."""
     created = []
+    organiser = _demo_user(DEMO_ORGANISER, "organiser", "Demo Organisatör")
+    _demo_user(DEMO_FINANCE, "finance", "Demo Ekonomi")
     existing = set(db.session.scalars(select(Event.slug)))
     for number, event in enumerate(demo_events(now)):
         if event.slug in existing:
             continue
-        series = event.series
-        event.series = None
-        db.session.add(event)
-        if series is not None:
-            event.series = db.session.scalar(select(Series).where(Series.slug == series.slug)) or series
+        _series_in_database(event)
         db.session.commit()
         created.append(event.slug)
         attendees = {0: 96, 1: 23, 2: 31, 3: 12}[number]
         for n, attendee in enumerate(_demo_attendees(attendees, seed=number)):
-            answers = {q.id: q.choices[(n * 7 + i * 3 + n // 3) % len(q.choices)] for i, q in enumerate(event.questions)
-                       if q.choices}
+            answers = {q.id: q.choices[(n * 7 + i * 3 + n // 3) % len(q.choices)]
+                       for i, q in enumerate(event.questions) if q.choices}
             register_attendee(event.id, replace(attendee, answers=answers), now)
-    email, password = DEMO_ORGANISER
-    if db.session.scalar(select(User).where(User.email == email)) is None:
-        create_user(email, "organiser", password, name="Demo Organisatör")
-    return {"created": created, "organiser": DEMO_ORGANISER}
+    if past_seminar(now).slug not in existing:
+        created.append(seed_past_seminar(now, organiser).slug)
+    return {"created": created, "organiser": DEMO_ORGANISER, "finance": DEMO_FINANCE}

@@ -30,12 +30,13 @@ from ..models import (
     InvoiceLine,
     InvoiceSeries,
     NoShowCharge,
+    OutboxMessage,
     Payment,
     Registration,
     Role,
     User,
 )
-from . import audit
+from . import audit, invoice_mail
 from .buyers import proposed_peppol_id, validate_peppol_id
 from .errors import Forbidden, InvoicingRefused, NotFound
 from .noshow import billing_for
@@ -227,6 +228,8 @@ def issue_invoices(event_id: int, *, actor: User, now: datetime, seller: Seller 
         for invoice in result.invoices:
             audit.record("invoice.issued", invoice, actor=actor, now=now, event_id=event.id, number=invoice.number,
                          total=invoice.total_amount, lines=len(invoice.lines))
+            # A buyer without a Peppol address gets the PDF by e-mail, queued with the invoice.
+            invoice_mail.queue_if_emailed(invoice, now, actor=actor)
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -288,6 +291,8 @@ def credit_invoice(invoice_id: int, *, actor: User, now: datetime, line_ids: lis
         db.session.add(note)
         audit.record("invoice.credited", invoice, actor=actor, now=now, event_id=invoice.event_id,
                      credit_note=note.number, amount=amount, reason=reason)
+        # An e-mailed invoice's credit note goes the same way, to where the invoice went.
+        invoice_mail.queue_if_emailed(note, now, actor=actor)
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -331,6 +336,31 @@ def mark_sent(invoice_id: int, sent_on: date, *, actor: User, now: datetime, via
         db.session.rollback()
         raise
     return invoice
+
+
+def email_invoice(invoice_id: int, *, actor: User, now: datetime, recipient: str = "") -> OutboxMessage:
+    """Send an e-mailed invoice or credit note (again), to ``recipient`` or to where it last went."""
+    _require_finance(actor)
+    recipient = invoice_mail.checked_address(recipient) if recipient.strip() else ""
+    begin_write()
+    try:
+        invoice = db.session.get(Invoice, invoice_id, populate_existing=True)
+        if invoice is None:
+            raise NotFound(_l("The invoice does not exist."))
+        if invoice.delivery != Delivery.EMAIL:
+            raise InvoicingRefused(_l("This buyer gets a Peppol e-invoice: download the XML for it."))
+        recipient = recipient or invoice_mail.default_recipient(invoice)
+        if not recipient:
+            raise InvoicingRefused(_l("Enter the e-mail address to send it to."), field="recipient")
+        if invoice_mail.is_waiting(invoice, recipient):
+            raise InvoicingRefused(_l("An e-mail with it to %(address)s is already waiting to be sent.",
+                                      address=recipient))
+        message = invoice_mail.queue(invoice, now, recipient, actor=actor)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return message
 
 
 def record_payment(invoice_id: int, paid_on: date, *, actor: User, now: datetime,

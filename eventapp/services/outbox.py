@@ -8,6 +8,11 @@ only sends rows carrying its stamp, so no message is sent twice. A claim older t
 
 Without ``MAIL_SERVER`` (development) messages are not sent but written to
 ``instance/mail/<id>.eml`` and kept in the outbox, readable in the organisers' outbox page.
+
+An invoice's e-mail is queued without its body; the deliverer holding the claim composes it (the
+PDF is rendered then, see ``invoice_mail``) and stores it before the first attempt, so every retry
+sends the same message. When a mail server accepts it, the invoice is marked sent in the same
+transaction that records the delivery.
 """
 import email
 import email.policy
@@ -26,7 +31,7 @@ from sqlalchemy import and_, func, or_, select, update
 from ..database import begin_write
 from ..extensions import db
 from ..models import OutboxMessage, OutboxStatus
-from . import notifications
+from . import invoice_mail, notifications
 
 #: Waits after the 1st, 2nd, … failed attempt; after the last one the message is given up.
 BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15), timedelta(hours=1),
@@ -68,6 +73,15 @@ def deliver_due(now: datetime, *, limit: int = 100, ignore_backoff: bool = False
             if unavailable is not None:
                 _finish(message, now, claim, retry=unavailable, report=report)
                 continue
+            if not message.is_composed:
+                try:
+                    if not _compose(message, now, claim):
+                        continue  # another deliverer holds it now
+                except Exception as error:
+                    # The row stays and is tried again; one document that cannot be made stops no other.
+                    current_app.logger.exception("Composing outbox message %s failed", message.id)
+                    _finish(message, now, claim, retry=f"{type(error).__name__}: {error}", report=report)
+                    continue
             try:
                 reply = send(message)
             except PermanentFailure as error:
@@ -108,6 +122,23 @@ def claim_due(now: datetime, *, limit: int, ignore_backoff: bool = False) -> str
     return claim
 
 
+def _compose(message: OutboxMessage, now: datetime, claim: str) -> bool:
+    """Compose an invoice's e-mail and store it while this deliverer holds the claim; False if it does not."""
+    composed = invoice_mail.compose(message, now)
+    db.session.rollback()  # rendering only read: store the result in a short writing transaction
+    begin_write()
+    try:
+        stored = db.session.execute(
+            update(OutboxMessage).where(OutboxMessage.id == message.id, OutboxMessage.claimed_by == claim)
+            .values(message=composed)
+        ).rowcount
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return stored == 1
+
+
 def _finish(message: OutboxMessage, now: datetime, claim: str, *, report: DeliveryReport, sent: str | None = None,
             retry: str | None = None, failed: str | None = None) -> None:
     """Record one message's outcome, only if this deliverer still holds it."""
@@ -123,12 +154,15 @@ def _finish(message: OutboxMessage, now: datetime, claim: str, *, report: Delive
     else:
         values.update(status=OutboxStatus.FAILED, server_reply=failed or retry)
         report.failed.append(message.id)
+    delivered = sent is not None and values["status"] == OutboxStatus.SENT and message.invoice_id is not None
     begin_write()
     try:
-        db.session.execute(
+        recorded = db.session.execute(
             update(OutboxMessage).where(OutboxMessage.id == message.id, OutboxMessage.claimed_by == claim)
             .values(**values)
-        )
+        ).rowcount
+        if recorded and delivered:
+            invoice_mail.record_delivery(message, now)
         db.session.commit()
     except Exception:
         db.session.rollback()

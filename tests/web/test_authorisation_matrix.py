@@ -133,6 +133,7 @@ EXPECTED = {
     "finance.update_buyer": back_office("finance"),
     "finance.invoice_page": back_office("finance"),
     "finance.mark_sent": back_office("finance"),
+    "finance.email_invoice": back_office("finance"),
     "finance.record_payment": back_office("finance"),
     "finance.credit": back_office("finance"),
     "finance.invoice_pdf_download": back_office("finance"),

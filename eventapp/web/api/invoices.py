@@ -3,7 +3,7 @@ from flask import Response, jsonify, request
 from flask_babel import lazy_gettext as _l
 
 from ...database import utcnow
-from ...exports.invoice_pdf import invoice_pdf
+from ...exports.invoice_pdf import document_filename, invoice_pdf
 from ...exports.peppol import invoice_xml
 from ...models import Invoice, Role
 from ...services import invoicing, noshow
@@ -62,6 +62,7 @@ def invoice_json(invoice: Invoice) -> dict:
         "paid_amount": invoice.paid_amount,
         "balance": invoice.balance,
         "sent_on": invoice.sent_on.isoformat() if invoice.sent_on else None,
+        "sent_via": invoice.sent_via or None,
         "paid_on": invoice.paid_on.isoformat() if invoice.paid_on else None,
         "lines": [{"position": line.position, "description": line.description, "attendee": line.attendee_name,
                    "net_amount": line.net_amount, "vat_rate": line.vat_rate, "vat_amount": line.vat_amount,
@@ -148,7 +149,7 @@ def show_invoice(number: str):
 def invoice_pdf_document(number: str):
     invoice = _invoice(number)
     return Response(invoice_pdf(invoice), mimetype="application/pdf",
-                    headers={"Content-Disposition": f'attachment; filename="faktura-{number}.pdf"'})
+                    headers={"Content-Disposition": f'attachment; filename="{document_filename(invoice, "pdf")}"'})
 
 
 @bp.get("/invoices/<number>.xml")
@@ -156,7 +157,7 @@ def invoice_pdf_document(number: str):
 def invoice_xml_document(number: str):
     invoice = _invoice(number)
     return Response(invoice_xml(invoice), mimetype="application/xml",
-                    headers={"Content-Disposition": f'attachment; filename="faktura-{number}.xml"'})
+                    headers={"Content-Disposition": f'attachment; filename="{document_filename(invoice, "xml")}"'})
 
 
 _TEXT = {"type": "string"}
@@ -181,7 +182,7 @@ _LINE = {"type": "object", "required": ["position", "description", "attendee", "
 _INVOICE = {"type": "object", "required": [
     "number", "kind", "credits", "event", "issue_date", "due_date", "status", "delivery", "buyer", "currency",
     "vat_treatment", "vat_exemption_reason", "net_amount", "vat_amount", "total_amount", "paid_amount", "balance",
-    "sent_on", "paid_on", "lines"], "properties": {
+    "sent_on", "sent_via", "paid_on", "lines"], "properties": {
     "number": {"type": "integer"}, "kind": {"enum": ["invoice", "credit_note"]},
     "credits": {"type": ["integer", "null"]}, "event": _TEXT, "issue_date": {"type": "string", "format": "date"},
     "due_date": {"type": ["string", "null"], "format": "date"},
@@ -193,6 +194,7 @@ _INVOICE = {"type": "object", "required": [
     "currency": {"const": "SEK"}, "vat_treatment": {"enum": ["standard", "outside_scope"]},
     "vat_exemption_reason": _TEXT, "net_amount": _AMOUNT, "vat_amount": _AMOUNT, "total_amount": _AMOUNT,
     "paid_amount": _AMOUNT, "balance": _AMOUNT, "sent_on": {"type": ["string", "null"], "format": "date"},
+    "sent_via": {"enum": ["peppol", "email", None]},
     "paid_on": {"type": ["string", "null"], "format": "date"}, "lines": {"type": "array", "items": openapi.ref(
         "InvoiceLine")}}}
 _ISSUED = {"type": "object", "required": ["invoices", "held_back"], "properties": {
