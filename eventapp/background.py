@@ -1,9 +1,12 @@
 """Work that must not hold up a web request, run in a thread of the same process.
 
-Badge runs are the case: rendering a thousand badges takes a minute or more. The run's state and
+Badge runs are one case: rendering a thousand badges takes a minute or more. The run's state and
 progress live in the database, so any web process can show them; only the rendering happens here.
-Tests (and ``BACKGROUND_INLINE = True``) run the work inline, before the response.
+Tests (and ``BACKGROUND_INLINE = True``) run that work inline, before the response. Delivering the
+outbox after requests is the other (``OutboxDeliverer``).
 """
+import os
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
@@ -23,3 +26,49 @@ def run_in_background(app: Flask, work: Callable[..., None], *args) -> None:
         job()
     else:
         _executor.submit(job)
+
+
+class OutboxDeliverer:
+    """Sends the outbox from one thread of this process, woken after each request that may queue mail.
+
+    However many requests wake it, one delivery runs at a time per process, taking everything due in
+    batches: a burst of registrations costs a few claims, not one each, and no request waits for the
+    mail server. The thread is started on first use, so each forked web worker gets its own.
+    """
+
+    def __init__(self, app: Flask, deliver: Callable[[], object]):
+        self._app, self._deliver = app, deliver
+        self._changed = threading.Condition()
+        self._woken = self._busy = False
+        self._thread: threading.Thread | None = None
+        self._pid: int | None = None
+
+    def wake(self) -> None:
+        with self._changed:
+            if self._thread is None or self._pid != os.getpid() or not self._thread.is_alive():
+                self._pid = os.getpid()
+                self._thread = threading.Thread(target=self._run, daemon=True, name="outbox-delivery")
+                self._thread.start()
+            self._woken = True
+            self._changed.notify_all()
+
+    def wait_until_idle(self, timeout: float) -> bool:
+        """Wait until nothing is left to do from earlier wakes; False if ``timeout`` passed first."""
+        with self._changed:
+            return self._changed.wait_for(lambda: not self._woken and not self._busy, timeout)
+
+    def _run(self) -> None:
+        while True:
+            with self._changed:
+                self._changed.wait_for(lambda: self._woken)
+                self._woken, self._busy = False, True
+            try:
+                with self._app.app_context():
+                    self._deliver()
+            except Exception:
+                # The outbox keeps the messages; the next wake, or `outbox deliver`, tries again.
+                self._app.logger.exception("Delivering the outbox in the background failed")
+            finally:
+                with self._changed:
+                    self._busy = False
+                    self._changed.notify_all()

@@ -1,12 +1,14 @@
 """The organisers' view of outgoing e-mail (/admin/outbox), and delivery after a response.
 
 When no separate deliverer runs, the web app sends what is due once a changing request has been
-answered (``OUTBOX_DELIVER_AFTER_RESPONSE``), so the attendee never waits for the mail server.
+answered (``OUTBOX_DELIVER_AFTER_RESPONSE``), in a thread of its own, so the attendee never waits
+for the mail server and a burst of requests shares a few deliveries.
 """
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from ..background import OutboxDeliverer
 from ..database import utcnow
 from ..forms import ConfirmForm
 from ..models import OutboxStatus, Role
@@ -57,15 +59,14 @@ def retry(message_id: int):
 def deliver_after_response(response):
     if (current_app.config.get("OUTBOX_DELIVER_AFTER_RESPONSE") and request.method != "GET"
             and response.status_code < 500):
-        app = current_app._get_current_object()
-        response.call_on_close(lambda: _deliver(app))
+        response.call_on_close(deliverer(current_app._get_current_object()).wake)
     return response
 
 
-def _deliver(app) -> None:
-    with app.app_context():
-        try:
-            outbox.deliver_due(utcnow(), limit=app.config.get("OUTBOX_BATCH_SIZE", 100))
-        except Exception:
-            # The outbox keeps the messages; the next delivery tries again.
-            app.logger.exception("Delivering the outbox after a response failed")
+def deliverer(app: Flask) -> OutboxDeliverer:
+    """This application's background deliverer (one per process)."""
+    found = app.extensions.get("outbox_deliverer")
+    if found is None:
+        found = app.extensions.setdefault("outbox_deliverer", OutboxDeliverer(app, lambda: outbox.deliver_while_due(
+            utcnow, limit=app.config.get("OUTBOX_BATCH_SIZE", 100))))
+    return found

@@ -6,7 +6,9 @@ from conftest import submit
 from eventapp.database import utcnow
 from eventapp.extensions import db
 from eventapp.models import OutboxMessage, OutboxStatus
+from eventapp.services import outbox
 from eventapp.services.outbox import deliver_due
+from eventapp.web.outbox import deliverer
 
 
 def log_in_as(app, client, role):
@@ -79,6 +81,7 @@ def test_retry_needs_the_csrf_token_and_an_existing_message(app, client, failed_
 
 
 def test_the_web_app_delivers_after_the_response(app, client, smtp_server):
+    """Is a registration's e-mail sent once the response has gone, without a separate deliverer?"""
     with app.app_context():
         slug = make_event(utcnow()).slug
     app.config["OUTBOX_DELIVER_AFTER_RESPONSE"] = True
@@ -89,6 +92,47 @@ def test_the_web_app_delivers_after_the_response(app, client, smtp_server):
         assert response.status_code == 302
         assert smtp_server.recorder.messages == []  # the response is not held up by the mail server
         response.close()  # what the WSGI server does once the response is sent
+        assert deliverer(app).wait_until_idle(timeout=30)
     finally:
         app.config["OUTBOX_DELIVER_AFTER_RESPONSE"] = False
     assert [m["To"].addresses[0].addr_spec for m in smtp_server.recorder.messages] == ["asa@example.org"]
+
+
+def test_a_burst_of_registrations_is_delivered_in_a_few_claims(app, client, smtp_server, monkeypatch):
+    """Do twenty registrations in a row share the background deliveries instead of claiming one each?"""
+    with app.app_context():
+        slug = make_event(utcnow(), capacity=100).slug
+    claims = []
+    claim_due = outbox.claim_due
+    monkeypatch.setattr(outbox, "claim_due", lambda *a, **kw: claims.append(1) or claim_due(*a, **kw))
+    app.config["OUTBOX_DELIVER_AFTER_RESPONSE"] = True
+    try:
+        background = deliverer(app)
+        with background._changed:  # hold the deliverer while the burst arrives
+            for number in range(20):
+                response = submit(client, f"/events/{slug}/register", {
+                    "first_name": "Åsa", "last_name": f"Öberg {number}", "email": f"asa{number}@example.org",
+                    "organisation": "Nacka kommun", "job_title": "Kommunikatör", "consent": "y"})
+                assert response.status_code == 302
+                response.close()
+        assert background.wait_until_idle(timeout=30)
+    finally:
+        app.config["OUTBOX_DELIVER_AFTER_RESPONSE"] = False
+    assert len(smtp_server.recorder.messages) == 20
+    assert len(claims) <= 2
+
+
+def test_a_request_that_queues_nothing_takes_no_write_lock(app, client, monkeypatch):
+    """With nothing due, does the background deliverer only read (SQLite's write lock stays free)?"""
+    with app.app_context():
+        slug = make_event(utcnow()).slug
+    claims = []
+    monkeypatch.setattr(outbox, "claim_due", lambda *a, **kw: claims.append(1))
+    app.config["OUTBOX_DELIVER_AFTER_RESPONSE"] = True
+    try:
+        response = client.post(f"/events/{slug}/register", data={})  # refused: no CSRF token, nothing queued
+        response.close()
+        assert deliverer(app).wait_until_idle(timeout=30)
+    finally:
+        app.config["OUTBOX_DELIVER_AFTER_RESPONSE"] = False
+    assert claims == []
