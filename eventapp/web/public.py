@@ -1,5 +1,6 @@
 """Public pages: the event list, an event, the registration form and its confirmation."""
 from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from markupsafe import Markup
 from sqlalchemy import select
 
 from .. import current_language
@@ -78,8 +79,31 @@ def register(slug: str):
             session["registration"] = {"id": result.registration.id, "token": token}
             return redirect(url_for(".registered", slug=slug))
     status = 422 if request.method == "POST" else 200
+    blank = blank_fields(event, questions, form) if not form.is_submitted() and closed_reason is None else None
     return render_template("public/register.html", event=event, form=form, closed_reason=closed_reason,
-                           error=error, places_left=registrations.places_left(event)), status
+                           error=error, places_left=registrations.places_left(event), blank_fields=blank), status
+
+
+#: The blank form's fields as HTML, by what they show: language, fee fields, the event's questions.
+_BLANK_FIELDS: dict[tuple, Markup] = {}
+_BLANK_FIELDS_KEPT = 512
+
+
+def blank_fields(event: Event, questions: list, form: RegistrationForm) -> Markup:
+    """The fields of a blank registration form, rendered once per language and form shape.
+
+    Every visitor gets the same blank fields (the CSRF token and the time stamp are outside them),
+    and rendering them field by field is most of the work of showing the form.
+    """
+    key = (current_language(), bool(event.no_show_fee or event.price),
+           tuple((q.id, q.text, q.required, tuple(q.choices)) for q in questions))
+    html = _BLANK_FIELDS.get(key)
+    if html is None:
+        if len(_BLANK_FIELDS) >= _BLANK_FIELDS_KEPT:
+            _BLANK_FIELDS.clear()
+        html = _BLANK_FIELDS[key] = Markup(render_template("public/_registration_fields.html", event=event,
+                                                           form=form))
+    return html
 
 
 def attendee_from(form: RegistrationForm, answers: dict[int, str]) -> registrations.Attendee:
