@@ -4,7 +4,7 @@ from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Index, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import UTCDateTime
 from ..extensions import db
@@ -57,6 +57,9 @@ class OutboxMessage(db.Model):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     #: What the mail server said to the last attempt, or where a kept message was written.
     server_reply: Mapped[str] = mapped_column(Text, default="")
+
+    #: Set on a message written before its registration is stored, so both are inserted in order.
+    registration: Mapped["Registration | None"] = relationship()  # noqa: F821 (models/registration.py)
 
     @property
     def is_composed(self) -> bool:

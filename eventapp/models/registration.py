@@ -1,4 +1,5 @@
 """A person's registration for an event, from sign-up to check-in."""
+import uuid
 from datetime import datetime
 from enum import StrEnum
 
@@ -32,6 +33,11 @@ class RegistrationStatus(StrEnum):
 
 
 ACTIVE_STATUSES = (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED)
+
+
+def new_calendar_key() -> str:
+    """A registration's name in its calendar entries' UIDs: random, so it can be chosen before the row exists."""
+    return f"registration-{uuid.uuid4().hex}"
 
 
 class Registration(db.Model):
@@ -80,6 +86,9 @@ class Registration(db.Model):
     consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     #: The code on the badge's QR code and at check-in.
     check_in_code: Mapped[str] = mapped_column(String(16), unique=True)
+    #: Names the registration in calendar invitations' UIDs, so an invite can be written before the
+    #: row exists (and reveals nothing of how many registrations there are).
+    calendar_key: Mapped[str] = mapped_column(String(64), default=lambda: new_calendar_key())
     #: When the reminder before the event was queued (or skipped); set once, so it goes out once.
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     transferred_to_id: Mapped[int | None] = mapped_column(ForeignKey("registration.id"), index=True)

@@ -16,10 +16,11 @@ from .organisations import find_or_create_organisation, validate_org_number
 from .registration import (
     Attendee,
     _active_registration,
-    _new_registration,
     cancel_registration,
     lock_event,
     places_left,
+    prepare_registration,
+    status_for_new_registration,
 )
 
 PAGE_SIZE = 50
@@ -168,18 +169,14 @@ def add_attendee(event_id: int, person: Attendee, *, actor: User | None, now: da
             raise DomainError(_l("The event has been cancelled."))
         if _active_registration(event, person.email) is not None:
             raise AlreadyRegistered(_l("%(email)s is already registered for this event.", email=person.email))
-        left = places_left(event)
-        if left is None or left > 0:
-            status = RegistrationStatus.CONFIRMED
-        elif event.waitlist_enabled:
-            status = RegistrationStatus.WAITLISTED
-        else:
-            raise DomainError(_l("The event is fully booked and has no waiting list. Raise the capacity first."))
-        registration, token = _new_registration(event, person, status, now, org_number=org_number)
-        notifications.registered(registration, token, now)
+        status = status_for_new_registration(event, full_message=_l(
+            "The event is fully booked and has no waiting list. Raise the capacity first."))
+        prepared = prepare_registration(event, person, now, org_number=org_number)
         # Consent was not given on our form; the organiser vouches for the registration instead.
-        registration.consent_at = None
-        registration.organiser_note = note.strip()
+        prepared.registration.consent_at = None
+        prepared.registration.organiser_note = note.strip()
+        registration = prepared.store(status, now)
+        notifications.registered(registration, prepared.token, now)
         audit.record("registration.added", registration, actor=actor, now=now, status=status)
         db.session.commit()
         return registration

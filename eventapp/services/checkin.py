@@ -23,7 +23,7 @@ from ..models import Event, Registration, RegistrationStatus, User
 from . import audit
 from .errors import DomainError, EventFull, NotFound
 from .personal_links import CODE_ALPHABET, CODE_LENGTH
-from .registration import Attendee, _active_registration, _new_registration, lock_event
+from .registration import Attendee, _active_registration, lock_event, prepare_registration
 
 CHECKIN_OPENS_BEFORE = timedelta(hours=24)
 CHECKIN_CLOSES_AFTER = timedelta(hours=24)
@@ -211,8 +211,8 @@ def register_walk_in(event_id: int, attendee: Attendee, *, actor: User | None, n
             registration.status = RegistrationStatus.CONFIRMED
             registration.confirmed_at = now
         else:
-            registration, _token = _new_registration(event, attendee, RegistrationStatus.CONFIRMED, now,
-                                                     org_number="")
+            registration = prepare_registration(event, attendee, now, org_number="").store(
+                RegistrationStatus.CONFIRMED, now)
         registration.checked_in_at = now
         audit.record("registration.walk_in", registration, actor=actor, now=now,
                      promoted_from_waitlist=existing is not None)

@@ -12,6 +12,7 @@ the message: not when it is queued, and not when development only keeps it in ``
 from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
+from email.policy import SMTP
 from email.utils import format_datetime as rfc2822_date
 from email.utils import make_msgid
 
@@ -28,7 +29,7 @@ from ..localtime import local_date
 from ..models import Delivery, Invoice, OutboxMessage, OutboxStatus, User
 from . import audit
 from .errors import InvoicingRefused
-from .notifications import POLICY, one_line, sender
+from .notifications import one_line, sender
 from .seller import Seller
 
 #: The outbox kind of an invoice's or credit note's e-mail.
@@ -36,6 +37,8 @@ KIND = "invoice"
 #: The invoice and its e-mail are in Swedish, like the PDF: they go to the buyer's accounts payable.
 LANGUAGE = "sv"
 WAITING = (OutboxStatus.PENDING, OutboxStatus.SENDING)
+#: 7-bit transfer encodings throughout, so any SMTP server takes the message and it is stored as text.
+POLICY = SMTP.clone(cte_type="7bit")
 
 
 def checked_address(value: str) -> str:

@@ -81,9 +81,10 @@ def find_organisation(typed: str) -> Organisation | None:
     keys = candidate_keys(typed)
     if not keys:
         return None
-    found = {a.key: a.organisation for a in db.session.scalars(
-        select(OrganisationAlias).where(OrganisationAlias.key.in_(keys))
-    )}
+    found = dict(db.session.execute(
+        select(OrganisationAlias.key, Organisation).join(OrganisationAlias.organisation)
+        .where(OrganisationAlias.key.in_(keys))
+    ).all())
     return next((found[k] for k in keys if k in found), None)
 
 

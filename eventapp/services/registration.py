@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from ..database import begin_write
 from ..extensions import db
 from ..formatting import format_date, format_datetime, format_deadline
-from ..models import Event, PersonalLink, Registration, RegistrationStatus, User
-from ..models.registration import ACTIVE_STATUSES
+from ..models import Event, Organisation, PersonalLink, Registration, RegistrationStatus, User
+from ..models.registration import ACTIVE_STATUSES, new_calendar_key
 from . import audit, notifications, personal_links, questions
 from .buyers import validate_peppol_id
 from .errors import (
@@ -23,7 +23,7 @@ from .errors import (
     TransferNotAllowed,
     ValidationFailed,
 )
-from .organisations import find_or_create_organisation, validate_org_number
+from .organisations import find_or_create_organisation, find_organisation, validate_org_number
 
 
 @dataclass(frozen=True)
@@ -127,13 +127,43 @@ def lock_event(event_id: int) -> Event:
     return event
 
 
+def status_for_new_registration(event: Event, *, full_message=None) -> str:
+    """Confirmed while places last, then the waiting list; when it has none, ``EventFull`` (rule 2).
+
+    Call inside the event's writing transaction (``lock_event``), so the answer holds until commit.
+    """
+    left = places_left(event)
+    if left is None or left > 0:
+        return RegistrationStatus.CONFIRMED
+    if event.waitlist_enabled:
+        return RegistrationStatus.WAITLISTED
+    raise EventFull(full_message or _l("The event is fully booked."))
+
+
 def register_attendee(event_id: int, attendee: Attendee, now: datetime) -> RegistrationResult:
-    """Register a person: confirmed while places last, then on the waiting list (rules 1-3)."""
+    """Register a person: confirmed while places last, then on the waiting list (rules 1-3).
+
+    Everything that only reads — the checks, the new row, its link and its e-mail — is done before
+    the event's lock is taken, so concurrent registrations wait for each other only for the few
+    statements that decide and store. Under the lock the decision is made again; the e-mail is
+    written again only if it no longer fits (the last place went meanwhile, or the event changed).
+    """
     org_number = validate_org_number(attendee.org_number) if attendee.org_number.strip() else ""
     if attendee.peppol_id.strip():
         validate_peppol_id(attendee.peppol_id)
+    event = db.session.get(Event, event_id)
+    if event is None:
+        raise NotFound(_l("The event does not exist."))
+    _check_open_and_answered(event, attendee, now)
+    new = prepare_registration(event, attendee, now, org_number=org_number)
+    seen = _version(event)
+    message = _written_for_expected_status(event, new, now)
     event = lock_event(event_id)
     try:
+        if _version(event) != seen:
+            _check_open_and_answered(event, attendee, now)
+            new.registration.answers = questions.answers_for(event, attendee.answers)
+            message = None
         reason = registration_closed_reason(event, now)
         if reason is not None:
             raise RegistrationClosed(reason)
@@ -141,23 +171,42 @@ def register_attendee(event_id: int, attendee: Attendee, now: datetime) -> Regis
         if existing is not None:
             db.session.rollback()
             return RegistrationResult(existing, token=None, created=False)
-        wrong_answers = questions.check_answers(event, attendee.answers)
-        if wrong_answers:
-            raise ValidationFailed(wrong_answers)
-        left = places_left(event)
-        if left is None or left > 0:
-            status = RegistrationStatus.CONFIRMED
-        elif event.waitlist_enabled:
-            status = RegistrationStatus.WAITLISTED
-        else:
-            raise EventFull(_l("The event is fully booked."))
-        registration, token = _new_registration(event, attendee, status, now, org_number=org_number)
-        notifications.registered(registration, token, now)
+        registration = new.store(status_for_new_registration(event), now)
+        if message is None or message.kind != notifications.registered_kind(registration):
+            message = notifications.compose_registered(registration, new.token, now)
+        db.session.add(message)
         db.session.commit()
-        return RegistrationResult(registration, token=token)
+        return RegistrationResult(registration, token=new.token)
     except Exception:
         db.session.rollback()
         raise
+
+
+def _check_open_and_answered(event: Event, attendee: Attendee, now: datetime) -> None:
+    reason = registration_closed_reason(event, now)
+    if reason is not None:
+        raise RegistrationClosed(reason)
+    wrong_answers = questions.check_answers(event, attendee.answers)
+    if wrong_answers:
+        raise ValidationFailed(wrong_answers)
+
+
+def _version(event: Event) -> tuple:
+    """What changes whenever anything an e-mail about the event says may have changed."""
+    return event.updated_at, event.calendar_sequence, event.cancelled_at
+
+
+def _written_for_expected_status(event: Event, new: "NewRegistration", now: datetime):
+    """The e-mail for the status the registration will most likely get; None when the event is full
+    and has no waiting list (the decision under the lock refuses it then)."""
+    left = places_left(event)
+    if left is None or left > 0:
+        new.registration.status = RegistrationStatus.CONFIRMED
+    elif event.waitlist_enabled:
+        new.registration.status = RegistrationStatus.WAITLISTED
+    else:
+        return None
+    return notifications.compose_registered(new.registration, new.token, now)
 
 
 def _active_registration(event: Event, email: str) -> Registration | None:
@@ -170,8 +219,38 @@ def _active_registration(event: Event, email: str) -> Registration | None:
     )
 
 
-def _new_registration(event: Event, attendee: Attendee, status: str, now: datetime, *,
-                      org_number: str, queued_at: datetime | None = None) -> tuple[Registration, str]:
+@dataclass
+class NewRegistration:
+    """A registration written out but not stored yet: the row, its personal link and the link's token."""
+
+    registration: Registration
+    link: PersonalLink
+    token: str
+    #: The organisation as typed and of which kind, when it is in no register and must be created.
+    unknown_organisation: tuple[str, str | None] | None = None
+
+    def store(self, status: str, now: datetime) -> Registration:
+        """Add the registration with ``status`` to the session (inside the event's writing transaction)."""
+        registration = self.registration
+        registration.status = status
+        registration.confirmed_at = now if status == RegistrationStatus.CONFIRMED else None
+        if self.unknown_organisation is not None:
+            registration.organisation = find_or_create_organisation(*self.unknown_organisation)
+        db.session.add(registration)
+        db.session.add(self.link)
+        return registration
+
+
+def prepare_registration(event: Event, attendee: Attendee, now: datetime, *, org_number: str,
+                         queued_at: datetime | None = None, organisation: Organisation | None = None
+                         ) -> NewRegistration:
+    """Write out a new registration for ``event`` without storing anything (only reads).
+
+    ``organisation``: the one to link to; by default the one the attendee's typed name leads to.
+    """
+    known = organisation is not None
+    if not known:
+        organisation = find_organisation(attendee.organisation)
     registration = Registration(
         event=event,
         first_name=attendee.first_name.strip(),
@@ -179,7 +258,7 @@ def _new_registration(event: Event, attendee: Attendee, status: str, now: dateti
         email=attendee.email.strip(),
         email_key=attendee.email.strip().casefold(),
         organisation_name=" ".join(attendee.organisation.split()),
-        organisation=find_or_create_organisation(attendee.organisation, attendee.organisation_kind),
+        organisation=organisation,
         job_title=attendee.job_title.strip(),
         phone=attendee.phone.strip(),
         dietary=attendee.dietary.strip(),
@@ -188,21 +267,24 @@ def _new_registration(event: Event, attendee: Attendee, status: str, now: dateti
         invoice_address=attendee.invoice_address.strip(),
         peppol_id="".join(attendee.peppol_id.split()),
         language=attendee.language,
-        status=status,
         created_at=now,
         queued_at=queued_at or now,
-        confirmed_at=now if status == RegistrationStatus.CONFIRMED else None,
         consent_at=now,
         check_in_code=_unused_check_in_code(),
+        calendar_key=new_calendar_key(),
         answers=questions.answers_for(event, attendee.answers),
     )
-    db.session.add(registration)
-    token = personal_links.issue_link(registration, now)
-    db.session.flush()
-    return registration, token
+    token, selector, verifier_hash = personal_links.new_token()
+    link = PersonalLink(registration=registration, selector=selector, verifier_hash=verifier_hash, created_at=now)
+    unknown = None
+    if not known and organisation is None and attendee.organisation.strip():
+        unknown = (attendee.organisation, attendee.organisation_kind)
+    return NewRegistration(registration, link, token, unknown)
 
 
 def _unused_check_in_code() -> str:
+    # A clash between two registrations drawing the same code at once (1 in 10^12) is caught by the
+    # unique index; this only avoids handing out one already stored.
     while True:
         code = personal_links.new_check_in_code()
         if db.session.scalar(select(Registration.id).where(Registration.check_in_code == code)) is None:
@@ -322,16 +404,16 @@ def transfer_registration(registration_id: int, colleague: Attendee, now: dateti
             # The colleague takes the place as it was booked: the table or session chosen, too.
             answers={answer.question_id: answer.value for answer in registration.answers},
         )
+        prepared = prepare_registration(event, substitute, now, org_number=registration.org_number,
+                                        queued_at=registration.queued_at, organisation=registration.organisation)
         registration.status, status = RegistrationStatus.TRANSFERRED, registration.status
         registration.cancelled_at = now
         db.session.flush()
-        new, token = _new_registration(event, substitute, status, now, org_number=registration.org_number,
-                                       queued_at=registration.queued_at)
-        new.organisation = registration.organisation
+        new = prepared.store(status, now)
         registration.transferred_to = new
-        notifications.transferred(registration, new, token, now)
+        notifications.transferred(registration, new, prepared.token, now)
         db.session.commit()
-        return RegistrationResult(new, token=token)
+        return RegistrationResult(new, token=prepared.token)
     except Exception:
         db.session.rollback()
         raise

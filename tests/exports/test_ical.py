@@ -1,4 +1,5 @@
 """Calendar bytes: parsed by a second, independent parser (vobject) and round-tripped through icalendar."""
+import re
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -45,7 +46,9 @@ def test_personal_invitation_has_what_calendars_need(ctx, now):
     calendar, parsed = parse_both(invite(event, registration, now))
     assert calendar["METHOD"] == "REQUEST" and parsed.method.value == "REQUEST"
     [vevent] = calendar.walk("VEVENT")
-    assert str(vevent["UID"]) == f"event-{event.id}-registration-{registration.id}@localhost"
+    assert str(vevent["UID"]) == f"event-{event.id}-{registration.calendar_key}@localhost"
+    # Random, not the row's id: no count of registrations to read off an invitation.
+    assert re.fullmatch(r"registration-[0-9a-f]{32}", registration.calendar_key)
     assert vevent["SEQUENCE"] == 0
     assert vevent["DTSTART"].dt == datetime(2017, 2, 15, 9, 0, tzinfo=STOCKHOLM)  # 08:00 UTC is 09:00 in winter
     assert vevent["DTSTART"].params["TZID"] == "Europe/Stockholm"

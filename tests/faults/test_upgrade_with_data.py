@@ -96,6 +96,10 @@ def test_upgrade_from_the_first_release_keeps_every_row(old_database):
                 stored = [dict(r) for r in connection.execute(select(*[table.c[c] for c in kept])
                                                               .order_by(*[table.c[k] for k in key])).mappings()]
                 assert stored == [{c: row[c] for c in kept} for row in rows], f"rows of {name} changed"
+            # Invitations already sent name a registration by its id: its calendar entries keep that name.
+            registrations = metadata.tables["registration"]
+            keys = dict(connection.execute(select(registrations.c.id, registrations.c.calendar_key)).all())
+            assert keys == {row["id"]: f"registration-{row['id']}" for row in before["registration"]}
         db.engine.dispose()
 
 
