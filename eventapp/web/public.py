@@ -1,9 +1,10 @@
 """Public pages: the event list, an event, the registration form and its confirmation."""
 from flask import Blueprint, abort, redirect, render_template, request, session, url_for
-from markupsafe import Markup
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
 
-from .. import current_language
+from .. import current_language, form_guard
 from ..database import utcnow
 from ..extensions import db, limiter
 from ..forms import RegistrationForm, answers_from, registration_form_for
@@ -12,6 +13,7 @@ from ..security import registration_limit
 from ..services import questions as question_service
 from ..services import registration as registrations
 from ..services.errors import DomainError
+from .kept_pages import KeptPages
 
 bp = Blueprint("public", __name__)
 
@@ -51,9 +53,12 @@ def event_page(slug: str):
 def register(slug: str):
     event = published_event_or_404(slug)
     now = utcnow()
+    closed_reason = registrations.registration_closed_reason(event, now)
+    if request.method == "GET" and closed_reason is None and not current_user.is_authenticated \
+            and not session.get("_flashes"):
+        return _blank_form(event)
     questions = event.questions
     form = registration_form_for(questions)
-    closed_reason = registrations.registration_closed_reason(event, now)
     error = None
     answers = answers_from(form, questions)
     valid = closed_reason is None and form.validate_on_submit()
@@ -79,31 +84,28 @@ def register(slug: str):
             session["registration"] = {"id": result.registration.id, "token": token}
             return redirect(url_for(".registered", slug=slug))
     status = 422 if request.method == "POST" else 200
-    blank = blank_fields(event, questions, form) if not form.is_submitted() and closed_reason is None else None
     return render_template("public/register.html", event=event, form=form, closed_reason=closed_reason,
-                           error=error, places_left=registrations.places_left(event), blank_fields=blank), status
+                           error=error, places_left=registrations.places_left(event)), status
 
 
-#: The blank form's fields as HTML, by what they show: language, fee fields, the event's questions.
-_BLANK_FIELDS: dict[tuple, Markup] = {}
-_BLANK_FIELDS_KEPT = 512
+#: The blank registration form as anonymous visitors see it while registration is open.
+_blank_forms = KeptPages()
 
 
-def blank_fields(event: Event, questions: list, form: RegistrationForm) -> Markup:
-    """The fields of a blank registration form, rendered once per language and form shape.
+def _blank_form(event: Event) -> str:
+    left = registrations.places_left(event)
+    # Everything the page shows: the event (any change to it, its meetings or questions moves
+    # updated_at), the language, whether it is full, and the query string (the language links).
+    key = (event.id, event.updated_at, current_language(), left == 0, request.query_string)
+    shown = form_guard.new_stamp()
 
-    Every visitor gets the same blank fields (the CSRF token and the time stamp are outside them),
-    and rendering them field by field is most of the work of showing the form.
-    """
-    key = (current_language(), bool(event.no_show_fee or event.price),
-           tuple((q.id, q.text, q.required, tuple(q.choices)) for q in questions))
-    html = _BLANK_FIELDS.get(key)
-    if html is None:
-        if len(_BLANK_FIELDS) >= _BLANK_FIELDS_KEPT:
-            _BLANK_FIELDS.clear()
-        html = _BLANK_FIELDS[key] = Markup(render_template("public/_registration_fields.html", event=event,
-                                                           form=form))
-    return html
+    def render() -> str:
+        form = registration_form_for(event.questions)
+        form.form_shown.data = shown
+        return render_template("public/register.html", event=event, form=form, closed_reason=None, error=None,
+                               places_left=left)
+
+    return _blank_forms.page(key, render, own={"csrf_token": generate_csrf(), "form_shown": shown})
 
 
 def attendee_from(form: RegistrationForm, answers: dict[int, str]) -> registrations.Attendee:

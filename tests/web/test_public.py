@@ -8,7 +8,7 @@ from conftest import submit
 
 from eventapp.database import utcnow
 from eventapp.extensions import db
-from eventapp.models import Registration
+from eventapp.models import Event, Registration
 
 VALID = {
     "first_name": "Åsa", "last_name": "Öberg-Ärlig", "email": "asa@example.org", "organisation": "nacka",
@@ -188,3 +188,72 @@ def test_confirmation_page_without_a_registration_goes_back_to_the_event(client,
     response = client.get(f"/events/{event.slug}/registered")
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"/events/{event.slug}")
+
+
+@pytest.mark.parametrize(("language", "message"), [("sv", "Inte ett giltigt val"), ("en", "Not a valid choice")])
+def test_the_forms_own_messages_follow_the_language(client, event, language, message):
+    """Are wtforms' built-in messages (here an unknown organisation type) in the visitor's language?"""
+    client.get(f"/events/{event.slug}?lang={language}")
+    response = submit(client, f"/events/{event.slug}/register", {**VALID, "organisation_kind": "party"})
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+
+
+def form_values(page: str) -> tuple[str, str]:
+    import re
+
+    return (re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1),
+            re.search(r'name="form_shown" type="hidden" value="([^"]+)"', page).group(1))
+
+
+def test_every_visitor_gets_a_form_of_their_own(app, event):
+    """The blank form is rendered once and kept: does each visitor still get their own token and stamp,
+    and can each of them register with it?"""
+    first, second = app.test_client(), app.test_client()
+    pages = [c.get(f"/events/{event.slug}/register").get_data(as_text=True) for c in (first, second)]
+    (token_1, shown_1), (token_2, shown_2) = form_values(pages[0]), form_values(pages[1])
+    assert token_1 != token_2  # (the stamps differ too, unless both were shown within the same second)
+    assert pages[0].replace(token_1, "").replace(shown_1, "") == pages[1].replace(token_2, "").replace(shown_2, "")
+    for number, (browser, token, shown) in enumerate([(first, token_1, shown_1), (second, token_2, shown_2)]):
+        answer = browser.post(f"/events/{event.slug}/register", data={
+            **VALID, "email": f"asa{number}@example.org", "csrf_token": token, "form_shown": shown})
+        assert answer.status_code == 302
+    # One visitor's token is no good in another's session.
+    assert first.post(f"/events/{event.slug}/register", data={
+        **VALID, "email": "asa9@example.org", "csrf_token": token_2}).status_code == 400
+    assert len(registrations(app)) == 2
+
+
+def test_a_changed_event_shows_at_once_on_the_kept_form(app, client):
+    """Does the kept form follow the event: a new title, a new question, the last place taken?"""
+    with app.app_context():
+        now = utcnow()
+        event = make_event(now, capacity=1)
+        slug = event.slug
+    assert "Anmäl dig" in client.get(f"/events/{slug}/register").get_data(as_text=True)
+    with app.app_context():
+        from eventapp.services.events import EventData, save_event
+        from eventapp.services.questions import QuestionData
+
+        data = EventData.from_event(db.session.get(Event, event.id))
+        data.title = "Nytt namn"
+        data.questions = [QuestionData("Vilken målgrupp tillhör du?", ["Chef", "Strateg"], False)]
+        save_event(slug, data, actor=None, now=utcnow())
+    page = client.get(f"/events/{slug}/register").get_data(as_text=True)
+    assert "Nytt namn" in page and "Vilken målgrupp tillhör du?" in page
+    with app.app_context():
+        register(db.session.get(Event, event.id), utcnow())
+    page = client.get(f"/events/{slug}/register").get_data(as_text=True)
+    assert "Anmäl dig till väntelistan" in page
+
+
+def test_an_organiser_is_not_shown_a_kept_form(app, client, event):
+    """A logged-in organiser sees the header with the back office; the kept form is for anonymous visitors."""
+    from builders import log_in, make_user
+
+    client.get(f"/events/{event.slug}/register")  # kept now
+    with app.app_context():
+        user_id = make_user("org@example.org", "organiser").id
+        db.session.commit()
+    log_in(client, user_id)
+    assert "Logga ut" in client.get(f"/events/{event.slug}/register").get_data(as_text=True)
