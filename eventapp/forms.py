@@ -1,7 +1,9 @@
 """Flask-WTF forms: the shape of input only. Whether a thing may happen is for the services."""
 import re
 from decimal import Decimal
+from functools import lru_cache
 
+from babel import support
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -22,15 +24,30 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
+from wtforms.i18n import messages_path
 from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
-from . import form_guard
+from . import current_language, form_guard
 from .models.organisation import KIND_LABELS
 from .services.buyers import validate_peppol_id
 from .services.errors import DomainError
 from .services.organisations import validate_org_number
 
 NAME_MAX = 200
+
+
+class Form(FlaskForm):
+    """The base of every form here: wtforms' own messages in the visitor's language, from a catalogue
+    read once per language and process (Flask-WTF would read it from disk on every request)."""
+
+    class Meta:
+        def get_translations(self, form):
+            return _wtforms_catalogue(current_language())
+
+
+@lru_cache(maxsize=4)
+def _wtforms_catalogue(language: str) -> support.Translations:
+    return support.Translations.load(messages_path(), [language], domain="wtforms")
 
 
 def single_line(form, field):
@@ -83,7 +100,7 @@ def _required(message):
     return InputRequired(message=message)
 
 
-class PersonFields(FlaskForm):
+class PersonFields(Form):
     first_name = StringField(_l("First name"), filters=[_strip], validators=[
         _required(_l("Enter your first name.")),
         Length(max=NAME_MAX, message=_l("At most %(max)d characters.")), single_line])
@@ -170,11 +187,11 @@ class TransferForm(PersonFields):
                            validators=[InputRequired(message=_l("Confirm that you hand over your place."))])
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A bare form for confirmation buttons: carries the CSRF token."""
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField(_l("E-mail"), filters=[_strip], validators=[_required(_l("Enter your e-mail address."))])
     password = PasswordField(_l("Password"), validators=[_required(_l("Enter your password."))])
 
@@ -200,14 +217,14 @@ class KronorField(StringField):
         return getattr(self, "raw", "") or ""
 
 
-class WaiveForm(FlaskForm):
+class WaiveForm(Form):
     registration = HiddenField(validators=[InputRequired(), Regexp(r"^\d{1,12}$")])
     reason = StringField(_l("Reason"), filters=[_strip], validators=[
         _required(_l("Give a reason for waiving the fee.")),
         Length(max=500, message=_l("At most %(max)d characters.")), single_line])
 
 
-class VatTreatmentForm(FlaskForm):
+class VatTreatmentForm(Form):
     vat_treatment = RadioField(_l("VAT on the no-show fee"), choices=[
         SelectChoice("standard", _l("25 % VAT (standard rate)")),
         SelectChoice("outside_scope", _l("Outside the scope of VAT"))],
@@ -217,7 +234,7 @@ class VatTreatmentForm(FlaskForm):
         Optional(), Length(max=200, message=_l("At most %(max)d characters.")), single_line])
 
 
-class InvoiceFilterForm(FlaskForm):
+class InvoiceFilterForm(Form):
     class Meta:
         csrf = False  # a GET search form changes nothing
 
@@ -230,14 +247,14 @@ class InvoiceFilterForm(FlaskForm):
     date_to = DateField(_l("Invoice date to"), validators=[Optional()])
 
 
-class DateActionForm(FlaskForm):
+class DateActionForm(Form):
     """Mark an invoice sent or paid on a date."""
 
     date = DateField(_l("Date"), validators=[InputRequired(message=_l("Enter a date."))])
     amount = KronorField(_l("Amount (kr, empty for the whole balance)"), validators=[Optional()])
 
 
-class EmailInvoiceForm(FlaskForm):
+class EmailInvoiceForm(Form):
     """Send an invoice or credit note by e-mail (again), to the address shown or a corrected one."""
 
     recipient = EmailField(_l("E-mail address"), filters=[_strip], validators=[
@@ -246,20 +263,20 @@ class EmailInvoiceForm(FlaskForm):
         Email(message=_l("Enter an e-mail address like name@example.org."), check_deliverability=False)])
 
 
-class CreditForm(FlaskForm):
+class CreditForm(Form):
     lines = SelectMultipleField(_l("Lines to credit"), coerce=int, validators=[Optional()])
     reason = StringField(_l("Reason"), filters=[_strip], validators=[
         Optional(), Length(max=500, message=_l("At most %(max)d characters.")), single_line])
 
 
-class BuyerForm(FlaskForm):
+class BuyerForm(Form):
     """Finance completes a buyer that was held back."""
 
     org_number = StringField(_l("Organisation number"), filters=[_strip], validators=[
         _required(_l("Enter the organisation number.")), Length(max=20), org_number])
     peppol_id = StringField(_l("Peppol ID (optional)"), filters=[_strip], validators=[
         Optional(), Length(max=60), peppol_id])
-class CheckinCodeForm(FlaskForm):
+class CheckinCodeForm(Form):
     """The code field at the door: typed, or sent by a handheld scanner ending with Enter."""
 
     code = StringField(_l("Code on the badge"), validators=[
@@ -278,7 +295,7 @@ class WalkInForm(PersonFields):
     )
 
 
-class AssignVolunteerForm(FlaskForm):
+class AssignVolunteerForm(Form):
     """Choose a check-in account for an event's door; the choices are set by the view."""
 
     email = SelectField(_l("Check-in account"), choices=[], validate_choice=False,
@@ -324,7 +341,7 @@ class KronorField(DecimalField):
         return ""
 
 
-class EventForm(FlaskForm):
+class EventForm(Form):
     """An event as the organiser edits it. Dates are local (Stockholm) wall-clock time."""
 
     title = StringField(_l("Title"), filters=[_strip], validators=[
@@ -384,12 +401,12 @@ class EventForm(FlaskForm):
         Optional(), Length(max=5000, message=_l("At most %(max)d characters."))])
 
 
-class CopyEventForm(FlaskForm):
+class CopyEventForm(Form):
     starts_at = DateTimeLocalField(_l("The copy starts"), format="%Y-%m-%dT%H:%M",
                                    invalid_value_message=DATETIME_MESSAGE, validators=[_required(DATETIME_MESSAGE)])
 
 
-class CancelEventForm(FlaskForm):
+class CancelEventForm(Form):
     reason = TextAreaField(_l("Reason (told to the attendees)"), filters=[_strip], validators=[
         Optional(), Length(max=1000, message=_l("At most %(max)d characters."))])
     confirm = BooleanField(_l("Yes, cancel the event"),
@@ -411,7 +428,7 @@ class AttendeeForm(PersonFields):
         Optional(), Length(max=2000, message=_l("At most %(max)d characters."))])
 
 
-class BadgeForm(FlaskForm):
+class BadgeForm(Form):
     """Which badges to print, and how."""
 
     layout = SelectField(_l("Layout"), default="a6")
@@ -430,7 +447,7 @@ class BadgeForm(FlaskForm):
         self.sort.choices = [SelectChoice(key, label) for key, label in sorts.items()]
 
 
-class WalkInBadgeForm(FlaskForm):
+class WalkInBadgeForm(Form):
     """One badge at the door."""
 
     layout = SelectField(_l("Layout"), default="single")
@@ -440,28 +457,28 @@ class WalkInBadgeForm(FlaskForm):
         self.layout.choices = [SelectChoice(key, layout.label) for key, layout in layouts.items()]
 
 
-class BadgeLogoForm(FlaskForm):
+class BadgeLogoForm(Form):
     """The logo on an event's badges; whether it is an image is for the service to say."""
 
     logo = FileField(_l("Logo on the badges (PNG or JPEG)"),
                      validators=[FileRequired(message=_l("Choose an image file."))])
 
 
-class GroupProposalForm(FlaskForm):
+class GroupProposalForm(Form):
     group_size = IntegerField(_l("People per group or table"), default=8,
                               invalid_value_message=_l("Enter a whole number."),
                               validators=[_required(_l("Enter a whole number.")), NumberRange(
                                   min=2, max=100, message=_l("Enter a number from %(min)s to %(max)s."))])
 
 
-class GroupNameForm(FlaskForm):
+class GroupNameForm(Form):
     name = StringField(_l("Name or theme"), filters=[_strip], validators=[
         Optional(), Length(max=100, message=_l("At most %(max)d characters.")), single_line])
     leader = StringField(_l("Conversation leader"), filters=[_strip], validators=[
         Optional(), Length(max=200, message=_l("At most %(max)d characters.")), single_line])
 
 
-class PrivacyRequestForm(FlaskForm):
+class PrivacyRequestForm(Form):
     """An organiser answering a person's request about their personal data."""
 
     email = EmailField(_l("The person's e-mail address"), filters=[_strip], validators=[
