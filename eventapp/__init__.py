@@ -81,4 +81,6 @@ def _configure_database(app: Flask) -> None:
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
         options["connect_args"] = {"timeout": app.config["SQLITE_BUSY_TIMEOUT"], "check_same_thread": False}
+        # A file on this machine has no connection to lose: pinging it before every request is waste.
+        options["pool_pre_ping"] = False
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options

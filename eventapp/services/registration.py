@@ -258,7 +258,9 @@ def prepare_registration(event: Event, attendee: Attendee, now: datetime, *, org
         email=attendee.email.strip(),
         email_key=attendee.email.strip().casefold(),
         organisation_name=" ".join(attendee.organisation.split()),
-        organisation=organisation,
+        # The id, not the object: the object is expired once the lock is taken, and flushing a
+        # link to it would read it again.
+        organisation_id=organisation.id if organisation is not None else None,
         job_title=attendee.job_title.strip(),
         phone=attendee.phone.strip(),
         dietary=attendee.dietary.strip(),
