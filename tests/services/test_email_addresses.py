@@ -1,5 +1,5 @@
-"""E-mail addresses in the services: no path stores one that cannot be mailed; a domain in any script is
-taken, compared as one whichever way it is spelt."""
+"""E-mail addresses in the services: no path stores one that cannot be mailed, a domain in any script
+goes out in its ASCII form, and an address stored before the rule stops neither a change nor delivery."""
 from datetime import timedelta
 
 import pytest
@@ -7,12 +7,13 @@ from builders import attendee as person
 from builders import make_event, register
 
 from eventapp.extensions import db
-from eventapp.models import Event, OutboxMessage, Registration, User
+from eventapp.models import Event, OutboxMessage, OutboxStatus, Registration, User
 from eventapp.services import attendees, checkin, registration
 from eventapp.services.accounts import create_user
 from eventapp.services.email_addresses import UnsendableAddress, checked_email, email_key, sendable
 from eventapp.services.errors import InvalidEmailAddress, ValidationFailed
 from eventapp.services.events import EventData, save_event
+from eventapp.services.outbox import deliver_due
 
 NON_ASCII_LOCAL = ["åsa@example.org", "дмитрий@example.org", "زينب@example.org", "Zoë@example.org"]
 
@@ -115,3 +116,62 @@ def test_the_command_line_says_why_and_makes_no_account(app):
                                                     "--password", "ett långt lösenord"])
         assert result.exit_code != 0 and "tecken utanför a–z före @" in result.output
         assert db.session.scalar(db.select(db.func.count(User.id))) == 0
+
+
+# Sent in ASCII -----------------------------------------------------------------------------------
+
+
+def test_an_idn_address_arrives_over_smtp_in_its_ascii_form(ctx, now, smtp_server):
+    """Does the SMTP server get RCPT TO and To: with the domain as punycode, for the person as typed?"""
+    event = make_event(now)
+    result = register(event, now, first_name="Örjan", email="orjan@exempel.åäö.se")
+    assert result.registration.email == "orjan@exempel.åäö.se"
+    report = deliver_due(now)
+    assert len(report.sent) == 1
+    [(_sender, recipients)] = smtp_server.recorder.envelopes
+    assert recipients == ["orjan@exempel.xn--4cab6c.se"]
+    [message] = smtp_server.recorder.messages
+    assert message["To"].addresses[0].addr_spec == "orjan@exempel.xn--4cab6c.se"
+
+
+# Stored before the rule --------------------------------------------------------------------------
+
+
+def stored_before_the_rule(event, now, address: str) -> Registration:
+    """A registration whose address was written before addresses were checked (as an edit used to allow)."""
+    booked = register(event, now, 7).registration
+    booked.email, booked.email_key = address, address.casefold()
+    db.session.commit()
+    return booked
+
+
+def test_such_an_address_stored_earlier_does_not_stop_a_cancellation(ctx, now, event):
+    """Can an attendee whose stored address is åsa@… still cancel, with the message kept as failed?"""
+    booked = stored_before_the_rule(event, now, "åsa@example.org")
+    result = registration.cancel_registration(booked.id, now)
+    assert result.registration.status == "cancelled"
+    [message] = db.session.scalars(db.select(OutboxMessage).where(OutboxMessage.kind == "cancelled")).all()
+    assert message.status == OutboxStatus.FAILED and message.server_reply.startswith("Not sent")
+
+
+def test_such_an_address_does_not_stop_the_deliverer(ctx, now, event, smtp_server):
+    """Does a queued message to åsa@… fail for good while the others are delivered, instead of a crash?"""
+    booked = stored_before_the_rule(event, now, "åsa@example.org")
+    db.session.add(OutboxMessage(kind="reminder", registration_id=booked.id, event_id=event.id,
+                                 recipient="åsa@example.org", subject="Påminnelse", message="Subject: x\r\n\r\nx\r\n",
+                                 status=OutboxStatus.PENDING, created_at=now, next_attempt_at=now, attempts=0,
+                                 server_reply=""))
+    db.session.commit()
+    report = deliver_due(now)
+    assert len(report.failed) == 1 and len(report.sent) == 1  # the other: booked's confirmation
+    assert [recipients for _, recipients in smtp_server.recorder.envelopes] == [["anna7@example.org"]]
+
+
+def test_an_organiser_address_stored_earlier_does_not_stop_registration(ctx, now):
+    """If an event has organiser_email åsa@… from before, do registrations still go through (no Reply-To)?"""
+    event = make_event(now, organiser_email="åsa@kommun.se")
+    result = register(event, now)
+    [message] = db.session.scalars(db.select(OutboxMessage)).all()
+    assert result.registration.status == "confirmed" and message.status == OutboxStatus.PENDING
+    assert "Reply-To" not in message.message
+

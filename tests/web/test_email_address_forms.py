@@ -1,5 +1,7 @@
 """E-mail addresses on every form and in the API: a non-ASCII part before the @ is refused beside the
-field and changes nothing."""
+field and changes nothing; a domain in any script is taken and mailed in its ASCII form."""
+import email
+import email.policy
 import re
 from datetime import timedelta
 from types import SimpleNamespace
@@ -7,6 +9,7 @@ from types import SimpleNamespace
 import pytest
 from builders import log_in, make_event, make_user, register
 from conftest import submit
+from icalendar import Calendar
 
 from eventapp.database import utcnow
 from eventapp.extensions import db
@@ -15,6 +18,8 @@ from eventapp.services.api_tokens import create_token
 
 NON_ASCII_LOCAL = ["åsa@example.org", "дмитрий@example.org", "زينب@example.org"]
 REFUSAL = "Vi kan inte skicka e-post till en adress med å, ä, ö eller andra tecken utanför a–z före @."
+IDN = "Namn@Exempel.ÅÄÖ.se"
+IDN_SENT = "Namn@exempel.xn--4cab6c.se"
 
 #: A new event as the back-office form and the API take it.
 NEW_EVENT = {"title": "Nowa Nyfiken på Järvaveckan", "kind": "seminar", "venue": "Nowa", "city": "Göteborg",
@@ -38,6 +43,15 @@ def counts(app) -> tuple[int, int]:
     with app.app_context():
         return (db.session.scalar(db.select(db.func.count(Registration.id))),
                 db.session.scalar(db.select(db.func.count(OutboxMessage.id))))
+
+
+def only_message(app) -> SimpleNamespace:
+    with app.app_context():
+        [message] = db.session.scalars(db.select(OutboxMessage)).all()
+        parsed = email.message_from_string(message.message, policy=email.policy.default)
+        calendar = next((part.get_content() for part in parsed.walk() if part.get_content_type() == "text/calendar"),
+                        None)
+        return SimpleNamespace(recipient=message.recipient, raw=message.message, parsed=parsed, calendar=calendar)
 
 
 @pytest.fixture
@@ -165,3 +179,35 @@ def test_the_api_refuses_such_an_organiser_address(app, api_call, event):
     idn = api_call("PUT", "/api/v1/events/nytt-seminarium",
                    json={**API_EVENT, "organiser_email": "info@exempel.åäö.se"})
     assert idn.status_code == 201
+
+
+# Taken: a domain in any script, mailed as punycode -------------------------------------------------
+
+
+def test_an_idn_domain_is_registered_and_mailed_as_punycode(app, client):
+    """Is namn@exempel.åäö.se registered, shown as typed, and sent with the domain in ASCII everywhere?"""
+    with app.app_context():
+        slug = make_event(utcnow(), organiser_email="info@kommunförbundet.se").slug
+    response = submit(client, f"/events/{slug}/register", {**PERSON, "email": IDN, "consent": "y"})
+    assert response.status_code == 302
+    with app.app_context():
+        [registration] = db.session.scalars(db.select(Registration)).all()
+        assert registration.email == IDN
+    message = only_message(app)
+    assert message.recipient == IDN_SENT
+    assert message.raw.isascii() and "=?utf-8?" not in message.parsed["To"]
+    assert message.parsed["To"].addresses[0].addr_spec == IDN_SENT
+    assert message.parsed["Reply-To"].addresses[0].addr_spec == "info@xn--kommunfrbundet-1pb.se"
+    [vevent] = Calendar.from_ical(message.calendar).walk("VEVENT")
+    assert str(vevent["ATTENDEE"]) == f"mailto:{IDN_SENT}"
+    assert str(vevent["ORGANIZER"]) == "mailto:info@xn--kommunfrbundet-1pb.se"
+
+
+def test_both_spellings_of_an_idn_domain_are_one_person(app, client, event):
+    """Rule 3: is namn@exempel.xn--4cab6c.se the same person as namn@exempel.åäö.se (one registration)?"""
+    url = f"/events/{event.slug}/register"
+    assert submit(client, url, {**PERSON, "email": IDN, "consent": "y"}).status_code == 302
+    assert submit(client, url, {**PERSON, "email": IDN_SENT.lower(), "consent": "y"}).status_code == 302
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(Registration.id))
+                                 .where(Registration.email_key == "namn@exempel.åäö.se")) == 1
