@@ -25,11 +25,12 @@ from wtforms import (
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.i18n import messages_path
-from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from . import current_language, form_guard
 from .models.organisation import KIND_LABELS
 from .services.buyers import validate_peppol_id
+from .services.email_addresses import checked_email
 from .services.errors import DomainError
 from .services.organisations import validate_org_number
 
@@ -60,6 +61,15 @@ def org_number(form, field):
     if field.data and field.data.strip():
         try:
             field.data = validate_org_number(field.data)
+        except DomainError as error:
+            raise ValidationError(str(error)) from None
+
+
+def mailbox(form, field):
+    """An e-mail address our messages can reach; the rule is the e-mail address service's."""
+    if field.data:
+        try:
+            checked_email(field.data)
         except DomainError as error:
             raise ValidationError(str(error)) from None
 
@@ -110,7 +120,7 @@ class PersonFields(Form):
     email = EmailField(_l("E-mail"), filters=[_strip], validators=[
         _required(_l("Enter your e-mail address.")),
         Length(max=254, message=_l("At most %(max)d characters.")),
-        Email(message=_l("Enter an e-mail address like name@example.org."), check_deliverability=False)])
+        mailbox])
     job_title = StringField(_l("Job title"), filters=[_strip], validators=[
         Optional(), Length(max=NAME_MAX, message=_l("At most %(max)d characters.")), single_line])
     phone = StringField(_l("Phone (optional)"), filters=[_strip], validators=[
@@ -260,7 +270,7 @@ class EmailInvoiceForm(Form):
     recipient = EmailField(_l("E-mail address"), filters=[_strip], validators=[
         _required(_l("Enter the e-mail address to send it to.")),
         Length(max=254, message=_l("At most %(max)d characters.")),
-        Email(message=_l("Enter an e-mail address like name@example.org."), check_deliverability=False)])
+        mailbox])
 
 
 class CreditForm(Form):
@@ -357,7 +367,7 @@ class EventForm(Form):
         Optional(), Length(max=200, message=_l("At most %(max)d characters.")), single_line])
     organiser_email = EmailField(_l("Organiser's e-mail"), filters=[_strip], validators=[
         Optional(), Length(max=254, message=_l("At most %(max)d characters.")),
-        Email(message=_l("Enter an e-mail address like name@example.org."), check_deliverability=False)])
+        mailbox])
     venue = StringField(_l("Venue"), filters=[_strip], validators=[
         Optional(), Length(max=200, message=_l("At most %(max)d characters.")), single_line])
     address = StringField(_l("Address"), filters=[_strip], validators=[

@@ -64,9 +64,11 @@ def registration_uid(registration: Registration, suffix: str, domain: str) -> st
 
 def invitation(event: Event, registration: Registration, *, method: str, sequence: int, now: datetime,
                organizer: Organizer, description: str, url: str, domain: str, meeting: int | None = None,
-               only: list[Occurrence] | None = None) -> bytes:
+               only: list[Occurrence] | None = None, attendee_email: str | None = None) -> bytes:
     """A personal invitation (``REQUEST``) or its withdrawal (``CANCEL``) for one registration.
 
+    ``attendee_email``: the address the invitation is sent to, when it is spelt otherwise than the
+    stored one (a domain with å, ä, ö in its ASCII form); calendars match the attendee by it.
     Every meeting of a course is a VEVENT of its own; ``meeting`` (0-based) keeps only that one, and
     ``only`` names the occurrences to send instead of the event's own (meetings that were dropped).
     """
@@ -84,7 +86,7 @@ def invitation(event: Event, registration: Registration, *, method: str, sequenc
         if organizer.name:
             organizer_address.params["CN"] = organizer.name
         vevent.add("organizer", organizer_address)
-        attendee = vCalAddress(f"mailto:{registration.email}")
+        attendee = vCalAddress(f"mailto:{attendee_email or registration.email}")
         attendee.params["CN"] = registration.full_name
         attendee.params["ROLE"] = "REQ-PARTICIPANT"
         attendee.params["PARTSTAT"] = "DECLINED" if method == "CANCEL" else "ACCEPTED"

@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Role, User
+from .email_addresses import checked_email
 from .errors import DomainError
 
 _hasher = PasswordHasher()  # argon2id, t=3, m=64 MiB, p=4 (RFC 9106 second recommendation)
@@ -20,7 +21,7 @@ class AccountError(DomainError):
 
 
 def create_user(email: str, role: str, password: str, name: str = "") -> User:
-    email = email.strip().lower()
+    email = checked_email(email).lower()
     if role not in set(Role):
         raise AccountError(_l("Unknown role %(role)s.", role=role))
     if len(password) < MIN_PASSWORD_LENGTH:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import contains_eager, joinedload
 from ..extensions import db
 from ..models import AuditEntry, County, Event, Organisation, Registration, RegistrationStatus, User
 from . import audit, notifications
+from .email_addresses import checked_email, email_key
 from .errors import AlreadyRegistered, DomainError, NotFound, ValidationFailed
 from .organisations import find_or_create_organisation, validate_org_number
 from .registration import (
@@ -21,6 +22,7 @@ from .registration import (
     places_left,
     prepare_registration,
     status_for_new_registration,
+    with_checked_email,
 )
 
 PAGE_SIZE = 50
@@ -162,6 +164,7 @@ def add_attendee(event_id: int, person: Attendee, *, actor: User | None, now: da
     Capacity still holds: when the event is full the person goes on the waiting list, or is refused
     when the event has none.
     """
+    person = with_checked_email(person)
     org_number = validate_org_number(person.org_number) if person.org_number.strip() else ""
     event = lock_event(event_id)
     try:
@@ -212,14 +215,16 @@ def update_attendee(registration_id: int, new: AttendeeChanges, *, actor: User |
     try:
         registration = db.session.get(Registration, registration_id, populate_existing=True)
         email = new.email.strip()
-        if email.casefold() != registration.email_key and registration.is_active:
+        if email and email != registration.email:
+            email = checked_email(email)
+        if email_key(email) != registration.email_key and registration.is_active:
             other = _active_registration(event, email)
             if other is not None and other.id != registration.id:
                 raise AlreadyRegistered(_l("%(email)s is already registered for this event.", email=email))
         organisation_name = " ".join(new.organisation.split())
         values = {
             "first_name": new.first_name.strip(), "last_name": new.last_name.strip(),
-            "email": email, "email_key": email.casefold(), "organisation_name": organisation_name,
+            "email": email, "email_key": email_key(email), "organisation_name": organisation_name,
             "job_title": new.job_title.strip(), "phone": new.phone.strip(), "dietary": new.dietary.strip(),
             "org_number": org_number, "invoice_reference": new.invoice_reference.strip(),
             "organiser_note": new.organiser_note.strip(),

@@ -23,7 +23,7 @@ from ..models import Event, Registration, RegistrationStatus, User
 from . import audit
 from .errors import DomainError, EventFull, NotFound
 from .personal_links import CODE_ALPHABET, CODE_LENGTH
-from .registration import Attendee, _active_registration, lock_event, prepare_registration
+from .registration import Attendee, _active_registration, lock_event, prepare_registration, with_checked_email
 
 CHECKIN_OPENS_BEFORE = timedelta(hours=24)
 CHECKIN_CLOSES_AFTER = timedelta(hours=24)
@@ -196,6 +196,7 @@ def undo_check_in(event_id: int, registration_id: int, *, actor: User | None, no
 
 def register_walk_in(event_id: int, attendee: Attendee, *, actor: User | None, now: datetime) -> CheckinResult:
     """Register someone at the door and check them in (see the module's notes on capacity)."""
+    attendee = with_checked_email(attendee)
     event = lock_event(event_id)
     try:
         _refuse_if_closed(event, now)

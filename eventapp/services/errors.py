@@ -49,6 +49,13 @@ class InvalidOrganisationNumber(DomainError):
     field = "org_number"
 
 
+class InvalidEmailAddress(DomainError):
+    """Not an address, or one no message can be sent to."""
+
+    code = "invalid_email"
+    field = "email"
+
+
 class ValidationFailed(DomainError):
     """Several fields are wrong at once; ``errors`` maps each field to its messages."""
 

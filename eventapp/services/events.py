@@ -16,7 +16,8 @@ from ..extensions import db
 from ..models import AgendaItem, Event, EventKind, EventSession, Registration, Series, User
 from . import audit, notifications
 from . import questions as question_service
-from .errors import DomainError, NotFound, ValidationFailed
+from .email_addresses import checked_email
+from .errors import DomainError, InvalidEmailAddress, NotFound, ValidationFailed
 from .registration import lock_event, promote_from_waitlist
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -144,6 +145,11 @@ def validate(data: EventData) -> dict[str, list]:
                         ("organiser_name", 200), ("organiser_email", 254)):
         if len(getattr(data, name)) > limit:
             error(name, _l("At most %(max)d characters.", max=limit))
+    if data.organiser_email.strip():
+        try:  # it is the Reply-To of every e-mail about the event and the invitation's ORGANIZER
+            checked_email(data.organiser_email, field="organiser_email")
+        except InvalidEmailAddress as refused:
+            error("organiser_email", refused.message)
     for number, session in enumerate(data.sessions or [], start=1):
         if not session.title.strip() or session.ends_at <= session.starts_at:
             error("sessions", _l("Meeting %(num)d needs a title and must end after it starts.", num=number))

@@ -16,11 +16,9 @@ from email.policy import SMTP
 from email.utils import format_datetime as rfc2822_date
 from email.utils import make_msgid
 
-from email_validator import EmailNotValidError, validate_email
 from flask import render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from ..exports.invoice_pdf import document_filename, invoice_pdf
@@ -28,7 +26,8 @@ from ..extensions import db
 from ..localtime import local_date
 from ..models import Delivery, Invoice, OutboxMessage, OutboxStatus, User
 from . import audit
-from .errors import InvoicingRefused
+from .email_addresses import checked_email, sendable
+from .errors import InvalidEmailAddress, InvoicingRefused
 from .notifications import one_line, sender
 from .seller import Seller
 
@@ -44,9 +43,9 @@ POLICY = SMTP.clone(cte_type="7bit")
 def checked_address(value: str) -> str:
     """An e-mail address fit for the To header and any SMTP server (ASCII), or InvoicingRefused."""
     try:
-        return validate_email(value.strip(), check_deliverability=False, allow_smtputf8=False).ascii_email
-    except EmailNotValidError:
-        raise InvoicingRefused(_l("Enter an e-mail address like name@example.org."), field="recipient") from None
+        return sendable(checked_email(value, field="recipient"))
+    except InvalidEmailAddress as refused:
+        raise InvoicingRefused(refused.message, field="recipient") from None
 
 
 def _usable(value: str) -> str:

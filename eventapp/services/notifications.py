@@ -34,6 +34,12 @@ from ..formatting import format_deadline
 from ..models import Event, OutboxMessage, OutboxStatus, Registration, RegistrationStatus
 from ..models.registration import ACTIVE_STATUSES
 from . import personal_links
+from .email_addresses import UnsendableAddress, checked_email, sendable
+from .errors import InvalidEmailAddress
+
+#: The server reply recorded for a message that was never tried (see ``compose``).
+UNSENDABLE = ("Not sent: the address has characters before the @ that e-mail cannot carry; "
+              "correct it on the registration.")
 
 
 def registered(registration: Registration, token: str, now: datetime) -> OutboxMessage:
@@ -165,6 +171,12 @@ def compose(kind: str, registration: Registration, now: datetime, *, token: str 
     ``registration.register_attendee``), outside the lock its transaction holds.
     """
     event = registration.event
+    try:
+        recipient = sendable(registration.email)
+    except UnsendableAddress:
+        # Stored before addresses were checked: the change goes through, and the organisers' outbox
+        # shows the message as failed instead of it stopping the change (or the deliverer).
+        recipient = None
     with force_locale(registration.language or "sv"):
         link = absolute_url("manage.personal_page", token=token) if token else None
         context.update(
@@ -181,17 +193,18 @@ def compose(kind: str, registration: Registration, now: datetime, *, token: str 
         if method is not None:
             description = text_for_calendar(event, link)
             only = context.get("withdrawn")
-            calendar = _calendar(event, registration, method, now, description, link, only=only)
+            calendar = _calendar(event, registration, recipient, method, now, description, link, only=only)
             if len(event.sessions) > 1 and only is None:
                 # Outlook takes only the first VEVENT of an invitation; a file per meeting lets its
                 # users add the others one by one (Gmail and Apple Calendar take them all at once).
-                meetings = [_calendar(event, registration, method, now, description, link, meeting=number)
-                            for number in range(len(event.sessions))]
-    message = _mime(registration, subject, text, html, calendar, method, now, meetings)
+                meetings = [_calendar(event, registration, recipient, method, now, description, link,
+                                      meeting=number) for number in range(len(event.sessions))]
+    message = _mime(registration, recipient, subject, text, html, calendar, method, now, meetings)
     return OutboxMessage(
-        kind=kind, registration=registration, event_id=event.id, recipient=registration.email,
-        subject=subject[:400], message=as_text(message), status=OutboxStatus.PENDING,
-        created_at=now, next_attempt_at=now, attempts=0, server_reply="",
+        kind=kind, registration=registration, event_id=event.id, recipient=recipient or registration.email,
+        subject=subject[:400], message=as_text(message),
+        status=OutboxStatus.PENDING if recipient else OutboxStatus.FAILED,
+        created_at=now, next_attempt_at=now, attempts=0, server_reply="" if recipient else UNSENDABLE,
     )
 
 
@@ -203,21 +216,25 @@ def text_for_calendar(event: Event, link: str | None) -> str:
     return "\n\n".join(part for part in parts if part)
 
 
-def _calendar(event: Event, registration: Registration, method: str, now: datetime, description: str,
-              link: str | None, meeting: int | None = None, only: list[ical.Occurrence] | None = None) -> bytes:
+def _calendar(event: Event, registration: Registration, recipient: str | None, method: str, now: datetime,
+              description: str, link: str | None, meeting: int | None = None,
+              only: list[ical.Occurrence] | None = None) -> bytes:
     # A withdrawal must outrank every earlier version of the entry, including the last update.
     sequence = event.calendar_sequence + (1 if method == "CANCEL" and not event.is_cancelled else 0)
     return ical.invitation(
         event, registration, method=method, sequence=sequence, now=now, organizer=organizer(event),
         description=description, url=link or "", domain=ical.uid_domain(base_url()), meeting=meeting, only=only,
+        attendee_email=recipient,
     )
 
 
 def organiser_address(event: Event) -> str | None:
-    """The organiser's own address, when it is one (the field is free text on older events)."""
+    """The organiser's own address as it is sent, when it is one (the field is free text on older events)."""
+    if not event.organiser_email.strip():
+        return None
     try:
-        return Address(addr_spec=event.organiser_email.strip()).addr_spec if event.organiser_email.strip() else None
-    except ValueError:  # the email package's header defects are ValueErrors
+        return sendable(checked_email(event.organiser_email))
+    except (InvalidEmailAddress, UnsendableAddress):
         return None
 
 
@@ -244,8 +261,8 @@ def mailbox(name: str, address: str) -> str:
     return formataddr((one_line(name), address), charset="utf-8")
 
 
-def _mime(registration: Registration, subject: str, text: str, html: str, calendar: bytes | None,
-          method: str | None, now: datetime, meetings: list[bytes]) -> Message:
+def _mime(registration: Registration, recipient: str | None, subject: str, text: str, html: str,
+          calendar: bytes | None, method: str | None, now: datetime, meetings: list[bytes]) -> Message:
     # The email package's classic MIME classes: the same message as EmailMessage would build, in a
     # fraction of the time (no header parsing and refolding), which a burst of registrations feels.
     # Random boundaries up front spare the generator searching the text for a safe one.
@@ -267,7 +284,8 @@ def _mime(registration: Registration, subject: str, text: str, html: str, calend
     from_address = sender()
     message["Subject"] = Header(subject, "utf-8") if not subject.isascii() else subject
     message["From"] = mailbox(from_address.display_name, from_address.addr_spec)
-    message["To"] = mailbox(registration.full_name, registration.email)
+    if recipient is not None:
+        message["To"] = mailbox(registration.full_name, recipient)
     reply_to = organiser_address(registration.event)
     if reply_to:
         message["Reply-To"] = mailbox(registration.event.organiser_name, reply_to)

@@ -32,6 +32,7 @@ from ..database import begin_write
 from ..extensions import db
 from ..models import OutboxMessage, OutboxStatus
 from . import invoice_mail, notifications
+from .email_addresses import UnsendableAddress, sendable
 
 #: Waits after the 1st, 2nd, … failed attempt; after the last one the message is given up.
 BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15), timedelta(hours=1),
@@ -238,13 +239,17 @@ def _transport() -> Iterator[Callable[[OutboxMessage], str]]:
 
     def send(message: OutboxMessage) -> str:
         nonlocal connection
+        try:  # queued before addresses were checked: an IDN domain goes out in its ASCII form
+            recipient = sendable(message.recipient)
+        except UnsendableAddress as error:
+            raise PermanentFailure(f"{notifications.UNSENDABLE} ({error})") from None
         if connection is None:
             try:
                 connection = _connect(config)
             except (smtplib.SMTPException, OSError) as error:
                 raise ServerUnavailable(_describe(error)) from error
         try:
-            refused = connection.sendmail(_envelope_sender(config), [message.recipient],
+            refused = connection.sendmail(_envelope_sender(config), [recipient],
                                           message.message.encode("ascii"))
         except smtplib.SMTPRecipientsRefused as error:
             _raise_if_permanent(error, [code for code, _ in error.recipients.values()])

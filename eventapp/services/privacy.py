@@ -26,6 +26,7 @@ from ..models.audit import AuditEntry
 from ..models.outbox import OutboxMessage
 from ..models.personal_link import PersonalLink
 from . import audit
+from .email_addresses import email_key
 from .errors import DomainError
 from .registration import lock_event, promote_from_waitlist
 
@@ -143,8 +144,8 @@ def _pseudonymise(registration_ids: list[int], now: datetime, other: dict[str, i
 
 
 def registrations_of(email: str) -> list[Registration]:
-    """Every registration made with ``email`` (any case), oldest first."""
-    key = email.strip().casefold()
+    """Every registration made with ``email`` (any case, either spelling of the domain), oldest first."""
+    key = email_key(email)
     return list(db.session.scalars(
         select(Registration).where(Registration.email_key == key).order_by(Registration.created_at, Registration.id)
     ))

@@ -1,7 +1,7 @@
 """Registration rules 1-5: the window, capacity and the waiting list, one registration per
 address, cancellation and substitution. Every function takes ``now`` explicitly."""
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
@@ -14,6 +14,7 @@ from ..models import Event, Organisation, PersonalLink, Registration, Registrati
 from ..models.registration import ACTIVE_STATUSES, new_calendar_key
 from . import audit, notifications, personal_links, questions
 from .buyers import validate_peppol_id
+from .email_addresses import checked_email, email_key
 from .errors import (
     AlreadyRegistered,
     CancellationNotAllowed,
@@ -148,6 +149,7 @@ def register_attendee(event_id: int, attendee: Attendee, now: datetime) -> Regis
     statements that decide and store. Under the lock the decision is made again; the e-mail is
     written again only if it no longer fits (the last place went meanwhile, or the event changed).
     """
+    attendee = with_checked_email(attendee)
     org_number = validate_org_number(attendee.org_number) if attendee.org_number.strip() else ""
     if attendee.peppol_id.strip():
         validate_peppol_id(attendee.peppol_id)
@@ -209,11 +211,16 @@ def _written_for_expected_status(event: Event, new: "NewRegistration", now: date
     return notifications.compose_registered(new.registration, new.token, now)
 
 
+def with_checked_email(attendee: Attendee) -> Attendee:
+    """``attendee`` with the address as it is stored, or InvalidEmailAddress (nothing is stored)."""
+    return replace(attendee, email=checked_email(attendee.email))
+
+
 def _active_registration(event: Event, email: str) -> Registration | None:
     return db.session.scalar(
         select(Registration).where(
             Registration.event_id == event.id,
-            Registration.email_key == email.strip().casefold(),
+            Registration.email_key == email_key(email),
             Registration.status.in_(ACTIVE_STATUSES),
         )
     )
@@ -251,12 +258,13 @@ def prepare_registration(event: Event, attendee: Attendee, now: datetime, *, org
     known = organisation is not None
     if not known:
         organisation = find_organisation(attendee.organisation)
+    email = checked_email(attendee.email)  # whoever calls: no address is stored that cannot be mailed
     registration = Registration(
         event=event,
         first_name=attendee.first_name.strip(),
         last_name=attendee.last_name.strip(),
-        email=attendee.email.strip(),
-        email_key=attendee.email.strip().casefold(),
+        email=email,
+        email_key=email_key(email),
         organisation_name=" ".join(attendee.organisation.split()),
         # The id, not the object: the object is expired once the lock is taken, and flushing a
         # link to it would read it again.
@@ -376,6 +384,7 @@ def cancel_registration(registration_id: int, now: datetime, *, actor: User | No
 
 def transfer_registration(registration_id: int, colleague: Attendee, now: datetime) -> RegistrationResult:
     """Send a colleague instead: free until the event starts; the colleague keeps the place."""
+    colleague = with_checked_email(colleague)
     registration = db.session.get(Registration, registration_id)
     if registration is None:
         raise NotFound(_l("The registration does not exist."))
@@ -389,7 +398,7 @@ def transfer_registration(registration_id: int, colleague: Attendee, now: dateti
                 _l("The event started %(date)s; the place can no longer be handed over.",
                    date=format_date(event.starts_at))
             )
-        if colleague.email.strip().casefold() == registration.email_key:
+        if email_key(colleague.email) == registration.email_key:
             raise TransferNotAllowed(_l("Enter your colleague's e-mail address, not your own."), field="email")
         if _active_registration(event, colleague.email) is not None:
             raise AlreadyRegistered(_l("%(email)s is already registered for this event.", email=colleague.email))

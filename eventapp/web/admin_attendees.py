@@ -1,5 +1,5 @@
 """The back office's attendee list, its exports, the statistics and the audit log of an event."""
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -15,6 +15,7 @@ from ..services import statistics as stats_service
 from ..services.errors import DomainError, NotFound
 from ..services.registration import Attendee
 from .admin import bp, event_or_404, show_errors
+from .downloads import send_bytes
 
 
 def attendee_query(args) -> attendees.AttendeeQuery:
@@ -150,18 +151,14 @@ def export_attendees(slug: str, fmt: str):
                                         questions=questions, answers=answers)
     mimetype = "text/csv; charset=utf-8" if fmt == "csv" else \
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return Response(data, mimetype=mimetype, headers={
-        "Content-Disposition": f'attachment; filename="{event.slug}-deltagare.{fmt}"',
-        "Cache-Control": "no-store",
-    })
+    return send_bytes(data, f"{event.slug}-deltagare.{fmt}", mimetype)
 
 
 @bp.get("/events/<slug>/door-list.pdf")
 def door_list(slug: str):
     event = event_or_404(slug)
     pdf = attendee_list.door_list_pdf(event, attendees.all_attendees(event.id, active_only=True))
-    return Response(pdf, mimetype="application/pdf", headers={
-        "Content-Disposition": f'inline; filename="{event.slug}-dorrlista.pdf"', "Cache-Control": "no-store"})
+    return send_bytes(pdf, f"{event.slug}-dorrlista.pdf", "application/pdf", inline=True)
 
 
 @bp.get("/events/<slug>/statistics")

@@ -14,6 +14,7 @@ from ..models import BadgeRunStatus, Role
 from ..services import badges, events, staff
 from ..services.badges import BadgeOptions
 from ..services.errors import DomainError, NotFound, ValidationFailed
+from .downloads import send_bytes
 
 bp = Blueprint("badges", __name__, url_prefix="/admin/events/<slug>/badges")
 
@@ -149,7 +150,7 @@ def run_pdf(slug: str, run_id: int):
         pdf = badges.run_pdf(event.id, run_id)
     except NotFound:
         abort(404)
-    return _pdf_response(pdf, f"namnbrickor-{event.slug}-{run_id}.pdf")
+    return send_bytes(pdf, f"namnbrickor-{event.slug}-{run_id}.pdf", "application/pdf")
 
 
 @bp.route("/registration/<int:registration_id>.pdf", methods=["GET", "POST"])
@@ -171,15 +172,8 @@ def walk_in_badge(slug: str, registration_id: int):
         except DomainError as exc:
             error = str(exc)
         else:
-            return _pdf_response(pdf, f"namnbricka-{registration.check_in_code}.pdf")
+            return send_bytes(pdf, f"namnbricka-{registration.check_in_code}.pdf", "application/pdf")
     status = 422 if request.method == "POST" else 200
     return render_template("badge_admin/walk_in.html", event=event, registration=registration, form=form,
                            error=error), status
-
-
-def _pdf_response(pdf: bytes, filename: str):
-    response = current_app.response_class(pdf, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
 

@@ -10,12 +10,15 @@ from ..exports import ical
 from ..extensions import db
 from ..models import Event
 from ..services.notifications import absolute_url, base_url
+from .downloads import send_bytes
 from .public import published_event_or_404
 
 bp = Blueprint("calendar", __name__)
 
 #: How long a past event stays in the subscribed calendar.
 FEED_HISTORY = timedelta(days=90)
+#: How long a cache may keep a calendar (seconds).
+CACHE_SECONDS = 900
 
 
 @bp.get("/events/<slug>/calendar.ics")
@@ -50,9 +53,6 @@ def _urls(events: list[Event]) -> dict[int, str]:
 
 
 def _calendar_response(body: bytes, filename: str | None) -> Response:
-    response = Response(body, mimetype="text/calendar")
-    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
-    if filename:
-        response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "public, max-age=900"
-    return response
+    # Published events only, the same for every visitor: caches may keep them, and calendar
+    # clients that poll the feed are answered from the cache. A moved event shows within CACHE_SECONDS.
+    return send_bytes(body, filename, "text/calendar; charset=utf-8", public_max_age=CACHE_SECONDS)

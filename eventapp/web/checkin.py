@@ -122,7 +122,10 @@ def walk_in(slug: str):
         try:
             result = checkin.register_walk_in(event.id, person, actor=current_user, now=utcnow())
         except DomainError as exc:
-            error = str(exc)
+            if exc.field and exc.field in form:
+                form[exc.field].errors.append(str(exc))
+            else:
+                error = str(exc)
         else:
             flash(result.message, "success")
             return redirect(url_for(".door", slug=slug, last=result.registration.id))

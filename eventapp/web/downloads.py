@@ -1,4 +1,4 @@
-"""The one way to answer with a file: exports, badges, invoices and personal-data exports.
+"""The one way to answer with a file: exports, badges, invoices, calendars and personal-data exports.
 
 File names often come from what organisers and attendees typed (an event title, a name). They go
 into the Content-Disposition header, so they are reduced to a plain ASCII fallback and given in
@@ -27,11 +27,25 @@ def content_disposition(filename: str, *, inline: bool = False) -> str:
     return f"{disposition}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(cleaned, safe='')}"
 
 
-def send_bytes(data: bytes, filename: str, mimetype: str, *, inline: bool = False) -> Response:
-    """Answer with ``data`` as a download named ``filename`` (any characters, safely encoded)."""
-    response = Response(data, mimetype=mimetype)
-    response.headers["Content-Disposition"] = content_disposition(filename, inline=inline)
+def send_bytes(data: bytes, filename: str | None, mimetype: str, *, inline: bool = False,
+               public_max_age: int | None = None) -> Response:
+    """Answer with ``data`` as a download named ``filename`` (any characters, safely encoded).
+
+    ``mimetype`` may carry its own charset ("text/plain; charset=cp437"); a text type without one
+    is sent as UTF-8. ``filename=None`` sends no Content-Disposition (a feed that calendar clients
+    subscribe to). ``public_max_age`` lets any cache keep the answer that many seconds: only for
+    what is public and the same for every visitor.
+    """
+    if ";" in mimetype:
+        response = Response(data, content_type=mimetype)
+    else:
+        response = Response(data, mimetype=mimetype)
+    if filename is not None:
+        response.headers["Content-Disposition"] = content_disposition(filename, inline=inline)
     response.headers["Content-Length"] = str(len(data))
-    # Downloads hold attendee data: no cache keeps a copy.
-    response.headers["Cache-Control"] = "no-store"
+    if public_max_age is None:
+        # Downloads hold attendee data: no cache keeps a copy.
+        response.headers["Cache-Control"] = "no-store"
+    else:
+        response.headers["Cache-Control"] = f"public, max-age={int(public_max_age)}"
     return response

@@ -1,7 +1,7 @@
 """Finance: issuing the approved no-show fees, following invoices to payment, credit notes, exports."""
 from datetime import date
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
@@ -17,6 +17,7 @@ from ..services import invoice_mail, invoicing
 from ..services.errors import DomainError, NotFound
 from ..services.events import get_event
 from ..services.seller import seller_from_config
+from .downloads import send_bytes
 
 bp = Blueprint("finance", __name__, url_prefix="/finance")
 
@@ -181,20 +182,16 @@ def credit(number: int):
     return _invoice_page(invoice, credit_form=form, error=_("Choose lines of this invoice."), status=422)
 
 
-def _download(data: bytes, mimetype: str, filename: str) -> Response:
-    return Response(data, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
-
-
 @bp.get("/invoices/<int:number>.pdf")
 def invoice_pdf_download(number: int):
     invoice = _invoice_or_404(number)
-    return _download(invoice_pdf(invoice), "application/pdf", document_filename(invoice, "pdf"))
+    return send_bytes(invoice_pdf(invoice), document_filename(invoice, "pdf"), "application/pdf")
 
 
 @bp.get("/invoices/<int:number>.xml")
 def invoice_xml_download(number: int):
     invoice = _invoice_or_404(number)
-    return _download(invoice_xml(invoice), "application/xml", document_filename(invoice, "xml"))
+    return send_bytes(invoice_xml(invoice), document_filename(invoice, "xml"), "application/xml")
 
 
 def _period() -> tuple[date, date, list]:
@@ -209,7 +206,7 @@ def _period() -> tuple[date, date, list]:
 @bp.get("/exports/invoices.csv")
 def export_csv():
     start, end, invoices = _period()
-    return _download(invoices_csv(invoices), "text/csv; charset=utf-8", f"fakturor-{start}-{end}.csv")
+    return send_bytes(invoices_csv(invoices), f"fakturor-{start}-{end}.csv", "text/csv; charset=utf-8")
 
 
 @bp.get("/exports/invoices.se")
@@ -221,4 +218,4 @@ def export_sie():
     data = sie_file(invoices, payments, company=seller.name, org_number=seller.org_number,
                     accounts=accounts_from_config(config), generated_on=invoicing.local_date(utcnow()),
                     period=(start, end))
-    return _download(data, "text/plain; charset=cp437", f"fakturor-{start}-{end}.se")
+    return send_bytes(data, f"fakturor-{start}-{end}.se", "text/plain; charset=cp437")

@@ -91,7 +91,8 @@ def test_sending_to_a_corrected_address(app, clerk, issued):
 @pytest.mark.parametrize(("recipient", "message"), [
     ("", "Ange e-postadressen som den ska skickas till."),
     ("inte en adress", "Fyll i en e-postadress som namn@example.org."),
-    ("åsa@exempel.se", "Fyll i en e-postadress som namn@example.org."),
+    ("åsa@exempel.se", "Vi kan inte skicka e-post till en adress med å, ä, ö eller andra tecken utanför a–z före @. "
+                       "Ange en adress utan dem."),
     ("x@example.org\r\nBcc: y@example.org", "Fyll i en e-postadress som namn@example.org."),
 ])
 def test_a_bad_address_is_answered_beside_the_field_and_changes_nothing(app, clerk, issued, recipient, message):

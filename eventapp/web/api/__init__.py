@@ -33,6 +33,7 @@ STATUS_BY_CODE = {
     NotFound.code: 404,
     ValidationFailed.code: 422,
     "invalid_org_number": 422,
+    "invalid_email": 422,
     "unknown_code": 422,
     "forbidden": 403,
 }

@@ -1,5 +1,5 @@
 """No-show lists and invoices through the API: review and approve (organisers), issue and fetch (finance)."""
-from flask import Response, jsonify, request
+from flask import jsonify, request
 from flask_babel import lazy_gettext as _l
 
 from ...database import utcnow
@@ -9,6 +9,7 @@ from ...models import Invoice, Role
 from ...services import invoicing, noshow
 from ...services.errors import ValidationFailed
 from ...services.events import get_event
+from ..downloads import send_bytes
 from . import ApiError, api_user, bp, openapi, require_role
 from .fields import MISSING, Reader
 
@@ -148,16 +149,14 @@ def show_invoice(number: str):
 @require_role(Role.FINANCE)
 def invoice_pdf_document(number: str):
     invoice = _invoice(number)
-    return Response(invoice_pdf(invoice), mimetype="application/pdf",
-                    headers={"Content-Disposition": f'attachment; filename="{document_filename(invoice, "pdf")}"'})
+    return send_bytes(invoice_pdf(invoice), document_filename(invoice, "pdf"), "application/pdf")
 
 
 @bp.get("/invoices/<number>.xml")
 @require_role(Role.FINANCE)
 def invoice_xml_document(number: str):
     invoice = _invoice(number)
-    return Response(invoice_xml(invoice), mimetype="application/xml",
-                    headers={"Content-Disposition": f'attachment; filename="{document_filename(invoice, "xml")}"'})
+    return send_bytes(invoice_xml(invoice), document_filename(invoice, "xml"), "application/xml")
 
 
 _TEXT = {"type": "string"}
