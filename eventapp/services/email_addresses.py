@@ -1,6 +1,6 @@
 """E-mail addresses: which ones are taken, how they are stored and compared, and how they are sent.
 
-Messages go out as 7-bit ASCII (``notifications.POLICY``) to whatever SMTP server is configured, and
+Messages go out as 7-bit ASCII to whatever SMTP server is configured, and
 an address with å, ä, ö or any other non-ASCII character before the @ needs SMTPUTF8 from every
 server on the way, which the servers of municipalities and agencies cannot be counted on for. Such
 an address is refused with a message the person can act on.
