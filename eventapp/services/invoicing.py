@@ -320,6 +320,7 @@ def credit_invoice(invoice_id: int, *, actor: User, now: datetime, line_ids: lis
 
 
 def _invoice_for_update(invoice_id: int) -> Invoice:
+    """Begin a writing transaction holding the invoice; call it inside the caller's ``try``."""
     begin_write()
     invoice = db.session.scalar(select(Invoice).where(Invoice.id == invoice_id).with_for_update()
                                 .execution_options(populate_existing=True))
@@ -338,8 +339,8 @@ def _check_date(day: date, invoice: Invoice, now: datetime) -> None:
 def mark_sent(invoice_id: int, sent_on: date, *, actor: User, now: datetime, via: str | None = None) -> Invoice:
     """Record that the invoice went out (by Peppol or e-mail) on ``sent_on``."""
     _require_finance(actor)
-    invoice = _invoice_for_update(invoice_id)
     try:
+        invoice = _invoice_for_update(invoice_id)
         _check_date(sent_on, invoice, now)
         via = via or invoice.delivery
         if via not in set(Delivery):
@@ -383,8 +384,8 @@ def record_payment(invoice_id: int, paid_on: date, *, actor: User, now: datetime
                    amount: int | None = None) -> Payment:
     """Record a payment (the whole balance by default); the invoice is paid when nothing is left."""
     _require_finance(actor)
-    invoice = _invoice_for_update(invoice_id)
     try:
+        invoice = _invoice_for_update(invoice_id)
         if invoice.is_credit_note:
             raise InvoicingRefused(_l("A credit note is not paid."))
         _check_date(paid_on, invoice, now)
