@@ -21,6 +21,13 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     #: Seconds a SQLite writer waits for the write lock before giving up.
     SQLITE_BUSY_TIMEOUT = 30
+    #: PostgreSQL: TCP keepalives on both ends of every connection (seconds idle before the first probe,
+    #: seconds between probes, probes). A machine lost in the middle of a transaction then has its
+    #: session ended and its locks (an invoice run's number series) released in about two minutes, not
+    #: when the operating system's default of over two hours gives up. DATABASE_TCP_KEEPALIVES=0 sends
+    #: none of these (a pooler in between that refuses the startup parameter "options").
+    POSTGRESQL_KEEPALIVES = ((60, 10, 6) if os.environ.get("DATABASE_TCP_KEEPALIVES", "1").lower()
+                             not in ("0", "false", "no") else None)
 
     BABEL_DEFAULT_LOCALE = "sv"
     BABEL_DEFAULT_TIMEZONE = "Europe/Stockholm"

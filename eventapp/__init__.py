@@ -78,9 +78,33 @@ def _configure_database(app: Flask) -> None:
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         os.makedirs(app.instance_path, exist_ok=True)
         app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(app.instance_path, "eventapp.db")
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("sqlite"):
         options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
         options["connect_args"] = {"timeout": app.config["SQLITE_BUSY_TIMEOUT"], "check_same_thread": False}
         # A file on this machine has no connection to lose: pinging it before every request is waste.
         options["pool_pre_ping"] = False
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    elif uri.startswith("postgresql") and app.config.get("POSTGRESQL_KEEPALIVES"):
+        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
+        options["connect_args"] = keepalive_connect_args(app.config["POSTGRESQL_KEEPALIVES"],
+                                                         options.get("connect_args", {}))
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+
+def keepalive_connect_args(keepalives: tuple[int, int, int], connect_args: Mapping) -> dict:
+    """``connect_args`` with TCP keepalives for both ends of a PostgreSQL connection.
+
+    libpq's keepalive parameters let this side notice a server that is gone; the server's own
+    ``tcp_keepalives_*`` settings, sent as session options, let it notice a client that is gone and
+    end its session, releasing its locks. Probes are answered by the peer's operating system, so a
+    connection kept in a long transaction by a live process (a badge run, an SMTP delivery) is
+    never cut by them. Options already given (``lock_timeout``, say) come after, and win.
+    """
+    idle, interval, count = keepalives
+    server = (f"-c tcp_keepalives_idle={idle} -c tcp_keepalives_interval={interval} "
+              f"-c tcp_keepalives_count={count}")
+    args = {"keepalives": 1, "keepalives_idle": idle, "keepalives_interval": interval, "keepalives_count": count,
+            **connect_args}
+    args["options"] = " ".join(part for part in (server, connect_args.get("options", "")) if part)
+    return args

@@ -1,10 +1,13 @@
 """Builders for no-show and invoice tests: staff accounts and an event that has taken place."""
 import os
 import re
+import sqlite3
 from datetime import datetime, timedelta
 from itertools import count
 
+import psycopg
 from builders import make_event, register
+from sqlalchemy.engine import make_url
 
 from eventapp.extensions import db
 from eventapp.models import Event, Registration, User
@@ -62,6 +65,27 @@ def cancelled_in_time(event: Event, registered_at: datetime, n: int, **fields) -
 def approved_and_issued(event: Event, now: datetime, organiser: User, finance: User, waive=()):
     noshow.approve_no_shows(event.id, actor=organiser, now=now, waive=waive)
     return invoicing.issue_invoices(event.id, actor=finance, now=now)
+
+
+def write_from_another_connection(database_uri: str) -> None:
+    """Begin a writing transaction on a new connection that does not wait for a lock, and roll it back.
+
+    On SQLite it fails ("database is locked") while any other connection holds the write lock; on
+    PostgreSQL it fails if the number series' row is locked.
+    """
+    url = make_url(database_uri)
+    if url.get_backend_name() == "sqlite":
+        connection = sqlite3.connect(url.database, timeout=0, isolation_level=None)
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+            connection.execute("ROLLBACK")
+        finally:
+            connection.close()
+        return
+    plain = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(plain, options="-c lock_timeout=100") as connection:
+        connection.execute("SELECT name FROM invoice_series FOR UPDATE")
+        connection.rollback()
 
 
 def ubl(invoice) -> bytes:

@@ -4,6 +4,14 @@ Numbers come from one gap-free series shared by invoices and credit notes. The n
 from a counter row in the same transaction that stores the invoice: the row is locked (FOR UPDATE
 on PostgreSQL; SQLite's writing transaction holds the whole database), so concurrent issuers wait
 for each other, and a crash before the commit gives the number back with everything else.
+
+Rows are locked (FOR UPDATE) in one order: the series, then the event, then an invoice. The
+no-show review holds the event row while it waives, approves or sets the VAT (``lock_event``); an
+invoice run takes the series and then the event before it reads the fees, so it waits for a waive
+that has not committed yet and then sees it, and a waive that comes second sees the run's invoice.
+The follow-up writers (marking sent, payments, e-mail delivery) lock an invoice and then insert
+rows referring to its event, which waits for whoever holds the event; nothing holding an event
+waits for an invoice, so they cannot deadlock with a run or a review.
 """
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -97,6 +105,12 @@ def _lock_series() -> InvoiceSeries:
     else:
         db.session.execute(sqlite_insert(InvoiceSeries).values(**values).on_conflict_do_nothing())
     return db.session.scalar(select(InvoiceSeries).where(InvoiceSeries.name == SERIES).with_for_update()
+                             .execution_options(populate_existing=True))
+
+
+def _lock_event(event_id: int) -> Event | None:
+    """The event, locked until the transaction ends (after the series: see the module's lock order)."""
+    return db.session.scalar(select(Event).where(Event.id == event_id).with_for_update()
                              .execution_options(populate_existing=True))
 
 
@@ -211,7 +225,9 @@ def issue_invoices(event_id: int, *, actor: User, now: datetime, seller: Seller 
     try:
         # Lock the series first: a second issuer for the same event waits here, then sees our lines.
         series = _lock_series()
-        event = db.session.get(Event, event_id, populate_existing=True)
+        # Then the event, as the no-show review does, before reading the fees: a waive still in progress
+        # is waited for and its fee left out.
+        event = _lock_event(event_id)
         if event is None:
             raise NotFound(_l("The event does not exist."))
         billing = billing_for(event)
@@ -304,6 +320,7 @@ def credit_invoice(invoice_id: int, *, actor: User, now: datetime, line_ids: lis
 
 
 def _invoice_for_update(invoice_id: int) -> Invoice:
+    """Begin a writing transaction holding the invoice; call it inside the caller's ``try``."""
     begin_write()
     invoice = db.session.scalar(select(Invoice).where(Invoice.id == invoice_id).with_for_update()
                                 .execution_options(populate_existing=True))
@@ -322,8 +339,8 @@ def _check_date(day: date, invoice: Invoice, now: datetime) -> None:
 def mark_sent(invoice_id: int, sent_on: date, *, actor: User, now: datetime, via: str | None = None) -> Invoice:
     """Record that the invoice went out (by Peppol or e-mail) on ``sent_on``."""
     _require_finance(actor)
-    invoice = _invoice_for_update(invoice_id)
     try:
+        invoice = _invoice_for_update(invoice_id)
         _check_date(sent_on, invoice, now)
         via = via or invoice.delivery
         if via not in set(Delivery):
@@ -367,8 +384,8 @@ def record_payment(invoice_id: int, paid_on: date, *, actor: User, now: datetime
                    amount: int | None = None) -> Payment:
     """Record a payment (the whole balance by default); the invoice is paid when nothing is left."""
     _require_finance(actor)
-    invoice = _invoice_for_update(invoice_id)
     try:
+        invoice = _invoice_for_update(invoice_id)
         if invoice.is_credit_note:
             raise InvoicingRefused(_l("A credit note is not paid."))
         _check_date(paid_on, invoice, now)

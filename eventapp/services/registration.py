@@ -118,13 +118,20 @@ def places_left(event: Event, confirmed: int | None = None) -> int | None:
 
 
 def lock_event(event_id: int) -> Event:
-    """Begin a writing transaction holding the event: capacity decisions are serialised on it."""
+    """Begin a writing transaction holding the event: capacity decisions are serialised on it.
+
+    Callers call it before their ``try``, so an unknown event ends the transaction here.
+    """
     begin_write()
-    event = db.session.scalar(
-        select(Event).where(Event.id == event_id).with_for_update().execution_options(populate_existing=True)
-    )
-    if event is None:
-        raise NotFound(_l("The event does not exist."))
+    try:
+        event = db.session.scalar(
+            select(Event).where(Event.id == event_id).with_for_update().execution_options(populate_existing=True)
+        )
+        if event is None:
+            raise NotFound(_l("The event does not exist."))
+    except Exception:
+        db.session.rollback()
+        raise
     return event
 
 

@@ -12,6 +12,7 @@ from invoice_builders import (
     past_event,
     staff,
     ubl,
+    write_from_another_connection,
 )
 from sqlalchemy import select
 
@@ -20,7 +21,7 @@ from eventapp.extensions import db
 from eventapp.models import AuditEntry, Delivery, Invoice, InvoiceLine, Payment, VatTreatment
 from eventapp.models.invoice import FrozenInvoiceError
 from eventapp.services import invoicing, noshow
-from eventapp.services.errors import Forbidden, InvalidOrganisationNumber, InvoicingRefused
+from eventapp.services.errors import Forbidden, InvalidOrganisationNumber, InvoicingRefused, NotFound
 
 MIGRATIONSVERKET = dict(organisation="Migrationsverket", invoice_reference="")
 
@@ -311,3 +312,15 @@ def test_finance_completes_a_held_back_buyer_and_issues_it_later(ctx, now):
     [invoice] = invoicing.issue_invoices(event.id, actor=finance, now=now).invoices
     assert invoice.buyer_org_number == "802999-9995" and invoice.delivery == Delivery.EMAIL
     assert invoicing.events_to_invoice() == []
+
+
+@pytest.mark.parametrize("follow_up", ["mark_sent", "record_payment"])
+def test_follow_up_on_an_unknown_invoice_leaves_no_transaction_open(ctx, now, database_uri, follow_up):
+    """Marking sent or paying an invoice that does not exist: after the "not found", does the session hold
+    no transaction, so that another writer gets in at once (on SQLite: the write lock is free)?"""
+    finance = staff("finance")
+    call = getattr(invoicing, follow_up)
+    with pytest.raises(NotFound):
+        call(10**6, invoicing.local_date(now), actor=finance, now=now)
+    assert not db.session().in_transaction()
+    write_from_another_connection(database_uri)

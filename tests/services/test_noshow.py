@@ -12,13 +12,14 @@ from invoice_builders import (
     no_show,
     past_event,
     staff,
+    write_from_another_connection,
 )
 from sqlalchemy import select
 
 from eventapp.extensions import db
 from eventapp.models import AuditEntry, ChargeKind, NoShowCharge, VatTreatment
 from eventapp.services import noshow
-from eventapp.services.errors import Forbidden, NoShowReviewRefused
+from eventapp.services.errors import Forbidden, NoShowReviewRefused, NotFound
 from eventapp.services.registration import transfer_registration
 
 
@@ -120,3 +121,19 @@ def test_outside_the_scope_of_vat_needs_a_reason(ctx, now):
                                        actor=organiser, now=now)
     assert billing.vat_rate == 0
     assert noshow.billing_for(event).vat_exemption_reason == "Skadestånd, ej omsättning"
+
+
+@pytest.mark.parametrize("review", ["waive", "approve", "vat"])
+def test_reviewing_an_unknown_event_leaves_no_transaction_open(ctx, now, database_uri, review):
+    """Waiving, approving or setting the VAT of an event that does not exist: after the "not found", does
+    the session hold no transaction, so that another writer gets in at once (on SQLite: the write lock is free)?"""
+    organiser = staff("organiser")
+    calls = {
+        "waive": lambda: noshow.waive_fee(10**6, 1, "Sjuk", actor=organiser, now=now),
+        "approve": lambda: noshow.approve_no_shows(10**6, actor=organiser, now=now),
+        "vat": lambda: noshow.set_vat_treatment(10**6, "standard", "", actor=organiser, now=now),
+    }
+    with pytest.raises(NotFound):
+        calls[review]()
+    assert not db.session().in_transaction()
+    write_from_another_connection(database_uri)
