@@ -230,10 +230,15 @@ def _calendar(event: Event, registration: Registration, recipient: str | None, m
 
 def organiser_address(event: Event) -> str | None:
     """The organiser's own address as it is sent, when it is one (the field is free text on older events)."""
-    if not event.organiser_email.strip():
+    return _organiser_address(event.organiser_email)
+
+
+@lru_cache(maxsize=64)
+def _organiser_address(value: str) -> str | None:
+    if not value.strip():
         return None
     try:
-        return sendable(checked_email(event.organiser_email))
+        return sendable(checked_email(value))
     except (InvalidEmailAddress, UnsendableAddress):
         return None
 

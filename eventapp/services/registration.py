@@ -56,6 +56,12 @@ class RegistrationResult:
     token: str | None
     #: False when an active registration for the address existed and is answered again (rule 3).
     created: bool = True
+    #: The registration's id, taken before the commit (reading it from the committed object would load
+    #: the whole row again).
+    registration_id: int = 0
+
+    def __post_init__(self):
+        self.registration_id = self.registration_id or self.registration.id
 
 
 @dataclass
@@ -105,7 +111,8 @@ def status_counts(event_ids: list[int]) -> dict[int, Counter]:
 
 
 def confirmed_count(event: Event) -> int:
-    return status_counts([event.id])[event.id][RegistrationStatus.CONFIRMED]
+    return db.session.scalar(select(func.count()).select_from(Registration).where(
+        Registration.event_id == event.id, Registration.status == RegistrationStatus.CONFIRMED))
 
 
 def places_left(event: Event, confirmed: int | None = None) -> int | None:
@@ -178,14 +185,17 @@ def register_attendee(event_id: int, attendee: Attendee, now: datetime) -> Regis
             raise RegistrationClosed(reason)
         existing = _active_registration(event, attendee.email)
         if existing is not None:
+            result = RegistrationResult(existing, token=None, created=False)
             db.session.rollback()
-            return RegistrationResult(existing, token=None, created=False)
+            return result
         registration = new.store(status_for_new_registration(event), now)
         if message is None or message.kind != notifications.registered_kind(registration):
             message = notifications.compose_registered(registration, new.token, now)
         db.session.add(message)
+        db.session.flush()
+        result = RegistrationResult(registration, token=new.token)
         db.session.commit()
-        return RegistrationResult(registration, token=new.token)
+        return result
     except Exception:
         db.session.rollback()
         raise

@@ -79,9 +79,9 @@ def register(slug: str):
                     error = str(exc)
         else:
             remembered = session.get("registration", {})
-            same = remembered.get("id") == result.registration.id
+            same = remembered.get("id") == result.registration_id
             token = result.token or (remembered.get("token") if same else None)
-            session["registration"] = {"id": result.registration.id, "token": token}
+            session["registration"] = {"id": result.registration_id, "token": token}
             return redirect(url_for(".registered", slug=slug))
     status = 422 if request.method == "POST" else 200
     return render_template("public/register.html", event=event, form=form, closed_reason=closed_reason,
