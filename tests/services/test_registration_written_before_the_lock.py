@@ -1,0 +1,140 @@
+"""A registration and its e-mail are written out before the event's lock is taken; under the lock the
+decision is made again. These tests change the event from another connection in that gap."""
+import email
+import email.policy
+import threading
+from datetime import timedelta
+
+import pytest
+from builders import attendee, make_event, register
+
+from eventapp.extensions import db
+from eventapp.models import Event, OutboxMessage, Registration, RegistrationStatus
+from eventapp.services import registration as service
+from eventapp.services.errors import EventFull, RegistrationClosed
+from eventapp.services.registration import register_attendee
+
+
+@pytest.fixture
+def in_the_gap(app, monkeypatch):
+    """``in_the_gap(change)``: run ``change()`` in another thread and connection, once the next
+    registration has written its e-mail and before it takes the lock."""
+    def arrange(change):
+        written = service._written_for_expected_status
+        pending = [change]
+
+        def then_change(*args):
+            message = written(*args)
+            if not pending:  # the change itself, or a later registration
+                return message
+            pending.pop()
+            problems = []
+
+            def other_connection():
+                with app.app_context():
+                    try:
+                        change()
+                        db.session.commit()
+                    except Exception as error:  # noqa: BLE001 (reported below, in the test's thread)
+                        problems.append(error)
+                    finally:
+                        db.session.remove()
+
+            thread = threading.Thread(target=other_connection)
+            thread.start()
+            thread.join(30)
+            assert not thread.is_alive() and not problems, problems
+            return message
+
+        monkeypatch.setattr(service, "_written_for_expected_status", then_change, raising=True)
+    return arrange
+
+
+def the_message(registration_id: int) -> OutboxMessage:
+    [message] = db.session.scalars(db.select(OutboxMessage).where(OutboxMessage.registration_id == registration_id))
+    return message
+
+
+def has_invitation(message: OutboxMessage) -> bool:
+    parsed = email.message_from_string(message.message, policy=email.policy.default)
+    return any(part.get_content_type() == "text/calendar" for part in parsed.walk())
+
+
+def test_the_last_place_taken_meanwhile_puts_the_registration_on_the_waiting_list(ctx, now, in_the_gap):
+    """The form saw one place left, someone else took it before the lock: is the person waitlisted
+    and told so, without an invitation?"""
+    event = make_event(now, capacity=1)
+    event_id = event.id
+    db.session.commit()
+    in_the_gap(lambda: register(db.session.get(Event, event_id), now, 2))
+    result = register_attendee(event_id, attendee(1), now)
+    assert result.registration.status == RegistrationStatus.WAITLISTED
+    message = the_message(result.registration_id)
+    assert message.kind == "waitlisted" and not has_invitation(message)
+    statuses = dict(db.session.execute(db.select(Registration.email, Registration.status)).all())
+    assert statuses == {"anna2@example.org": RegistrationStatus.CONFIRMED, "anna1@example.org": "waitlisted"}
+
+
+def test_a_place_freed_meanwhile_confirms_with_an_invitation(ctx, now, in_the_gap):
+    """The form saw a full event, a place came free before the lock: is the person confirmed and sent
+    the invitation rather than the waiting-list notice?"""
+    event = make_event(now, capacity=1)
+    taken = register(event, now, 2).registration.id
+    db.session.commit()
+    in_the_gap(lambda: setattr(db.session.get(Registration, taken), "status", RegistrationStatus.CANCELLED))
+    result = register_attendee(event.id, attendee(1), now)
+    assert result.registration.status == RegistrationStatus.CONFIRMED
+    message = the_message(result.registration_id)
+    assert message.kind == "confirmation" and has_invitation(message)
+
+
+def test_an_event_full_meanwhile_without_a_waiting_list_stores_nothing(ctx, now, in_the_gap):
+    """The last place went before the lock and there is no waiting list: is the person told it is full,
+    with nothing stored for them?"""
+    event = make_event(now, capacity=1, waitlist_enabled=False)
+    event_id = event.id
+    db.session.commit()
+    in_the_gap(lambda: register(db.session.get(Event, event_id), now, 2))
+    with pytest.raises(EventFull):
+        register_attendee(event_id, attendee(1), now)
+    assert db.session.scalar(db.select(db.func.count()).select_from(Registration)) == 1
+    assert db.session.scalar(db.select(db.func.count()).select_from(OutboxMessage)) == 1
+
+
+def test_an_event_changed_meanwhile_is_described_as_it_is_now(ctx, now, in_the_gap):
+    """The organiser moved the event while the confirmation was being written: does the confirmation
+    give the new place and carry the new calendar SEQUENCE?"""
+    event = make_event(now, venue="Citykonferensen")
+    event_id = event.id
+    db.session.commit()
+
+    def move():
+        moved = db.session.get(Event, event_id)
+        moved.venue, moved.calendar_sequence, moved.updated_at = "Folkets hus", 1, now + timedelta(seconds=1)
+
+    in_the_gap(move)
+    message = the_message(register_attendee(event_id, attendee(1), now).registration_id)
+    assert "Folkets hus" in message.message and "Citykonferensen" not in message.message
+    assert _calendar_sequence(message) == 1
+
+
+def _calendar_sequence(message: OutboxMessage) -> int:
+    from icalendar import Calendar
+
+    parsed = email.message_from_string(message.message, policy=email.policy.default)
+    for part in parsed.walk():
+        if part.get_content_type() == "text/calendar":
+            return Calendar.from_ical(part.get_content()).walk("VEVENT")[0]["SEQUENCE"]
+    return -1
+
+
+def test_registration_closed_meanwhile_stores_nothing(ctx, now, in_the_gap):
+    """The organiser unpublished the event before the lock: is the registration refused, with nothing stored?"""
+    event = make_event(now)
+    event_id = event.id
+    db.session.commit()
+    in_the_gap(lambda: setattr(db.session.get(Event, event_id), "published", False))
+    with pytest.raises(RegistrationClosed):
+        register_attendee(event_id, attendee(1), now)
+    assert db.session.scalar(db.select(db.func.count()).select_from(Registration)) == 0
+    assert db.session.scalar(db.select(db.func.count()).select_from(OutboxMessage)) == 0
