@@ -3,13 +3,15 @@
 Per database and 8, 32 and 128 concurrent clients: each client GETs the registration form (for its
 CSRF token) and POSTs it; the POST's latency is measured. The baseline does the same two requests
 against /bare/form and /bare/insert (one INSERT) on the same server. After each run the database
-is checked: never more confirmed than capacity, and every answered registration stored. Event page
+is checked: never more confirmed than capacity, every answered registration stored, each with its
+e-mail, and every e-mail delivered by the web workers after the burst (then the next run starts). Event page
 and event list latency are measured while 32 clients register, beside a bare template route under
 a bare-INSERT load. BENCH_SECONDS (default 5) bounds each run.
 """
 import os
 import tempfile
 import threading
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -22,6 +24,8 @@ SECONDS = float(os.environ.get("BENCH_SECONDS", "5"))
 MAX_ITERATIONS = 5000
 CAPACITY = 150
 READERS = 8
+#: Seconds the e-mails of one burst may take to be delivered after it (no mail server: kept in files).
+MAIL_PATIENCE = 60
 
 
 def run() -> list[dict]:
@@ -46,6 +50,7 @@ def _bench_database(kind: str, workdir: Path) -> list[dict]:
             measured = loadgen.run(port, registration(slug), clients, SECONDS, MAX_ITERATIONS)
             stored, confirmed = _stored(app, event_id)
             rows += _registration_rows(kind, clients, measured, baseline, stored, confirmed)
+            rows += _mail_rows(kind, clients, app, event_id, stored)
         rows += _read_rows(kind, port, app)
         memory = servers.peak_rss_mib(servers.worker_pids(master))
     rows.append(_row(f"{kind}: peak worker memory (RSS)", memory, "MiB", idle_memory, "< 300 MiB"))
@@ -100,6 +105,32 @@ def _stored(app, event_id: int) -> tuple[int, int]:
             Registration.event_id == event_id).group_by(Registration.status)).all())
         db.session.remove()
     return sum(rows.values()), rows.get("confirmed", 0)
+
+
+def _mail_rows(kind, clients, app, event_id: int, stored: int) -> list[dict]:
+    """Every stored registration has its e-mail, and the web workers deliver them all after the burst.
+
+    Waiting for the outbox to empty also keeps one run's deliveries out of the next run's figures.
+    """
+    from eventapp.extensions import db
+    from eventapp.models import OutboxMessage, OutboxStatus
+
+    began = time.monotonic()
+    while True:
+        with app.app_context():
+            rows = dict(db.session.execute(select(OutboxMessage.status, func.count()).where(
+                OutboxMessage.event_id == event_id).group_by(OutboxMessage.status)).all())
+            db.session.remove()
+        waiting = rows.get(OutboxStatus.PENDING, 0) + rows.get(OutboxStatus.SENDING, 0)
+        if not waiting or time.monotonic() - began > MAIL_PATIENCE:
+            break
+        time.sleep(0.25)
+    prefix = f"{kind}: register c={clients}"
+    return [
+        _row(f"{prefix} registrations without an e-mail", max(stored - sum(rows.values()), 0), "count", 0, "0"),
+        _row(f"{prefix} e-mails delivered after the burst", time.monotonic() - began, "s", None, ""),
+        _row(f"{prefix} e-mails not delivered after {MAIL_PATIENCE} s", waiting, "count", 0, "0"),
+    ]
 
 
 # Scenarios ---------------------------------------------------------------------------------

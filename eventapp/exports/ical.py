@@ -59,7 +59,7 @@ def uid_domain(base_url: str) -> str:
 
 def registration_uid(registration: Registration, suffix: str, domain: str) -> str:
     """Stable per (event, registration, meeting): updates and cancellations replace the same entry."""
-    return f"event-{registration.event.id}-{registration.calendar_key}{suffix}@{domain}"
+    return f"event-{registration.event_id}-{registration.calendar_key}{suffix}@{domain}"
 
 
 def invitation(event: Event, registration: Registration, *, method: str, sequence: int, now: datetime,

@@ -178,7 +178,7 @@ def add_attendee(event_id: int, person: Attendee, *, actor: User | None, now: da
         # Consent was not given on our form; the organiser vouches for the registration instead.
         prepared.registration.consent_at = None
         prepared.registration.organiser_note = note.strip()
-        registration = prepared.store(status, now)
+        registration = prepared.store(status, now, event=event)
         notifications.registered(registration, prepared.token, now)
         audit.record("registration.added", registration, actor=actor, now=now, status=status)
         db.session.commit()

@@ -213,7 +213,7 @@ def register_walk_in(event_id: int, attendee: Attendee, *, actor: User | None, n
             registration.confirmed_at = now
         else:
             registration = prepare_registration(event, attendee, now, org_number="").store(
-                RegistrationStatus.CONFIRMED, now)
+                RegistrationStatus.CONFIRMED, now, event=event)
         registration.checked_in_at = now
         audit.record("registration.walk_in", registration, actor=actor, now=now,
                      promoted_from_waitlist=existing is not None)

@@ -49,6 +49,7 @@ from .buyers import proposed_peppol_id, validate_peppol_id
 from .errors import Forbidden, InvoicingRefused, NotFound
 from .noshow import billing_for
 from .organisations import validate_org_number
+from .registration import event_for_update
 from .seller import Seller, seller_from_config
 
 SERIES = "main"
@@ -110,8 +111,7 @@ def _lock_series() -> InvoiceSeries:
 
 def _lock_event(event_id: int) -> Event | None:
     """The event, locked until the transaction ends (after the series: see the module's lock order)."""
-    return db.session.scalar(select(Event).where(Event.id == event_id).with_for_update()
-                             .execution_options(populate_existing=True))
+    return event_for_update(event_id)
 
 
 def _take_number(series: InvoiceSeries) -> int:

@@ -49,10 +49,13 @@ def registered(registration: Registration, token: str, now: datetime) -> OutboxM
     return message
 
 
-def compose_registered(registration: Registration, token: str, now: datetime) -> OutboxMessage:
-    """``registered``'s message, not added to the session: it may be written before the row exists."""
+def compose_registered(registration: Registration, token: str, now: datetime, *,
+                       event: Event | None = None) -> OutboxMessage:
+    """``registered``'s message, not added to the session: it may be written before the row exists
+    (then ``event`` is the registration's event, which it is not linked to yet)."""
     kind = registered_kind(registration)
-    return compose(kind, registration, now, token=token, method="REQUEST" if kind == "confirmation" else None)
+    return compose(kind, registration, now, token=token, method="REQUEST" if kind == "confirmation" else None,
+                   event=event)
 
 
 def registered_kind(registration: Registration) -> str:
@@ -164,13 +167,14 @@ def _queue(kind: str, registration: Registration, now: datetime, *, token: str |
 
 
 def compose(kind: str, registration: Registration, now: datetime, *, token: str | None = None,
-            method: str | None = None, **context) -> OutboxMessage:
+            method: str | None = None, event: Event | None = None, **context) -> OutboxMessage:
     """The message of ``kind`` for ``registration``, not yet added to the session.
 
     Only reads: a registration not yet stored can be written to before its row exists (see
-    ``registration.register_attendee``), outside the lock its transaction holds.
+    ``registration.register_attendee``), outside the lock its transaction holds; ``event`` is then
+    the event it is for (by default the registration's own).
     """
-    event = registration.event
+    event = event or registration.event
     try:
         recipient = sendable(registration.email)
     except UnsendableAddress:
@@ -199,7 +203,7 @@ def compose(kind: str, registration: Registration, now: datetime, *, token: str 
                 # users add the others one by one (Gmail and Apple Calendar take them all at once).
                 meetings = [_calendar(event, registration, recipient, method, now, description, link,
                                       meeting=number) for number in range(len(event.sessions))]
-    message = _mime(registration, recipient, subject, text, html, calendar, method, now, meetings)
+    message = _mime(registration, event, recipient, subject, text, html, calendar, method, now, meetings)
     return OutboxMessage(
         kind=kind, registration=registration, event_id=event.id, recipient=recipient or registration.email,
         subject=subject[:400], message=as_text(message),
@@ -266,7 +270,7 @@ def mailbox(name: str, address: str) -> str:
     return formataddr((one_line(name), address), charset="utf-8")
 
 
-def _mime(registration: Registration, recipient: str | None, subject: str, text: str, html: str,
+def _mime(registration: Registration, event: Event, recipient: str | None, subject: str, text: str, html: str,
           calendar: bytes | None, method: str | None, now: datetime, meetings: list[bytes]) -> Message:
     # The email package's classic MIME classes: the same message as EmailMessage would build, in a
     # fraction of the time (no header parsing and refolding), which a burst of registrations feels.
@@ -291,9 +295,9 @@ def _mime(registration: Registration, recipient: str | None, subject: str, text:
     message["From"] = mailbox(from_address.display_name, from_address.addr_spec)
     if recipient is not None:
         message["To"] = mailbox(registration.full_name, recipient)
-    reply_to = organiser_address(registration.event)
+    reply_to = organiser_address(event)
     if reply_to:
-        message["Reply-To"] = mailbox(registration.event.organiser_name, reply_to)
+        message["Reply-To"] = mailbox(event.organiser_name, reply_to)
     message["Date"] = rfc2822_date(now)
     message["Message-ID"] = make_msgid(domain=from_address.domain or None)
     message["Auto-Submitted"] = "auto-generated"

@@ -6,11 +6,12 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from ..database import begin_write
 from ..extensions import db
 from ..formatting import format_date, format_datetime, format_deadline
-from ..models import Event, Organisation, PersonalLink, Registration, RegistrationStatus, User
+from ..models import Event, Organisation, OutboxMessage, PersonalLink, Registration, RegistrationStatus, User
 from ..models.registration import ACTIVE_STATUSES, new_calendar_key
 from . import audit, notifications, personal_links, questions
 from .buyers import validate_peppol_id
@@ -127,13 +128,15 @@ def places_left(event: Event, confirmed: int | None = None) -> int | None:
 def lock_event(event_id: int) -> Event:
     """Begin a writing transaction holding the event: capacity decisions are serialised on it.
 
+    On PostgreSQL the lock is FOR NO KEY UPDATE: it excludes every other holder of the event, but not
+    the rows being inserted that refer to it (their foreign key takes a KEY SHARE lock), so a
+    transaction may insert first and lock the event after without deadlocking against another.
+
     Callers call it before their ``try``, so an unknown event ends the transaction here.
     """
     begin_write()
     try:
-        event = db.session.scalar(
-            select(Event).where(Event.id == event_id).with_for_update().execution_options(populate_existing=True)
-        )
+        event = event_for_update(event_id)
         if event is None:
             raise NotFound(_l("The event does not exist."))
     except Exception:
@@ -142,12 +145,13 @@ def lock_event(event_id: int) -> Event:
     return event
 
 
-def status_for_new_registration(event: Event, *, full_message=None) -> str:
+def status_for_new_registration(event: Event, *, full_message=None, counted: bool = False) -> str:
     """Confirmed while places last, then the waiting list; when it has none, ``EventFull`` (rule 2).
 
     Call inside the event's writing transaction (``lock_event``), so the answer holds until commit.
+    ``counted``: the new registration is already stored as confirmed in this transaction.
     """
-    left = places_left(event)
+    left = places_left(event, confirmed_count(event) - (1 if counted else 0))
     if left is None or left > 0:
         return RegistrationStatus.CONFIRMED
     if event.waitlist_enabled:
@@ -158,10 +162,12 @@ def status_for_new_registration(event: Event, *, full_message=None) -> str:
 def register_attendee(event_id: int, attendee: Attendee, now: datetime) -> RegistrationResult:
     """Register a person: confirmed while places last, then on the waiting list (rules 1-3).
 
-    Everything that only reads — the checks, the new row, its link and its e-mail — is done before
-    the event's lock is taken, so concurrent registrations wait for each other only for the few
-    statements that decide and store. Under the lock the decision is made again; the e-mail is
-    written again only if it no longer fits (the last place went meanwhile, or the event changed).
+    Everything that only reads — the checks, the new row, its link and its e-mail — is done first,
+    and the rows are written before the event is locked, with the status the event had a moment
+    ago. Concurrent registrations therefore wait for each other only while the lock holder counts
+    the confirmed places and commits. Under the lock the status is decided again; in the rare case
+    it differs (the last place went meanwhile) or the event changed, the row and its e-mail are
+    corrected before the commit.
     """
     attendee = with_checked_email(attendee)
     org_number = validate_org_number(attendee.org_number) if attendee.org_number.strip() else ""
@@ -174,31 +180,67 @@ def register_attendee(event_id: int, attendee: Attendee, now: datetime) -> Regis
     new = prepare_registration(event, attendee, now, org_number=org_number)
     seen = _version(event)
     message = _written_for_expected_status(event, new, now)
-    event = lock_event(event_id)
+    begin_write()
     try:
+        existing = _active_registration(event_id, attendee.email)
+        if existing is not None:
+            return _answered_again(existing)
+        registration = new.store(new.registration.status or RegistrationStatus.WAITLISTED, now)
+        if message is not None:
+            db.session.add(message)
+        try:
+            db.session.flush()
+        except IntegrityError:
+            # The same address registered a moment ago in another transaction (rule 3).
+            db.session.rollback()
+            existing = _active_registration(event_id, attendee.email)
+            if existing is None:
+                raise
+            return _answered_again(existing)
+        event = event_for_update(event_id)
         if _version(event) != seen:
             _check_open_and_answered(event, attendee, now)
-            new.registration.answers = questions.answers_for(event, attendee.answers)
-            message = None
+            registration.answers = questions.answers_for(event, attendee.answers)
+            message = _rewritten(message, registration, event, new.token, now)
         reason = registration_closed_reason(event, now)
         if reason is not None:
             raise RegistrationClosed(reason)
-        existing = _active_registration(event, attendee.email)
-        if existing is not None:
-            result = RegistrationResult(existing, token=None, created=False)
-            db.session.rollback()
-            return result
-        registration = new.store(status_for_new_registration(event), now)
-        if message is None or message.kind != notifications.registered_kind(registration):
-            message = notifications.compose_registered(registration, new.token, now)
-        db.session.add(message)
-        db.session.flush()
-        result = RegistrationResult(registration, token=new.token)
+        status = status_for_new_registration(event, counted=registration.status == RegistrationStatus.CONFIRMED)
+        if status != registration.status or message is None:
+            registration.status = status
+            registration.confirmed_at = now if status == RegistrationStatus.CONFIRMED else None
+            message = _rewritten(message, registration, event, new.token, now)
+        result = RegistrationResult(registration, token=new.token, registration_id=registration.id)
         db.session.commit()
         return result
     except Exception:
         db.session.rollback()
         raise
+
+
+def _answered_again(existing: Registration) -> RegistrationResult:
+    result = RegistrationResult(existing, token=None, created=False)
+    db.session.rollback()
+    return result
+
+
+def event_for_update(event_id: int) -> Event | None:
+    """The event read afresh and locked for the rest of the writing transaction already begun."""
+    return db.session.scalar(
+        select(Event).where(Event.id == event_id).with_for_update(key_share=True)
+        .execution_options(populate_existing=True))
+
+
+def _rewritten(message: OutboxMessage | None, registration: Registration, event: Event, token: str,
+               now: datetime) -> OutboxMessage:
+    """The registration's e-mail written again as it now is, in place of ``message`` (already stored)."""
+    fresh = notifications.compose_registered(registration, token, now, event=event)
+    if message is None:
+        db.session.add(fresh)
+        return fresh
+    for column in ("kind", "recipient", "subject", "message", "status", "server_reply"):
+        setattr(message, column, getattr(fresh, column))
+    return message
 
 
 def _check_open_and_answered(event: Event, attendee: Attendee, now: datetime) -> None:
@@ -225,7 +267,7 @@ def _written_for_expected_status(event: Event, new: "NewRegistration", now: date
         new.registration.status = RegistrationStatus.WAITLISTED
     else:
         return None
-    return notifications.compose_registered(new.registration, new.token, now)
+    return notifications.compose_registered(new.registration, new.token, now, event=event)
 
 
 def with_checked_email(attendee: Attendee) -> Attendee:
@@ -233,10 +275,10 @@ def with_checked_email(attendee: Attendee) -> Attendee:
     return replace(attendee, email=checked_email(attendee.email))
 
 
-def _active_registration(event: Event, email: str) -> Registration | None:
+def _active_registration(event: Event | int, email: str) -> Registration | None:
     return db.session.scalar(
         select(Registration).where(
-            Registration.event_id == event.id,
+            Registration.event_id == (event if isinstance(event, int) else event.id),
             Registration.email_key == email_key(email),
             Registration.status.in_(ACTIVE_STATUSES),
         )
@@ -253,9 +295,17 @@ class NewRegistration:
     #: The organisation as typed and of which kind, when it is in no register and must be created.
     unknown_organisation: tuple[str, str | None] | None = None
 
-    def store(self, status: str, now: datetime) -> Registration:
-        """Add the registration with ``status`` to the session (inside the event's writing transaction)."""
+    def store(self, status: str, now: datetime, *, event: Event | None = None) -> Registration:
+        """Add the registration with ``status`` to the session (inside the event's writing transaction).
+
+        ``event``: the event as the caller locked it, linked to the new object so that e-mails written
+        next can read it. Without it only the event's id is stored: ``register_attendee`` stores
+        before it locks, when the event it loaded earlier has expired, and linking that would read
+        it again.
+        """
         registration = self.registration
+        if event is not None:
+            registration.event = event
         registration.status = status
         registration.confirmed_at = now if status == RegistrationStatus.CONFIRMED else None
         if self.unknown_organisation is not None:
@@ -277,7 +327,7 @@ def prepare_registration(event: Event, attendee: Attendee, now: datetime, *, org
         organisation = find_organisation(attendee.organisation)
     email = checked_email(attendee.email)  # whoever calls: no address is stored that cannot be mailed
     registration = Registration(
-        event=event,
+        event_id=event.id,
         first_name=attendee.first_name.strip(),
         last_name=attendee.last_name.strip(),
         email=email,
@@ -437,7 +487,7 @@ def transfer_registration(registration_id: int, colleague: Attendee, now: dateti
         registration.status, status = RegistrationStatus.TRANSFERRED, registration.status
         registration.cancelled_at = now
         db.session.flush()
-        new = prepared.store(status, now)
+        new = prepared.store(status, now, event=event)
         registration.transferred_to = new
         notifications.transferred(registration, new, prepared.token, now)
         db.session.commit()
