@@ -185,6 +185,8 @@ def register_attendee(event_id: int, attendee: Attendee, now: datetime) -> Regis
         existing = _active_registration(event_id, attendee.email)
         if existing is not None:
             return _answered_again(existing)
+        # No status was expected when the event looked full without a waiting list: a stand-in,
+        # decided for real under the lock below (and nothing is committed if it stays full).
         registration = new.store(new.registration.status or RegistrationStatus.WAITLISTED, now)
         if message is not None:
             db.session.add(message)

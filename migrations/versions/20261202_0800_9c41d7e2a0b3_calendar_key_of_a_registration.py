@@ -7,9 +7,8 @@ Create Date: 2026-12-02 08:00:00
 Invitations already sent named the registration by its id; those registrations keep exactly that
 name ("registration-<id>"), so later updates and cancellations still replace the same calendar entry.
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '9c41d7e2a0b3'
