@@ -53,13 +53,9 @@ def compose_registered(registration: Registration, token: str, now: datetime, *,
                        event: Event | None = None) -> OutboxMessage:
     """``registered``'s message, not added to the session: it may be written before the row exists
     (then ``event`` is the registration's event, which it is not linked to yet)."""
-    kind = registered_kind(registration)
+    kind = "confirmation" if registration.status == RegistrationStatus.CONFIRMED else "waitlisted"
     return compose(kind, registration, now, token=token, method="REQUEST" if kind == "confirmation" else None,
                    event=event)
-
-
-def registered_kind(registration: Registration) -> str:
-    return "confirmation" if registration.status == RegistrationStatus.CONFIRMED else "waitlisted"
 
 
 def promoted(registrations: list[Registration], now: datetime) -> list[OutboxMessage]:

@@ -28,18 +28,13 @@ class KeptPages:
         kept = self._pages.get(key)
         if kept is None:
             html = render()
-            if all(html.count(value) == 1 for value in own.values()) and "\x00" not in html:
-                for name, value in own.items():
-                    html = html.replace(value, _MARK.format(name))
-                if len(self._pages) >= self._size:
-                    self._pages.clear()
-                self._pages[key] = html
-            else:
+            if "\x00" in html or any(html.count(value) != 1 for value in own.values()):
                 return html
-            kept = html
+            for name, value in own.items():
+                html = html.replace(value, _MARK.format(name))
+            if len(self._pages) >= self._size:
+                self._pages.clear()
+            self._pages[key] = kept = html
         for name, value in own.items():
             kept = kept.replace(_MARK.format(name), value)
         return kept
-
-    def clear(self) -> None:
-        self._pages.clear()
