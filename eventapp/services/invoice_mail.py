@@ -15,6 +15,7 @@ from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime as rfc2822_date
 from email.utils import make_msgid
+from typing import TYPE_CHECKING
 
 from flask import render_template
 from flask_babel import force_locale
@@ -30,6 +31,9 @@ from .email_addresses import checked_email, sendable
 from .errors import InvalidEmailAddress, InvoicingRefused
 from .notifications import one_line, sender
 from .seller import Seller
+
+if TYPE_CHECKING:
+    from .outbox import Outgoing
 
 #: The outbox kind of an invoice's or credit note's e-mail.
 KIND = "invoice"
@@ -148,7 +152,7 @@ def undelivered(invoices: list[Invoice], latest: dict[int, OutboxMessage]) -> li
 # Composing and delivering ---------------------------------------------------------------------
 
 
-def compose(message: OutboxMessage, now: datetime) -> str:
+def compose(message: "Outgoing", now: datetime) -> str:
     """The whole RFC 5322 message: a text and an HTML part and the document as a PDF attachment."""
     invoice = db.session.get(Invoice, message.invoice_id)
     seller = Seller.from_snapshot(invoice.seller)
@@ -175,7 +179,7 @@ def compose(message: OutboxMessage, now: datetime) -> str:
     return mime.as_string(policy=POLICY)
 
 
-def record_delivery(message: OutboxMessage, now: datetime) -> None:
+def record_delivery(message: "Outgoing", now: datetime) -> None:
     """A mail server accepted the document's e-mail: it is sent today, unless already marked sent."""
     invoice = db.session.scalar(select(Invoice).where(Invoice.id == message.invoice_id).with_for_update()
                                 .execution_options(populate_existing=True))  # as finance's "mark sent" does

@@ -63,9 +63,7 @@ def deliver_due(now: datetime, *, limit: int = 100, ignore_backoff: bool = False
     """Send up to ``limit`` messages that are due at ``now``; ``ignore_backoff`` also sends deferred ones."""
     report = DeliveryReport()
     claim = claim_due(now, limit=limit, ignore_backoff=ignore_backoff)
-    messages = list(db.session.scalars(
-        select(OutboxMessage).where(OutboxMessage.claimed_by == claim).order_by(OutboxMessage.id)))
-    db.session.rollback()
+    messages = claimed(claim)
     if not messages:
         return report
     unavailable = None
@@ -95,6 +93,33 @@ def deliver_due(now: datetime, *, limit: int = 100, ignore_backoff: bool = False
             else:
                 _finish(message, now, claim, sent=reply, report=report)
     return report
+
+
+@dataclass
+class Outgoing:
+    """One claimed message as the deliverer reads it once: plain values, which the short transactions
+    recording each outcome leave alone (ORM objects would be expired and read again after each)."""
+
+    id: int
+    recipient: str
+    subject: str
+    message: str
+    attempts: int
+    invoice_id: int | None
+
+    @property
+    def is_composed(self) -> bool:
+        return bool(self.message)
+
+
+def claimed(claim: str) -> list[Outgoing]:
+    """The messages stamped with ``claim``, in the order they were queued."""
+    rows = db.session.execute(
+        select(OutboxMessage.id, OutboxMessage.recipient, OutboxMessage.subject, OutboxMessage.message,
+               OutboxMessage.attempts, OutboxMessage.invoice_id)
+        .where(OutboxMessage.claimed_by == claim).order_by(OutboxMessage.id)).all()
+    db.session.rollback()
+    return [Outgoing(*row) for row in rows]
 
 
 def _due(now: datetime, *, ignore_backoff: bool = False):
@@ -150,9 +175,9 @@ def claim_due(now: datetime, *, limit: int, ignore_backoff: bool = False) -> str
     return claim
 
 
-def _compose(message: OutboxMessage, now: datetime, claim: str) -> bool:
+def _compose(message: Outgoing, now: datetime, claim: str) -> bool:
     """Compose an invoice's e-mail and store it while this deliverer holds the claim; False if it does not."""
-    composed = invoice_mail.compose(message, now)
+    message.message = composed = invoice_mail.compose(message, now)
     db.session.rollback()  # rendering only read: store the result in a short writing transaction
     begin_write()
     try:
@@ -167,7 +192,7 @@ def _compose(message: OutboxMessage, now: datetime, claim: str) -> bool:
     return stored == 1
 
 
-def _finish(message: OutboxMessage, now: datetime, claim: str, *, report: DeliveryReport, sent: str | None = None,
+def _finish(message: Outgoing, now: datetime, claim: str, *, report: DeliveryReport, sent: str | None = None,
             retry: str | None = None, failed: str | None = None) -> None:
     """Record one message's outcome, only if this deliverer still holds it."""
     values: dict = {"claimed_by": None, "claimed_at": None, "attempts": OutboxMessage.attempts + 1}
@@ -187,7 +212,7 @@ def _finish(message: OutboxMessage, now: datetime, claim: str, *, report: Delive
     try:
         recorded = db.session.execute(
             update(OutboxMessage).where(OutboxMessage.id == message.id, OutboxMessage.claimed_by == claim)
-            .values(**values)
+            .values(**values), execution_options={"synchronize_session": False}  # no message is loaded
         ).rowcount
         if recorded and delivered:
             invoice_mail.record_delivery(message, now)
@@ -229,7 +254,7 @@ def _text(reply: bytes | str) -> str:
 
 
 @contextmanager
-def _transport() -> Iterator[Callable[[OutboxMessage], str]]:
+def _transport() -> Iterator[Callable[[Outgoing], str]]:
     """A function sending one message and returning what to record; SMTP when MAIL_SERVER is set."""
     config = current_app.config
     if not config.get("MAIL_SERVER"):
@@ -237,7 +262,7 @@ def _transport() -> Iterator[Callable[[OutboxMessage], str]]:
         return
     connection = None
 
-    def send(message: OutboxMessage) -> str:
+    def send(message: Outgoing) -> str:
         nonlocal connection
         try:  # queued before addresses were checked: an IDN domain goes out in its ASCII form
             recipient = sendable(message.recipient)
@@ -307,7 +332,7 @@ def _envelope_sender(config) -> str:
     return notifications.sender().addr_spec
 
 
-def _write_to_folder(message: OutboxMessage) -> str:
+def _write_to_folder(message: Outgoing) -> str:
     folder = os.path.join(current_app.instance_path, "mail")
     os.makedirs(folder, exist_ok=True)
     path = os.path.join(folder, f"{message.id:08d}.eml")
