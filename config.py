@@ -103,6 +103,10 @@ class Config:
     #: Send due e-mail after answering a changing request; "0" when a separate `outbox deliver` job runs.
     OUTBOX_DELIVER_AFTER_RESPONSE = os.environ.get("OUTBOX_DELIVER_AFTER_RESPONSE", "1") not in ("0", "false", "no")
     OUTBOX_BATCH_SIZE = 100
+    #: In a rush, answering comes first: delivery after a response waits for this long without another
+    #: changing request, but at most OUTBOX_PATIENCE_SECONDS.
+    OUTBOX_QUIET_SECONDS = float(os.environ.get("OUTBOX_QUIET_SECONDS", "0.5"))
+    OUTBOX_PATIENCE_SECONDS = float(os.environ.get("OUTBOX_PATIENCE_SECONDS", "10"))
 
 
 class DevelopmentConfig(Config):
@@ -123,6 +127,7 @@ class TestingConfig(Config):
     REGISTRATION_MIN_FILL_SECONDS = 0
     MAIL_SERVER = None
     OUTBOX_DELIVER_AFTER_RESPONSE = False
+    OUTBOX_QUIET_SECONDS = OUTBOX_PATIENCE_SECONDS = 0
 
 
 class ProductionConfig(Config):

@@ -7,6 +7,7 @@ outbox after requests is the other (``OutboxDeliverer``).
 """
 import os
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
@@ -33,12 +34,17 @@ class OutboxDeliverer:
 
     However many requests wake it, one delivery runs at a time per process, taking everything due in
     batches: a burst of registrations costs a few claims, not one each, and no request waits for the
-    mail server. The thread is started on first use, so each forked web worker gets its own.
+    mail server. Requests come first: while they keep waking it, it waits for a ``quiet`` moment
+    without one, but never longer than ``patience`` seconds, so in a rush people get their answer
+    before anyone's e-mail is written, and the e-mails follow within seconds. The thread is started
+    on first use, so each forked web worker gets its own.
     """
 
-    def __init__(self, app: Flask, deliver: Callable[[], object]):
+    def __init__(self, app: Flask, deliver: Callable[[], object], *, quiet: float = 0.0, patience: float = 0.0):
         self._app, self._deliver = app, deliver
+        self._quiet, self._patience = quiet, patience
         self._changed = threading.Condition()
+        #: Woken since the thread last looked; work is due or running (from the first wake on).
         self._woken = self._busy = False
         self._thread: threading.Thread | None = None
         self._pid: int | None = None
@@ -61,7 +67,9 @@ class OutboxDeliverer:
         while True:
             with self._changed:
                 self._changed.wait_for(lambda: self._woken)
-                self._woken, self._busy = False, True
+                self._busy = True
+                self._wait_for_a_quiet_moment()
+                self._woken = False
             try:
                 with self._app.app_context():
                     self._deliver()
@@ -72,3 +80,12 @@ class OutboxDeliverer:
                 with self._changed:
                     self._busy = False
                     self._changed.notify_all()
+
+    def _wait_for_a_quiet_moment(self) -> None:
+        """Return once ``quiet`` seconds pass without a wake, or ``patience`` seconds after the first."""
+        give_up = time.monotonic() + self._patience
+        while True:
+            self._woken = False
+            left = give_up - time.monotonic()
+            if left <= 0 or not self._changed.wait_for(lambda: self._woken, min(self._quiet, left)):
+                return

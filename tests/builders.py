@@ -4,6 +4,7 @@ from itertools import count
 
 from eventapp.extensions import db
 from eventapp.models import Event
+from eventapp.services import notifications
 from eventapp.services.registration import Attendee, register_attendee
 
 _numbers = count(1)
@@ -65,3 +66,12 @@ def log_in(client, user_id: int) -> None:
         session["_user_id"] = str(user_id)
         session["_fresh"] = True
         session["seen"] = int(utcnow().timestamp())
+
+
+def written(message) -> str:
+    """The whole e-mail of an outbox message as it is sent. A new registration's is queued without its
+    body, which the deliverer writes; this writes it the same way, storing its personal link."""
+    if not message.message:
+        message.message, link = notifications.compose_queued(message)
+        db.session.add(link)
+    return message.message

@@ -179,7 +179,7 @@ def add_attendee(event_id: int, person: Attendee, *, actor: User | None, now: da
         prepared.registration.consent_at = None
         prepared.registration.organiser_note = note.strip()
         registration = prepared.store(status, now, event=event)
-        notifications.registered(registration, prepared.token, now)
+        db.session.add(notifications.registered(registration, now))
         audit.record("registration.added", registration, actor=actor, now=now, status=status)
         db.session.commit()
         return registration

@@ -10,6 +10,8 @@ has an ASCII spelling (IDNA, "xn--…") that every server understands. An addres
 person typed it, compared by ``email_key`` (so both spellings of a domain are one person) and sent
 in its ASCII spelling (``sendable``).
 """
+from functools import lru_cache
+
 from email_validator import EmailNotValidError, ValidatedEmail, validate_email
 from flask_babel import lazy_gettext as _l
 
@@ -24,7 +26,9 @@ class UnsendableAddress(ValueError):
     """A stored address that no message can be sent to (kept from before addresses were checked)."""
 
 
+@lru_cache(maxsize=1024)
 def _validated(value: str) -> ValidatedEmail:
+    # Remembered: one registration checks, keys and sends the same address several times over.
     return validate_email(value.strip(), check_deliverability=False, allow_smtputf8=False)
 
 

@@ -5,6 +5,10 @@ and the deliverer (``services.outbox``) sends it later. Each message is rendered
 registration's language from ``templates/emails/<kind>.txt`` and ``.html``. Invitations follow the
 structure Outlook needs: ``multipart/mixed`` holding ``multipart/alternative`` (text, HTML,
 ``text/calendar; method=…``) and the same calendar as an ``invite.ics`` attachment.
+
+The message a new registration gets is the one exception to rendering at once: it is queued
+without its body, which the deliverer writes (``compose_queued``). A rush of registrations is then
+answered first and e-mailed right after (see ``background.OutboxDeliverer``).
 """
 import io
 import secrets
@@ -31,7 +35,7 @@ from sqlalchemy import select
 from ..exports import ical
 from ..extensions import db
 from ..formatting import format_deadline
-from ..models import Event, OutboxMessage, OutboxStatus, Registration, RegistrationStatus
+from ..models import Event, OutboxMessage, OutboxStatus, PersonalLink, Registration, RegistrationStatus
 from ..models.registration import ACTIVE_STATUSES
 from . import personal_links
 from .email_addresses import UnsendableAddress, checked_email, sendable
@@ -42,20 +46,46 @@ UNSENDABLE = ("Not sent: the address has characters before the @ that e-mail can
               "correct it on the registration.")
 
 
-def registered(registration: Registration, token: str, now: datetime) -> OutboxMessage:
-    """The confirmation (with the invitation), or the waiting-list notice."""
-    message = compose_registered(registration, token, now)
-    db.session.add(message)
+def registered(registration: Registration, now: datetime, *, event: Event | None = None) -> OutboxMessage:
+    """The confirmation (with the invitation) or the waiting-list notice, as the registration's status
+    says; not added to the session. ``event``: the registration's, when it is not linked to it yet.
+
+    Only queued: the deliverer writes the message when it claims it (``compose_queued``), and issues
+    its personal link then, so nobody registering waits for an e-mail to be rendered.
+    """
+    message = OutboxMessage(registration=registration, event_id=(event or registration.event).id, message="",
+                            created_at=now, next_attempt_at=now, attempts=0)
+    return fit_registered(message, registration, event or registration.event)
+
+
+def fit_registered(message: OutboxMessage, registration: Registration, event: Event) -> OutboxMessage:
+    """``message`` (queued by ``registered``) made to tell the registration's status as it is now."""
+    kind = "confirmation" if registration.status == RegistrationStatus.CONFIRMED else "waitlisted"
+    recipient = _recipient(registration)
+    with force_locale(registration.language or "sv"):
+        subject = one_line(SUBJECTS[kind]() % {"title": event.title})
+    message.kind, message.subject = kind, subject[:400]
+    message.recipient = recipient or registration.email
+    message.status = OutboxStatus.PENDING if recipient else OutboxStatus.FAILED
+    message.server_reply = "" if recipient else UNSENDABLE
     return message
 
 
-def compose_registered(registration: Registration, token: str, now: datetime, *,
-                       event: Event | None = None) -> OutboxMessage:
-    """``registered``'s message, not added to the session: it may be written before the row exists
-    (then ``event`` is the registration's event, which it is not linked to yet)."""
-    kind = "confirmation" if registration.status == RegistrationStatus.CONFIRMED else "waitlisted"
-    return compose(kind, registration, now, token=token, method="REQUEST" if kind == "confirmation" else None,
-                   event=event)
+class NothingToSend(Exception):
+    """A queued message can no longer be written: what it was about is gone (erased, say)."""
+
+
+def compose_queued(message) -> tuple[str, PersonalLink]:
+    """The body of a message ``registered`` queued (an ``outbox.Outgoing``), and the personal link it
+    carries, to be stored with it. Written as of when it was queued: the registration's status and
+    deadlines then, the event as it is now."""
+    registration = db.session.get(Registration, message.registration_id) if message.registration_id else None
+    if registration is None:
+        raise NothingToSend("Not sent: the registration no longer exists.")
+    token, link = personal_links.new_link(registration, message.created_at)
+    method = "REQUEST" if message.kind == "confirmation" else None
+    _, _, body = write(message.kind, registration, message.created_at, token=token, method=method)
+    return body, link
 
 
 def promoted(registrations: list[Registration], now: datetime) -> list[OutboxMessage]:
@@ -164,19 +194,35 @@ def _queue(kind: str, registration: Registration, now: datetime, *, token: str |
 
 def compose(kind: str, registration: Registration, now: datetime, *, token: str | None = None,
             method: str | None = None, event: Event | None = None, **context) -> OutboxMessage:
-    """The message of ``kind`` for ``registration``, not yet added to the session.
+    """The message of ``kind`` for ``registration``, not yet added to the session (only reads).
 
-    Only reads: a registration not yet stored can be written to before its row exists (see
-    ``registration.register_attendee``), outside the lock its transaction holds; ``event`` is then
-    the event it is for (by default the registration's own).
+    ``event``: the event it is for, by default the registration's own.
     """
     event = event or registration.event
+    recipient, subject, body = write(kind, registration, now, token=token, method=method, event=event, **context)
+    return OutboxMessage(
+        kind=kind, registration=registration, event_id=event.id, recipient=recipient or registration.email,
+        subject=subject[:400], message=body,
+        status=OutboxStatus.PENDING if recipient else OutboxStatus.FAILED,
+        created_at=now, next_attempt_at=now, attempts=0, server_reply="" if recipient else UNSENDABLE,
+    )
+
+
+def _recipient(registration: Registration) -> str | None:
+    """The address as it is sent; None when it cannot be (stored before addresses were checked): the
+    change goes through, and the organisers' outbox shows the message as failed instead of it
+    stopping the change (or the deliverer)."""
     try:
-        recipient = sendable(registration.email)
+        return sendable(registration.email)
     except UnsendableAddress:
-        # Stored before addresses were checked: the change goes through, and the organisers' outbox
-        # shows the message as failed instead of it stopping the change (or the deliverer).
-        recipient = None
+        return None
+
+
+def write(kind: str, registration: Registration, now: datetime, *, token: str | None = None,
+          method: str | None = None, event: Event | None = None, **context) -> tuple[str | None, str, str]:
+    """(recipient or None, subject, the whole MIME message) of ``kind`` for ``registration``."""
+    event = event or registration.event
+    recipient = _recipient(registration)
     with force_locale(registration.language or "sv"):
         link = absolute_url("manage.personal_page", token=token) if token else None
         context.update(
@@ -200,12 +246,7 @@ def compose(kind: str, registration: Registration, now: datetime, *, token: str 
                 meetings = [_calendar(event, registration, recipient, method, now, description, link,
                                       meeting=number) for number in range(len(event.sessions))]
     message = _mime(registration, event, recipient, subject, text, html, calendar, method, now, meetings)
-    return OutboxMessage(
-        kind=kind, registration=registration, event_id=event.id, recipient=recipient or registration.email,
-        subject=subject[:400], message=as_text(message),
-        status=OutboxStatus.PENDING if recipient else OutboxStatus.FAILED,
-        created_at=now, next_attempt_at=now, attempts=0, server_reply="" if recipient else UNSENDABLE,
-    )
+    return recipient, subject, as_text(message)
 
 
 def text_for_calendar(event: Event, link: str | None) -> str:

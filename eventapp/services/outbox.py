@@ -9,9 +9,10 @@ only sends rows carrying its stamp, so no message is sent twice. A claim older t
 Without ``MAIL_SERVER`` (development) messages are not sent but written to
 ``instance/mail/<id>.eml`` and kept in the outbox, readable in the organisers' outbox page.
 
-An invoice's e-mail is queued without its body; the deliverer holding the claim composes it (the
-PDF is rendered then, see ``invoice_mail``) and stores it before the first attempt, so every retry
-sends the same message. When a mail server accepts it, the invoice is marked sent in the same
+An invoice's e-mail and a new registration's are queued without their body; the deliverer holding
+the claim composes it (the PDF is rendered then, see ``invoice_mail``; the registration's personal
+link is issued then, see ``notifications.compose_queued``) and stores it before the first attempt,
+so every retry sends the same message. When a mail server accepts it, the invoice is marked sent in the same
 transaction that records the delivery.
 """
 import email
@@ -76,6 +77,9 @@ def deliver_due(now: datetime, *, limit: int = 100, ignore_backoff: bool = False
                 try:
                     if not _compose(message, now, claim):
                         continue  # another deliverer holds it now
+                except notifications.NothingToSend as error:
+                    _finish(message, now, claim, failed=str(error), report=report)
+                    continue
                 except Exception as error:
                     # The row stays and is tried again; one document that cannot be made stops no other.
                     current_app.logger.exception("Composing outbox message %s failed", message.id)
@@ -101,11 +105,14 @@ class Outgoing:
     recording each outcome leave alone (ORM objects would be expired and read again after each)."""
 
     id: int
+    kind: str
     recipient: str
     subject: str
     message: str
     attempts: int
     invoice_id: int | None
+    registration_id: int | None
+    created_at: datetime
 
     @property
     def is_composed(self) -> bool:
@@ -115,8 +122,9 @@ class Outgoing:
 def claimed(claim: str) -> list[Outgoing]:
     """The messages stamped with ``claim``, in the order they were queued."""
     rows = db.session.execute(
-        select(OutboxMessage.id, OutboxMessage.recipient, OutboxMessage.subject, OutboxMessage.message,
-               OutboxMessage.attempts, OutboxMessage.invoice_id)
+        select(OutboxMessage.id, OutboxMessage.kind, OutboxMessage.recipient, OutboxMessage.subject,
+               OutboxMessage.message, OutboxMessage.attempts, OutboxMessage.invoice_id,
+               OutboxMessage.registration_id, OutboxMessage.created_at)
         .where(OutboxMessage.claimed_by == claim).order_by(OutboxMessage.id)).all()
     db.session.rollback()
     return [Outgoing(*row) for row in rows]
@@ -176,15 +184,22 @@ def claim_due(now: datetime, *, limit: int, ignore_backoff: bool = False) -> str
 
 
 def _compose(message: Outgoing, now: datetime, claim: str) -> bool:
-    """Compose an invoice's e-mail and store it while this deliverer holds the claim; False if it does not."""
-    message.message = composed = invoice_mail.compose(message, now)
-    db.session.rollback()  # rendering only read: store the result in a short writing transaction
+    """Compose a message queued without its body and store it while this deliverer holds the claim;
+    False if it does not."""
+    if message.invoice_id is not None:
+        composed, link = invoice_mail.compose(message, now), None
+    else:
+        composed, link = notifications.compose_queued(message)
+    message.message = composed
+    db.session.rollback()  # composing only read: store the result in a short writing transaction
     begin_write()
     try:
         stored = db.session.execute(
             update(OutboxMessage).where(OutboxMessage.id == message.id, OutboxMessage.claimed_by == claim)
-            .values(message=composed)
+            .values(message=composed), execution_options={"synchronize_session": False}
         ).rowcount
+        if stored and link is not None:
+            db.session.add(link)
         db.session.commit()
     except Exception:
         db.session.rollback()

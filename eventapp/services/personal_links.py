@@ -52,3 +52,10 @@ def issue_link(registration: Registration, now: datetime) -> str:
     db.session.add(PersonalLink(registration=registration, selector=selector, verifier_hash=verifier_hash,
                                 created_at=now))
     return token
+
+
+def new_link(registration: Registration, now: datetime) -> tuple[str, PersonalLink]:
+    """(token, link row) of a fresh personal link for a stored ``registration``, not added to the session."""
+    token, selector, verifier_hash = new_token()
+    return token, PersonalLink(registration_id=registration.id, selector=selector, verifier_hash=verifier_hash,
+                               created_at=now)

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from ..database import begin_write
 from ..extensions import db
 from ..formatting import format_date, format_datetime, format_deadline
-from ..models import Event, Organisation, OutboxMessage, PersonalLink, Registration, RegistrationStatus, User
+from ..models import Event, Organisation, PersonalLink, Registration, RegistrationStatus, User
 from ..models.registration import ACTIVE_STATUSES, new_calendar_key
 from . import audit, notifications, personal_links, questions
 from .buyers import validate_peppol_id
@@ -162,12 +162,12 @@ def status_for_new_registration(event: Event, *, full_message=None, counted: boo
 def register_attendee(event_id: int, attendee: Attendee, now: datetime) -> RegistrationResult:
     """Register a person: confirmed while places last, then on the waiting list (rules 1-3).
 
-    Everything that only reads — the checks, the new row, its link and its e-mail — is done first,
-    and the rows are written before the event is locked, with the status the event had a moment
-    ago. Concurrent registrations therefore wait for each other only while the lock holder counts
-    the confirmed places and commits. Under the lock the status is decided again; in the rare case
-    it differs (the last place went meanwhile) or the event changed, the row and its e-mail are
-    corrected before the commit.
+    Everything that only reads — the checks, the new row and its link — is done first, and the rows
+    are written before the event is locked, with the status the event had a moment ago. Concurrent
+    registrations therefore wait for each other only while the lock holder counts the confirmed
+    places and commits. Under the lock the status is decided again; in the rare case it differs (the
+    last place went meanwhile) or the event changed, the row and its queued e-mail are corrected
+    before the commit. The e-mail itself is written by the deliverer afterwards.
     """
     attendee = with_checked_email(attendee)
     org_number = validate_org_number(attendee.org_number) if attendee.org_number.strip() else ""
@@ -179,17 +179,17 @@ def register_attendee(event_id: int, attendee: Attendee, now: datetime) -> Regis
     _check_open_and_answered(event, attendee, now)
     new = prepare_registration(event, attendee, now, org_number=org_number)
     seen = _version(event)
-    message = _written_for_expected_status(event, new, now)
+    # No status is expected when the event looks full without a waiting list: a stand-in, decided
+    # for real under the lock below (and nothing is committed if it stays full).
+    new.registration.status = _expected_status(event) or RegistrationStatus.WAITLISTED
+    message = notifications.registered(new.registration, now, event=event)
     begin_write()
     try:
         existing = _active_registration(event_id, attendee.email)
         if existing is not None:
             return _answered_again(existing)
-        # No status was expected when the event looked full without a waiting list: a stand-in,
-        # decided for real under the lock below (and nothing is committed if it stays full).
-        registration = new.store(new.registration.status or RegistrationStatus.WAITLISTED, now)
-        if message is not None:
-            db.session.add(message)
+        registration = new.store(new.registration.status, now)
+        db.session.add(message)
         try:
             db.session.flush()
         except IntegrityError:
@@ -200,18 +200,18 @@ def register_attendee(event_id: int, attendee: Attendee, now: datetime) -> Regis
                 raise
             return _answered_again(existing)
         event = event_for_update(event_id)
-        if _version(event) != seen:
+        changed = _version(event) != seen
+        if changed:
             _check_open_and_answered(event, attendee, now)
             registration.answers = questions.answers_for(event, attendee.answers)
-            message = _rewritten(message, registration, event, new.token, now)
         reason = registration_closed_reason(event, now)
         if reason is not None:
             raise RegistrationClosed(reason)
         status = status_for_new_registration(event, counted=registration.status == RegistrationStatus.CONFIRMED)
-        if status != registration.status or message is None:
+        if status != registration.status or changed:
             registration.status = status
             registration.confirmed_at = now if status == RegistrationStatus.CONFIRMED else None
-            message = _rewritten(message, registration, event, new.token, now)
+            notifications.fit_registered(message, registration, event)
         result = RegistrationResult(registration, token=new.token, registration_id=registration.id)
         db.session.commit()
         return result
@@ -233,18 +233,6 @@ def event_for_update(event_id: int) -> Event | None:
         .execution_options(populate_existing=True))
 
 
-def _rewritten(message: OutboxMessage | None, registration: Registration, event: Event, token: str,
-               now: datetime) -> OutboxMessage:
-    """The registration's e-mail written again as it now is, in place of ``message`` (already stored)."""
-    fresh = notifications.compose_registered(registration, token, now, event=event)
-    if message is None:
-        db.session.add(fresh)
-        return fresh
-    for column in ("kind", "recipient", "subject", "message", "status", "server_reply"):
-        setattr(message, column, getattr(fresh, column))
-    return message
-
-
 def _check_open_and_answered(event: Event, attendee: Attendee, now: datetime) -> None:
     reason = registration_closed_reason(event, now)
     if reason is not None:
@@ -255,21 +243,19 @@ def _check_open_and_answered(event: Event, attendee: Attendee, now: datetime) ->
 
 
 def _version(event: Event) -> tuple:
-    """What changes whenever anything an e-mail about the event says may have changed."""
+    """What changes whenever anything the registration or its e-mail's subject depend on may have changed."""
     return event.updated_at, event.calendar_sequence, event.cancelled_at
 
 
-def _written_for_expected_status(event: Event, new: "NewRegistration", now: datetime):
-    """The e-mail for the status the registration will most likely get; None when the event is full
-    and has no waiting list (the decision under the lock refuses it then)."""
+def _expected_status(event: Event) -> str | None:
+    """The status a registration will most likely get, by the places left a moment ago; None when the
+    event is full and has no waiting list (the decision under the lock refuses it then)."""
     left = places_left(event)
     if left is None or left > 0:
-        new.registration.status = RegistrationStatus.CONFIRMED
-    elif event.waitlist_enabled:
-        new.registration.status = RegistrationStatus.WAITLISTED
-    else:
-        return None
-    return notifications.compose_registered(new.registration, new.token, now, event=event)
+        return RegistrationStatus.CONFIRMED
+    if event.waitlist_enabled:
+        return RegistrationStatus.WAITLISTED
+    return None
 
 
 def with_checked_email(attendee: Attendee) -> Attendee:

@@ -67,6 +67,7 @@ def deliverer(app: Flask) -> OutboxDeliverer:
     """This application's background deliverer (one per process)."""
     found = app.extensions.get("outbox_deliverer")
     if found is None:
-        found = app.extensions.setdefault("outbox_deliverer", OutboxDeliverer(app, lambda: outbox.deliver_while_due(
-            utcnow, limit=app.config.get("OUTBOX_BATCH_SIZE", 100))))
+        found = app.extensions.setdefault("outbox_deliverer", OutboxDeliverer(
+            app, lambda: outbox.deliver_while_due(utcnow, limit=app.config.get("OUTBOX_BATCH_SIZE", 100)),
+            quiet=app.config.get("OUTBOX_QUIET_SECONDS", 0), patience=app.config.get("OUTBOX_PATIENCE_SECONDS", 0)))
     return found

@@ -168,3 +168,50 @@ def test_limit_bounds_a_batch(ctx, now, limit):
     for n in range(3):
         register(event, now, n)
     assert len(deliver_due(now, limit=limit).sent) == limit
+
+
+def test_a_registrations_message_is_written_once_by_the_deliverer_and_resent_as_written(ctx, now, smtp_server):
+    """Queued without its body, is the confirmation written at the first attempt, and does the retry
+    after an outage send the very same message?"""
+    register(make_event(now), now)
+    [queued] = outbox()
+    assert queued.message == "" and queued.status == OutboxStatus.PENDING
+    smtp_server.stop()
+    try:
+        assert len(deliver_due(now).deferred) == 1
+    finally:
+        smtp_server.start()
+    db.session.expire_all()
+    written = outbox()[0].message
+    assert "Message-ID:" in written
+    assert len(deliver_due(now + BACKOFF[0]).sent) == 1
+    assert smtp_server.recorder.messages[0]["Message-ID"] in written
+    assert outbox()[0].message == written
+
+
+def test_a_message_whose_registration_is_gone_fails_and_the_others_go_out(ctx, now, smtp_server):
+    event = make_event(now)
+    register(event, now, 1)
+    register(event, now, 2)
+    first = outbox()[0]
+    first.registration_id = None  # erased before the deliverer came to it
+    db.session.commit()
+    report = deliver_due(now)
+    assert report.failed == [first.id] and len(report.sent) == 1
+    db.session.expire_all()
+    assert outbox()[0].status == OutboxStatus.FAILED and "no longer exists" in outbox()[0].server_reply
+    assert [m["To"].addresses[0].addr_spec for m in smtp_server.recorder.messages] == ["anna2@example.org"]
+
+
+def test_a_confirmation_written_after_a_cancellation_still_confirms_and_the_cancellation_follows(
+        ctx, now, smtp_server):
+    """Written late, does the e-mail tell what happened when it was queued, in order with what came after?"""
+    from eventapp.services.registration import cancel_registration
+
+    registration = register(make_event(now), now).registration
+    cancel_registration(registration.id, now + SECOND)
+    deliver_due(now + 2 * SECOND)
+    subjects = [m["Subject"] for m in smtp_server.recorder.messages]
+    assert subjects[0].startswith("Anmälan bekräftad") and subjects[1].startswith("Anmälan avbokad")
+    calendar = next(p for p in smtp_server.recorder.messages[0].walk() if p.get_content_type() == "text/calendar")
+    assert calendar.get_param("method") == "REQUEST"

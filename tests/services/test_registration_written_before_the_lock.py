@@ -1,12 +1,12 @@
-"""A registration and its e-mail are written out before the event's lock is taken; under the lock the
-decision is made again. These tests change the event from another connection in that gap."""
+"""A registration and its queued e-mail are written out before the event's lock is taken; under the
+lock the decision is made again. These tests change the event from another connection in that gap."""
 import email
 import email.policy
 import threading
 from datetime import timedelta
 
 import pytest
-from builders import attendee, make_event, register
+from builders import attendee, make_event, register, written
 
 from eventapp.extensions import db
 from eventapp.models import Event, OutboxMessage, Registration, RegistrationStatus
@@ -18,15 +18,15 @@ from eventapp.services.registration import register_attendee
 @pytest.fixture
 def in_the_gap(app, monkeypatch):
     """``in_the_gap(change)``: run ``change()`` in another thread and connection, once the next
-    registration has written its e-mail and before it takes the lock."""
+    registration has looked at the places left and before it takes the lock."""
     def arrange(change):
-        written = service._written_for_expected_status
+        expected = service._expected_status
         pending = [change]
 
         def then_change(*args):
-            message = written(*args)
+            status = expected(*args)
             if not pending:  # the change itself, or a later registration
-                return message
+                return status
             pending.pop()
             problems = []
 
@@ -44,9 +44,9 @@ def in_the_gap(app, monkeypatch):
             thread.start()
             thread.join(30)
             assert not thread.is_alive() and not problems, problems
-            return message
+            return status
 
-        monkeypatch.setattr(service, "_written_for_expected_status", then_change, raising=True)
+        monkeypatch.setattr(service, "_expected_status", then_change, raising=True)
     return arrange
 
 
@@ -56,7 +56,7 @@ def the_message(registration_id: int) -> OutboxMessage:
 
 
 def has_invitation(message: OutboxMessage) -> bool:
-    parsed = email.message_from_string(message.message, policy=email.policy.default)
+    parsed = email.message_from_string(written(message), policy=email.policy.default)
     return any(part.get_content_type() == "text/calendar" for part in parsed.walk())
 
 
@@ -102,7 +102,7 @@ def test_an_event_full_meanwhile_without_a_waiting_list_stores_nothing(ctx, now,
 
 
 def test_an_event_changed_meanwhile_is_described_as_it_is_now(ctx, now, in_the_gap):
-    """The organiser moved the event while the confirmation was being written: does the confirmation
+    """The organiser moved the event while the registration was being written: does the confirmation
     give the new place and carry the new calendar SEQUENCE?"""
     event = make_event(now, venue="Citykonferensen")
     event_id = event.id
@@ -114,14 +114,14 @@ def test_an_event_changed_meanwhile_is_described_as_it_is_now(ctx, now, in_the_g
 
     in_the_gap(move)
     message = the_message(register_attendee(event_id, attendee(1), now).registration_id)
-    assert "Folkets hus" in message.message and "Citykonferensen" not in message.message
+    assert "Folkets hus" in written(message) and "Citykonferensen" not in written(message)
     assert _calendar_sequence(message) == 1
 
 
 def _calendar_sequence(message: OutboxMessage) -> int:
     from icalendar import Calendar
 
-    parsed = email.message_from_string(message.message, policy=email.policy.default)
+    parsed = email.message_from_string(written(message), policy=email.policy.default)
     for part in parsed.walk():
         if part.get_content_type() == "text/calendar":
             return Calendar.from_ical(part.get_content()).walk("VEVENT")[0]["SEQUENCE"]

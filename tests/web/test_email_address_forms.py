@@ -7,7 +7,7 @@ from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
-from builders import log_in, make_event, make_user, register
+from builders import log_in, make_event, make_user, register, written
 from conftest import submit
 from icalendar import Calendar
 
@@ -48,10 +48,11 @@ def counts(app) -> tuple[int, int]:
 def only_message(app) -> SimpleNamespace:
     with app.app_context():
         [message] = db.session.scalars(db.select(OutboxMessage)).all()
-        parsed = email.message_from_string(message.message, policy=email.policy.default)
+        raw = written(message)
+        parsed = email.message_from_string(raw, policy=email.policy.default)
         calendar = next((part.get_content() for part in parsed.walk() if part.get_content_type() == "text/calendar"),
                         None)
-        return SimpleNamespace(recipient=message.recipient, raw=message.message, parsed=parsed, calendar=calendar)
+        return SimpleNamespace(recipient=message.recipient, raw=raw, parsed=parsed, calendar=calendar)
 
 
 @pytest.fixture

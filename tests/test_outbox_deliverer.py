@@ -1,0 +1,62 @@
+"""The background deliverer lets requests go first: it waits for a quiet moment, but not for ever.
+
+These run the real thread against the real clock, so each checks a bound that a slow machine can
+only make easier to meet: a delivery no sooner than the quiet moment allows, and one during a rush
+that lasts far longer than the patience.
+"""
+import threading
+import time
+
+from eventapp.background import OutboxDeliverer
+
+
+class Deliveries:
+    def __init__(self):
+        self.times: list[float] = []
+        self.lock = threading.Lock()
+
+    def __call__(self):
+        with self.lock:
+            self.times.append(time.monotonic())
+
+
+def test_delivery_waits_until_the_requests_pause(app):
+    deliveries = Deliveries()
+    deliverer = OutboxDeliverer(app, deliveries, quiet=0.3, patience=60)
+    for _ in range(10):  # a burst: one request every 20 ms
+        deliverer.wake()
+        time.sleep(0.02)
+    last_wake = time.monotonic()
+    assert deliverer.wait_until_idle(timeout=30)
+    assert len(deliveries.times) == 1  # one delivery for the whole burst
+    assert deliveries.times[0] - last_wake >= 0.3 - 0.02
+
+
+def test_a_rush_longer_than_the_patience_is_delivered_during_it(app):
+    deliveries = Deliveries()
+    deliverer = OutboxDeliverer(app, deliveries, quiet=0.3, patience=0.5)
+    ends = time.monotonic() + 3
+    while time.monotonic() < ends:
+        deliverer.wake()
+        time.sleep(0.02)
+    assert deliveries.times and deliveries.times[0] < ends
+    assert deliverer.wait_until_idle(timeout=30)
+
+
+def test_without_a_quiet_moment_set_it_delivers_at_once(app):
+    deliveries = Deliveries()
+    deliverer = OutboxDeliverer(app, deliveries)
+    woken = time.monotonic()
+    deliverer.wake()
+    assert deliverer.wait_until_idle(timeout=30)
+    assert len(deliveries.times) == 1 and deliveries.times[0] - woken < 5
+
+
+def test_idle_means_nothing_is_waiting_for_its_quiet_moment(app):
+    """While the deliverer waits for a pause, is it reported busy (a test or shutdown waiting for it)?"""
+    deliveries = Deliveries()
+    deliverer = OutboxDeliverer(app, deliveries, quiet=0.5, patience=60)
+    deliverer.wake()
+    assert not deliverer.wait_until_idle(timeout=0.1)
+    assert deliveries.times == []
+    assert deliverer.wait_until_idle(timeout=30) and len(deliveries.times) == 1
