@@ -53,6 +53,20 @@ def test_organisers_see_failures_with_the_servers_reply(app, client, failed_mess
     assert "550" in detail and "Hej Anna" in detail and "BEGIN:VCALENDAR" in detail
 
 
+def test_a_registrations_message_not_yet_written_says_when_it_will_be(app, client):
+    with app.app_context():
+        now = utcnow()
+        register(make_event(now), now)
+        message_id = db.session.scalar(db.select(OutboxMessage.id))
+    log_in_as(app, client, "organiser")
+    detail = client.get(f"/admin/outbox/{message_id}").get_data(as_text=True)
+    assert "med anmälans personliga länk" in detail and "fakturans PDF" not in detail
+    with app.app_context():
+        deliver_due(utcnow())
+    detail = client.get(f"/admin/outbox/{message_id}").get_data(as_text=True)
+    assert "Hej Anna" in detail and "med anmälans personliga länk" not in detail
+
+
 def test_an_unknown_status_filter_shows_everything(app, client, failed_message):
     log_in_as(app, client, "organiser")
     response = client.get("/admin/outbox/?status=<script>")
