@@ -60,15 +60,10 @@ def registered(registration: Registration, now: datetime, *, event: Event | None
 
 def fit_registered(message: OutboxMessage, registration: Registration, event: Event) -> OutboxMessage:
     """``message`` (queued by ``registered``) made to tell the registration's status as it is now."""
-    kind = "confirmation" if registration.status == RegistrationStatus.CONFIRMED else "waitlisted"
-    recipient = _recipient(registration)
+    message.kind = "confirmation" if registration.status == RegistrationStatus.CONFIRMED else "waitlisted"
     with force_locale(registration.language or "sv"):
-        subject = one_line(SUBJECTS[kind]() % {"title": event.title})
-    message.kind, message.subject = kind, subject[:400]
-    message.recipient = recipient or registration.email
-    message.status = OutboxStatus.PENDING if recipient else OutboxStatus.FAILED
-    message.server_reply = "" if recipient else UNSENDABLE
-    return message
+        message.subject = _subject(message.kind, event)[:400]
+    return _addressed(message, registration, _recipient(registration))
 
 
 class NothingToSend(Exception):
@@ -200,12 +195,22 @@ def compose(kind: str, registration: Registration, now: datetime, *, token: str 
     """
     event = event or registration.event
     recipient, subject, body = write(kind, registration, now, token=token, method=method, event=event, **context)
-    return OutboxMessage(
-        kind=kind, registration=registration, event_id=event.id, recipient=recipient or registration.email,
-        subject=subject[:400], message=body,
-        status=OutboxStatus.PENDING if recipient else OutboxStatus.FAILED,
-        created_at=now, next_attempt_at=now, attempts=0, server_reply="" if recipient else UNSENDABLE,
-    )
+    message = OutboxMessage(kind=kind, registration=registration, event_id=event.id, subject=subject[:400],
+                            message=body, created_at=now, next_attempt_at=now, attempts=0)
+    return _addressed(message, registration, recipient)
+
+
+def _addressed(message: OutboxMessage, registration: Registration, recipient: str | None) -> OutboxMessage:
+    """``message`` to ``recipient``, waiting to be sent; failed at once when there is none (see ``_recipient``)."""
+    message.recipient = recipient or registration.email
+    message.status = OutboxStatus.PENDING if recipient else OutboxStatus.FAILED
+    message.server_reply = "" if recipient else UNSENDABLE
+    return message
+
+
+def _subject(kind: str, event: Event) -> str:
+    """The subject of ``kind`` about ``event``, in the locale in force."""
+    return one_line(SUBJECTS[kind]() % {"title": event.title})
 
 
 def _recipient(registration: Registration) -> str | None:
@@ -232,7 +237,7 @@ def write(kind: str, registration: Registration, now: datetime, *, token: str | 
             cancellation_free=now < event.effective_cancellation_deadline,
             organiser_name=event.organiser_name or current_app.config["ORGANISER_NAME"],
         )
-        subject = one_line(SUBJECTS[kind]() % {"title": event.title})
+        subject = _subject(kind, event)
         text = render_template(f"emails/{kind}.txt", **context)
         html = render_template(f"emails/{kind}.html", subject=subject, **context)
         calendar, meetings = None, []
