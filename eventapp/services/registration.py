@@ -5,7 +5,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import ScalarSelect, func, select
 from sqlalchemy.exc import IntegrityError
 
 from ..database import begin_write
@@ -111,9 +111,20 @@ def status_counts(event_ids: list[int]) -> dict[int, Counter]:
     return counts
 
 
+def _confirmed_of(event_id) -> ScalarSelect:
+    return select(func.count()).select_from(Registration).where(
+        Registration.event_id == event_id, Registration.status == RegistrationStatus.CONFIRMED).scalar_subquery()
+
+
 def confirmed_count(event: Event) -> int:
-    return db.session.scalar(select(func.count()).select_from(Registration).where(
-        Registration.event_id == event.id, Registration.status == RegistrationStatus.CONFIRMED))
+    return db.session.scalar(select(_confirmed_of(event.id)))
+
+
+def published_event_and_confirmed(slug: str) -> tuple[Event, int] | None:
+    """A published event by its slug with its number of confirmed registrations, in one query."""
+    row = db.session.execute(
+        select(Event, _confirmed_of(Event.id)).where(Event.slug == slug, Event.published.is_(True))).first()
+    return None if row is None else (row[0], row[1])
 
 
 def places_left(event: Event, confirmed: int | None = None) -> int | None:
@@ -159,15 +170,19 @@ def status_for_new_registration(event: Event, *, full_message=None, counted: boo
     raise EventFull(full_message or _l("The event is fully booked."))
 
 
-def register_attendee(event_id: int, attendee: Attendee, now: datetime) -> RegistrationResult:
+def register_attendee(event_id: int, attendee: Attendee, now: datetime, *,
+                      confirmed_seen: int | None = None) -> RegistrationResult:
     """Register a person: confirmed while places last, then on the waiting list (rules 1-3).
 
     Everything that only reads — the checks, the new row and its link — is done first, and the rows
-    are written before the event is locked, with the status the event had a moment ago. Concurrent
-    registrations therefore wait for each other only while the lock holder counts the confirmed
-    places and commits. Under the lock the status is decided again; in the rare case it differs (the
-    last place went meanwhile) or the event changed, the row and its queued e-mail are corrected
-    before the commit. The e-mail itself is written by the deliverer afterwards.
+    are written before the event is locked, with the status the event had a moment ago
+    (``confirmed_seen``: its confirmed registrations as the caller read them with the event).
+    Concurrent registrations therefore wait for each other only while the lock holder counts the
+    confirmed places and commits. Under the lock the status is decided again; in the rare case it
+    differs (the last place went meanwhile) or the event changed, the row and its queued e-mail are
+    corrected before the commit. The e-mail itself is written by the deliverer afterwards.
+
+    An address already registered is told by the unique index (rule 3), not by a query first.
     """
     attendee = with_checked_email(attendee)
     org_number = validate_org_number(attendee.org_number) if attendee.org_number.strip() else ""
@@ -177,28 +192,38 @@ def register_attendee(event_id: int, attendee: Attendee, now: datetime) -> Regis
     if event is None:
         raise NotFound(_l("The event does not exist."))
     _check_open_and_answered(event, attendee, now)
-    new = prepare_registration(event, attendee, now, org_number=org_number)
     seen = _version(event)
     # No status is expected when the event looks full without a waiting list: a stand-in, decided
     # for real under the lock below (and nothing is committed if it stays full).
-    new.registration.status = _expected_status(event) or RegistrationStatus.WAITLISTED
-    message = notifications.registered(new.registration, now, event=event)
-    begin_write()
-    try:
-        existing = _active_registration(event_id, attendee.email)
-        if existing is not None:
-            return _answered_again(existing)
-        registration = new.store(new.registration.status, now)
-        db.session.add(message)
+    expected = _expected_status(event, confirmed_seen) or RegistrationStatus.WAITLISTED
+    for attempt in range(2):
+        new = prepare_registration(event, attendee, now, org_number=org_number)
+        new.registration.status = expected
+        message = notifications.registered(new.registration, now, event=event)
+        begin_write()
         try:
+            registration = new.store(expected, now)
+            db.session.add(message)
             db.session.flush()
         except IntegrityError:
-            # The same address registered a moment ago in another transaction (rule 3).
             db.session.rollback()
             existing = _active_registration(event_id, attendee.email)
-            if existing is None:
+            if existing is not None:
+                return _answered_again(existing)
+            if attempt:
                 raise
-            return _answered_again(existing)
+            continue  # the new check-in code or calendar key was taken: draw them again
+        except Exception:
+            db.session.rollback()
+            raise
+        return _decided_under_the_lock(event_id, registration, message, new.token, attendee, now, seen)
+    raise AssertionError("unreachable")
+
+
+def _decided_under_the_lock(event_id: int, registration: Registration, message, token: str,
+                            attendee: Attendee, now: datetime, seen: tuple) -> RegistrationResult:
+    """Lock the event, decide the stored registration's status for real and commit."""
+    try:
         event = event_for_update(event_id)
         changed = _version(event) != seen
         if changed:
@@ -212,7 +237,7 @@ def register_attendee(event_id: int, attendee: Attendee, now: datetime) -> Regis
             registration.status = status
             registration.confirmed_at = now if status == RegistrationStatus.CONFIRMED else None
             notifications.fit_registered(message, registration, event)
-        result = RegistrationResult(registration, token=new.token, registration_id=registration.id)
+        result = RegistrationResult(registration, token=token, registration_id=registration.id)
         db.session.commit()
         return result
     except Exception:
@@ -247,10 +272,10 @@ def _version(event: Event) -> tuple:
     return event.updated_at, event.calendar_sequence, event.cancelled_at
 
 
-def _expected_status(event: Event) -> str | None:
+def _expected_status(event: Event, confirmed: int | None = None) -> str | None:
     """The status a registration will most likely get, by the places left a moment ago; None when the
     event is full and has no waiting list (the decision under the lock refuses it then)."""
-    left = places_left(event)
+    left = places_left(event, confirmed)
     if left is None or left > 0:
         return RegistrationStatus.CONFIRMED
     if event.waitlist_enabled:
@@ -335,7 +360,8 @@ def prepare_registration(event: Event, attendee: Attendee, now: datetime, *, org
         created_at=now,
         queued_at=queued_at or now,
         consent_at=now,
-        check_in_code=_unused_check_in_code(),
+        # A code already taken (1 in 10^12 per stored registration) is caught by the unique index.
+        check_in_code=personal_links.new_check_in_code(),
         calendar_key=new_calendar_key(),
         answers=questions.answers_for(event, attendee.answers),
     )
@@ -345,15 +371,6 @@ def prepare_registration(event: Event, attendee: Attendee, now: datetime, *, org
     if not known and organisation is None and attendee.organisation.strip():
         unknown = (attendee.organisation, attendee.organisation_kind)
     return NewRegistration(registration, link, token, unknown)
-
-
-def _unused_check_in_code() -> str:
-    # A clash between two registrations drawing the same code at once (1 in 10^12) is caught by the
-    # unique index; this only avoids handing out one already stored.
-    while True:
-        code = personal_links.new_check_in_code()
-        if db.session.scalar(select(Registration.id).where(Registration.check_in_code == code)) is None:
-            return code
 
 
 def waitlist_position(registration: Registration) -> int | None:

@@ -1,11 +1,12 @@
-"""When the database is locked, busy or gone: a clear "try again" answer (503), never a 500.
+"""When the database is locked, busy or gone, or a write clashed with a concurrent one that the
+service could not settle: a clear "try again" answer (503), never a 500.
 
 The services roll their transaction back on any error, so nothing half-written remains; the
 attendee is told that nothing was saved and can send the form again.
 """
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from ..extensions import db
@@ -19,6 +20,7 @@ RETRY_AFTER = 5
 @bp.app_errorhandler(OperationalError)
 @bp.app_errorhandler(InterfaceError)
 @bp.app_errorhandler(PoolTimeout)
+@bp.app_errorhandler(IntegrityError)
 def database_unavailable(error):
     current_app.logger.warning("Database unavailable: %s", error)
     try:

@@ -8,7 +8,7 @@ from .. import current_language, form_guard
 from ..database import utcnow
 from ..extensions import db, limiter
 from ..forms import RegistrationForm, answers_from, registration_form_for
-from ..models import Event, Registration, RegistrationStatus
+from ..models import Event, Registration
 from ..security import registration_limit
 from ..services import questions as question_service
 from ..services import registration as registrations
@@ -25,6 +25,14 @@ def published_event_or_404(slug: str) -> Event:
     return event
 
 
+def published_event_and_confirmed_or_404(slug: str) -> tuple[Event, int]:
+    """The event and its number of confirmed registrations, read together."""
+    found = registrations.published_event_and_confirmed(slug)
+    if found is None:
+        abort(404)
+    return found
+
+
 @bp.get("/")
 def index():
     now = utcnow()
@@ -38,25 +46,24 @@ def index():
 
 @bp.get("/events/<slug>")
 def event_page(slug: str):
-    event = published_event_or_404(slug)
+    event, confirmed = published_event_and_confirmed_or_404(slug)
     now = utcnow()
-    counts = registrations.status_counts([event.id])[event.id]
     return render_template(
         "public/event.html", event=event, now=now,
         closed_reason=registrations.registration_closed_reason(event, now),
-        places_left=registrations.places_left(event, counts[RegistrationStatus.CONFIRMED]),
+        places_left=registrations.places_left(event, confirmed),
     )
 
 
 @bp.route("/events/<slug>/register", methods=["GET", "POST"])
 @limiter.limit(registration_limit, methods=["POST"])
 def register(slug: str):
-    event = published_event_or_404(slug)
+    event, confirmed = published_event_and_confirmed_or_404(slug)
     now = utcnow()
     closed_reason = registrations.registration_closed_reason(event, now)
     if request.method == "GET" and closed_reason is None and not current_user.is_authenticated \
             and not session.get("_flashes"):
-        return _blank_form(event)
+        return _blank_form(event, registrations.places_left(event, confirmed))
     questions = event.questions
     form = registration_form_for(questions)
     error = None
@@ -69,7 +76,8 @@ def register(slug: str):
             valid = False
     if valid:
         try:
-            result = registrations.register_attendee(event.id, attendee_from(form, answers), now)
+            result = registrations.register_attendee(event.id, attendee_from(form, answers), now,
+                                                     confirmed_seen=confirmed)
         except DomainError as exc:
             fields = getattr(exc, "errors", None) or {exc.field: [str(exc)]}
             for name, messages in fields.items():
@@ -92,8 +100,7 @@ def register(slug: str):
 _blank_forms = KeptPages()
 
 
-def _blank_form(event: Event) -> str:
-    left = registrations.places_left(event)
+def _blank_form(event: Event, left: int | None) -> str:
     # Everything the page shows: the event (any change to it, its meetings or questions moves
     # updated_at), the language, whether it is full, and the query string (the language links).
     key = (event.id, event.updated_at, current_language(), left == 0, request.query_string)

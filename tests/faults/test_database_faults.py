@@ -89,3 +89,17 @@ def test_a_plain_answer_when_even_the_error_page_cannot_be_shown(app, monkeypatc
         response = faults.database_unavailable(OperationalError("INSERT", {}, DriverError("locked")))
     assert response.status_code == 503
     assert "Försök igen" in response.get_data(as_text=True)
+
+
+def test_a_clash_the_service_cannot_settle_is_a_try_again_page(app, client, event, monkeypatch):
+    """Two check-in codes drawn in a row that are both taken (1 in 10^24): 503, nothing stored."""
+    from eventapp.services import personal_links
+
+    assert submit(client, f"/events/{event.slug}/register", FORM).status_code == 302
+    with app.app_context():
+        taken = db.session.scalar(db.select(Registration.check_in_code))
+    monkeypatch.setattr(personal_links, "new_check_in_code", lambda: taken)
+    response = submit(client, f"/events/{event.slug}/register", {**FORM, "email": "bo@example.org"})
+    assert response.status_code == 503
+    assert "Ingenting sparades" in response.get_data(as_text=True)
+    assert rows(app, Registration) == 1

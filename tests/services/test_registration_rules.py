@@ -141,3 +141,42 @@ def test_names_in_any_script_are_kept_exactly(ctx, now):
                             organisation="Åsa Öberg-Ärlig AB").registration
     assert registration.full_name == "محمود آغا"
     assert registration.organisation_name == "Åsa Öberg-Ärlig AB"
+
+
+def test_a_check_in_code_already_taken_is_drawn_again(ctx, now, monkeypatch):
+    """The unique index, not a query first, keeps check-in codes apart: a clash is drawn again once."""
+    from eventapp.services import personal_links
+
+    event = make_event(now)
+    first = register(event, now, 1).registration
+    taken = first.check_in_code
+    codes = iter([taken, "FRESHCODE1"])
+    monkeypatch.setattr(personal_links, "new_check_in_code", lambda: next(codes))
+    second = register(event, now, 2)
+    assert second.created and second.registration.check_in_code == "FRESHCODE1"
+    assert places_left(event) == 8
+
+
+def test_a_check_in_code_taken_twice_stores_nothing(ctx, now, monkeypatch):
+    from sqlalchemy.exc import IntegrityError
+
+    from eventapp.services import personal_links
+
+    event = make_event(now)
+    taken = register(event, now, 1).registration.check_in_code
+    monkeypatch.setattr(personal_links, "new_check_in_code", lambda: taken)
+    with pytest.raises(IntegrityError):
+        register(event, now, 2)
+    assert places_left(event) == 9
+
+
+@pytest.mark.parametrize("seen", [0, 10])
+def test_the_places_the_form_saw_are_only_a_guess(ctx, now, seen):
+    """Whatever count the form read with the event, the status is decided under the lock."""
+    event = make_event(now, capacity=1)
+    register(event, now, 1)
+    result = register_attendee(event.id, attendee(2), now, confirmed_seen=seen)
+    assert result.registration.status == RegistrationStatus.WAITLISTED
+    other = make_event(now, capacity=1)
+    assert register_attendee(other.id, attendee(3), now, confirmed_seen=1).registration.status == \
+        RegistrationStatus.CONFIRMED
