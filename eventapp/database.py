@@ -61,12 +61,17 @@ def _begin_sqlite(conn):
 def begin_write() -> None:
     """Start the session's transaction as a writing one (SQLite: BEGIN IMMEDIATE).
 
-    A read-only transaction already open is ended first, so that what follows sees the newest
-    committed state; objects loaded in it are refreshed on their next use.
+    What follows sees the newest committed state, and objects loaded before are refreshed on their
+    next use. On SQLite a read-only transaction already open is ended first (its snapshot could not
+    write). PostgreSQL reads the newest committed rows statement by statement (READ COMMITTED): the
+    open transaction simply goes on, on the connection it has.
     """
     session = db.session()
     if session.in_transaction():
         if session.new or session.dirty or session.deleted:
             raise RuntimeError("begin_write() called with unsaved changes in the session")
+        if session.get_bind().dialect.name != "sqlite":
+            session.expire_all()
+            return
         session.rollback()
     session.connection(execution_options={_BEGIN_OPTION: "IMMEDIATE"})
