@@ -33,6 +33,20 @@ errorlog = "-"
 preload_app = os.environ.get("GUNICORN_PRELOAD", "1") == "1"
 
 
+def when_ready(server):
+    """With the app preloaded, compile its templates and load its catalogues once, here in the master
+    before any worker is forked: every worker, and each one replacing a recycled one, starts warm."""
+    if not server.cfg.preload_app:
+        return
+    from flask import Flask
+
+    from eventapp.warm_up import warm_up
+
+    app = server.app.wsgi()
+    if isinstance(app, Flask):
+        server.log.info("Warmed up: %d templates compiled", warm_up(app))
+
+
 def post_fork(server, worker):
     """A forked worker must not reuse database connections opened in the master."""
     app = worker.app.wsgi()

@@ -43,11 +43,11 @@ class Form(FlaskForm):
 
     class Meta:
         def get_translations(self, form):
-            return _wtforms_catalogue(current_language())
+            return wtforms_catalogue(current_language())
 
 
 @lru_cache(maxsize=4)
-def _wtforms_catalogue(language: str) -> support.Translations:
+def wtforms_catalogue(language: str) -> support.Translations:
     return support.Translations.load(messages_path(), [language], domain="wtforms")
 
 

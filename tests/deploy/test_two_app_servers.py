@@ -114,3 +114,11 @@ def test_two_app_servers_share_one_database_without_overbooking(app, two_servers
     with app.app_context():
         stored = Counter(db.session.scalars(db.select(Registration.status).where(Registration.event_id == event_id)))
     assert stored == {"confirmed": 6, "waitlisted": 14}
+
+
+def test_the_master_warms_up_before_forking(two_servers, tmp_path):
+    """gunicorn.conf.py compiles the templates once in the master, so every worker starts warm."""
+    for number in range(2):
+        log = (tmp_path / f"gunicorn-{number}.log").read_text()
+        assert re.search(r"Warmed up: \d{2,} templates compiled", log), log
+        assert log.index("Warmed up") < log.index("Booting worker")
