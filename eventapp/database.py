@@ -2,18 +2,23 @@
 
 SQLite serialises writers with one lock. A transaction that first reads and then writes can fail
 when another writer commits in between, so writing transactions take the lock up front with
-BEGIN IMMEDIATE and wait for it (busy_timeout) instead. PostgreSQL writers lock the rows they
-decide on (see ``lock_event`` in the registration service).
+BEGIN IMMEDIATE and wait for it instead, in a queue (``sqlite_writers``). PostgreSQL writers lock
+the rows they decide on (see ``lock_event`` in the registration service).
 """
 from datetime import UTC, datetime
 
+from flask import current_app
 from sqlalchemy import DateTime, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.pool import Pool
 from sqlalchemy.types import TypeDecorator
 
+from . import sqlite_writers
 from .extensions import db
 
 _BEGIN_OPTION = "sqlite_begin"
+#: Seconds a writing transaction waits for its turn (SQLITE_BUSY_TIMEOUT).
+_WAIT_OPTION = "sqlite_wait"
 
 
 class UTCDateTime(TypeDecorator):
@@ -54,8 +59,25 @@ def _configure_sqlite(dbapi_connection, connection_record):
 
 @event.listens_for(Engine, "begin")
 def _begin_sqlite(conn):
-    if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN " + conn.get_execution_options().get(_BEGIN_OPTION, "DEFERRED"))
+    if conn.dialect.name != "sqlite":
+        return
+    options = conn.get_execution_options()
+    mode = options.get(_BEGIN_OPTION, "DEFERRED")
+    queue = sqlite_writers.lock_path(conn.engine.url.database)
+    if mode == "IMMEDIATE" and queue:
+        sqlite_writers.take_turn(conn.connection.info, queue, options.get(_WAIT_OPTION, 30))
+    conn.exec_driver_sql("BEGIN " + mode)
+
+
+@event.listens_for(Pool, "checkin")
+def _end_sqlite_turn(dbapi_connection, connection_record):
+    sqlite_writers.end_turn(connection_record.info)
+
+
+@event.listens_for(Pool, "close")
+@event.listens_for(Pool, "invalidate")
+def _close_sqlite_turn(dbapi_connection, connection_record, *args):
+    sqlite_writers.close(connection_record.info)
 
 
 def begin_write() -> None:
@@ -74,4 +96,5 @@ def begin_write() -> None:
             session.expire_all()
             return
         session.rollback()
-    session.connection(execution_options={_BEGIN_OPTION: "IMMEDIATE"})
+    session.connection(execution_options={_BEGIN_OPTION: "IMMEDIATE",
+                                          _WAIT_OPTION: current_app.config.get("SQLITE_BUSY_TIMEOUT", 30)})
