@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from importlib import resources
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from stdnum.exceptions import ValidationError
 from stdnum.se import orgnr
@@ -76,15 +76,17 @@ def validate_org_number(value: str) -> str:
         ) from None
 
 
+#: Built once (every registration asks it): the organisations some of the given spellings lead to.
+_BY_ALIASES = select(OrganisationAlias.key, Organisation).join(OrganisationAlias.organisation) \
+    .where(OrganisationAlias.key.in_(bindparam("keys", expanding=True)))
+
+
 def find_organisation(typed: str) -> Organisation | None:
     """The organisation that what an attendee typed leads to, if any."""
     keys = candidate_keys(typed)
     if not keys:
         return None
-    found = dict(db.session.execute(
-        select(OrganisationAlias.key, Organisation).join(OrganisationAlias.organisation)
-        .where(OrganisationAlias.key.in_(keys))
-    ).all())
+    found = dict(db.session.execute(_BY_ALIASES, {"keys": keys}).all())
     return next((found[k] for k in keys if k in found), None)
 
 

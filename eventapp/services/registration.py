@@ -5,7 +5,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ScalarSelect, func, select
+from sqlalchemy import ScalarSelect, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 
 from ..database import begin_write
@@ -116,14 +116,22 @@ def _confirmed_of(event_id) -> ScalarSelect:
         Registration.event_id == event_id, Registration.status == RegistrationStatus.CONFIRMED).scalar_subquery()
 
 
+# The queries of every registration are built once, with bound parameters: building a statement and
+# its cache key costs more than running it.
+_CONFIRMED = select(_confirmed_of(bindparam("event_id")))
+_PUBLISHED_WITH_CONFIRMED = select(Event, _confirmed_of(Event.id)).where(
+    Event.slug == bindparam("slug"), Event.published.is_(True))
+_EVENT_FOR_UPDATE = select(Event).where(Event.id == bindparam("event_id")).with_for_update(key_share=True) \
+    .execution_options(populate_existing=True)
+
+
 def confirmed_count(event: Event) -> int:
-    return db.session.scalar(select(_confirmed_of(event.id)))
+    return db.session.scalar(_CONFIRMED, {"event_id": event.id})
 
 
 def published_event_and_confirmed(slug: str) -> tuple[Event, int] | None:
     """A published event by its slug with its number of confirmed registrations, in one query."""
-    row = db.session.execute(
-        select(Event, _confirmed_of(Event.id)).where(Event.slug == slug, Event.published.is_(True))).first()
+    row = db.session.execute(_PUBLISHED_WITH_CONFIRMED, {"slug": slug}).first()
     return None if row is None else (row[0], row[1])
 
 
@@ -253,9 +261,7 @@ def _answered_again(existing: Registration) -> RegistrationResult:
 
 def event_for_update(event_id: int) -> Event | None:
     """The event read afresh and locked for the rest of the writing transaction already begun."""
-    return db.session.scalar(
-        select(Event).where(Event.id == event_id).with_for_update(key_share=True)
-        .execution_options(populate_existing=True))
+    return db.session.scalar(_EVENT_FOR_UPDATE, {"event_id": event_id})
 
 
 def _check_open_and_answered(event: Event, attendee: Attendee, now: datetime) -> None:
