@@ -24,7 +24,7 @@ graceful_timeout = 30
 keepalive = 5
 #: Recycle workers now and then so memory cannot creep up over weeks.
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
-max_requests_jitter = 200
+max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", "200"))
 #: Addresses of the reverse proxy allowed to set X-Forwarded-* (set EVENTAPP_TRUSTED_PROXIES too).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
@@ -59,3 +59,15 @@ def post_fork(server, worker):
 #: gunicorn 27's control socket lives at one path per user: several instances on one machine would
 #: share it, and shutting down waits for it. The application needs none of it.
 control_socket_disable = os.environ.get("GUNICORN_CONTROL_SOCKET", "0") != "1"
+
+
+def worker_exit(server, worker):
+    """A worker going away (recycled after max_requests, or stopped) ends its e-mail delivery after the
+    message in hand and hands the rest of its claim back, instead of leaving it claimed for 15 minutes."""
+    from flask import Flask
+
+    from eventapp.web.outbox import stop_deliverer
+
+    app = worker.app.wsgi()
+    if isinstance(app, Flask) and not stop_deliverer(app, timeout=10):
+        server.log.warning("The outbox delivery of worker %s did not end within 10 s", worker.pid)

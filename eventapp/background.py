@@ -38,14 +38,20 @@ class OutboxDeliverer:
     without one, but never longer than ``patience`` seconds, so in a rush people get their answer
     before anyone's e-mail is written, and the e-mails follow within seconds. The thread is started
     on first use, so each forked web worker gets its own.
+
+    ``deliver`` is called with a function telling whether the process is stopping (``stop``): it
+    then ends after the message in hand and hands the rest of its claim back, so that a worker
+    recycled in the middle of a delivery leaves nothing claimed for others to wait for.
     """
 
-    def __init__(self, app: Flask, deliver: Callable[[], object], *, quiet: float = 0.0, patience: float = 0.0):
+    def __init__(self, app: Flask, deliver: Callable[[Callable[[], bool]], object], *, quiet: float = 0.0,
+                 patience: float = 0.0):
         self._app, self._deliver = app, deliver
         self._quiet, self._patience = quiet, patience
         self._changed = threading.Condition()
         #: Woken since the thread last looked; work is due or running (from the first wake on).
         self._woken = self._busy = False
+        self._stopping = False
         self._thread: threading.Thread | None = None
         self._pid: int | None = None
 
@@ -58,6 +64,20 @@ class OutboxDeliverer:
             self._woken = True
             self._changed.notify_all()
 
+    def stop(self, timeout: float) -> bool:
+        """Let the delivery in hand end (within ``timeout``) and start no other; False if it did not."""
+        with self._changed:
+            self._stopping = True
+            self._changed.notify_all()
+            thread = self._thread if self._pid == os.getpid() else None
+        if thread is None or not thread.is_alive():
+            return True
+        thread.join(timeout)
+        return not thread.is_alive()
+
+    def stopping(self) -> bool:
+        return self._stopping
+
     def wait_until_idle(self, timeout: float) -> bool:
         """Wait until nothing is left to do from earlier wakes; False if ``timeout`` passed first."""
         with self._changed:
@@ -66,13 +86,17 @@ class OutboxDeliverer:
     def _run(self) -> None:
         while True:
             with self._changed:
-                self._changed.wait_for(lambda: self._woken)
+                self._changed.wait_for(lambda: self._woken or self._stopping)
                 self._busy = True
                 self._wait_for_a_quiet_moment()
                 self._woken = False
+                if self._stopping:
+                    self._busy = False
+                    self._changed.notify_all()
+                    return
             try:
                 with self._app.app_context():
-                    self._deliver()
+                    self._deliver(self.stopping)
             except Exception:
                 # The outbox keeps the messages; the next wake, or `outbox deliver`, tries again.
                 self._app.logger.exception("Delivering the outbox in the background failed")
@@ -87,5 +111,7 @@ class OutboxDeliverer:
         while True:
             self._woken = False
             left = give_up - time.monotonic()
-            if left <= 0 or not self._changed.wait_for(lambda: self._woken, min(self._quiet, left)):
+            if left <= 0 or not self._changed.wait_for(lambda: self._woken or self._stopping, min(self._quiet, left)):
+                return
+            if self._stopping:
                 return

@@ -15,7 +15,7 @@ class Deliveries:
         self.times: list[float] = []
         self.lock = threading.Lock()
 
-    def __call__(self):
+    def __call__(self, stopping):
         with self.lock:
             self.times.append(time.monotonic())
 
@@ -60,3 +60,34 @@ def test_idle_means_nothing_is_waiting_for_its_quiet_moment(app):
     assert not deliverer.wait_until_idle(timeout=0.1)
     assert deliveries.times == []
     assert deliverer.wait_until_idle(timeout=30) and len(deliveries.times) == 1
+
+
+def test_stopping_ends_the_wait_for_a_quiet_moment_without_delivering(app):
+    """A worker going away while its deliverer waits for a pause: it stops at once, delivering nothing."""
+    deliveries = Deliveries()
+    deliverer = OutboxDeliverer(app, deliveries, quiet=30, patience=60)
+    deliverer.wake()
+    began = time.monotonic()
+    assert deliverer.stop(timeout=5)
+    assert time.monotonic() - began < 5 and deliveries.times == []
+
+
+def test_stopping_lets_the_delivery_in_hand_finish_and_tells_it_so(app):
+    started, seen = threading.Event(), []
+
+    def deliver(stopping):
+        started.set()
+        while not stopping():
+            time.sleep(0.01)
+        seen.append("asked to stop")
+
+    deliverer = OutboxDeliverer(app, deliver)
+    deliverer.wake()
+    assert started.wait(5)
+    assert deliverer.stop(timeout=5) and seen == ["asked to stop"]
+    deliverer.wake()  # a request answered while the worker goes away: no further delivery
+    assert deliverer.stop(timeout=5) and seen == ["asked to stop"]
+
+
+def test_stopping_a_deliverer_never_started_is_at_once(app):
+    assert OutboxDeliverer(app, Deliveries()).stop(timeout=0)

@@ -60,8 +60,12 @@ class ServerUnavailable(Exception):
     """The mail server cannot be reached: every message of the batch waits for the next attempt."""
 
 
-def deliver_due(now: datetime, *, limit: int = 100, ignore_backoff: bool = False) -> DeliveryReport:
-    """Send up to ``limit`` messages that are due at ``now``; ``ignore_backoff`` also sends deferred ones."""
+def deliver_due(now: datetime, *, limit: int = 100, ignore_backoff: bool = False,
+                stopping: Callable[[], bool] = lambda: False) -> DeliveryReport:
+    """Send up to ``limit`` messages that are due at ``now``; ``ignore_backoff`` also sends deferred ones.
+
+    Once ``stopping()`` (the process is going away), the messages not yet sent are handed back.
+    """
     report = DeliveryReport()
     claim = claim_due(now, limit=limit, ignore_backoff=ignore_backoff)
     messages = claimed(claim)
@@ -70,6 +74,9 @@ def deliver_due(now: datetime, *, limit: int = 100, ignore_backoff: bool = False
     unavailable = None
     with _transport() as send:
         for message in messages:
+            if stopping():
+                hand_back(claim)
+                break
             if unavailable is not None:
                 _finish(message, now, claim, retry=unavailable, report=report)
                 continue
@@ -146,13 +153,14 @@ def has_due(now: datetime) -> bool:
     return found
 
 
-def deliver_while_due(now: Callable[[], datetime], *, limit: int = 100, rounds: int = 50) -> DeliveryReport:
+def deliver_while_due(now: Callable[[], datetime], *, limit: int = 100, rounds: int = 50,
+                      stopping: Callable[[], bool] = lambda: False) -> DeliveryReport:
     """Deliver batch after batch while messages are due (at most ``rounds`` batches); all outcomes."""
     total = DeliveryReport()
     for _ in range(rounds):
-        if not has_due(now()):
+        if stopping() or not has_due(now()):
             break
-        report = deliver_due(now(), limit=limit)
+        report = deliver_due(now(), limit=limit, stopping=stopping)
         total.sent += report.sent
         total.deferred += report.deferred
         total.failed += report.failed
@@ -181,6 +189,20 @@ def claim_due(now: datetime, *, limit: int, ignore_backoff: bool = False) -> str
         db.session.rollback()
         raise
     return claim
+
+
+def hand_back(claim: str) -> None:
+    """Give up the messages of ``claim`` not yet sent: due again at once, for any deliverer."""
+    begin_write()
+    try:
+        db.session.execute(
+            update(OutboxMessage).where(OutboxMessage.claimed_by == claim, OutboxMessage.status == OutboxStatus.SENDING)
+            .values(status=OutboxStatus.PENDING, claimed_by=None, claimed_at=None),
+            execution_options={"synchronize_session": False})
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
 
 
 def _compose(message: Outgoing, now: datetime, claim: str) -> bool:

@@ -68,6 +68,13 @@ def deliverer(app: Flask) -> OutboxDeliverer:
     found = app.extensions.get("outbox_deliverer")
     if found is None:
         found = app.extensions.setdefault("outbox_deliverer", OutboxDeliverer(
-            app, lambda: outbox.deliver_while_due(utcnow, limit=app.config.get("OUTBOX_BATCH_SIZE", 100)),
+            app, lambda stopping: outbox.deliver_while_due(
+                utcnow, limit=app.config.get("OUTBOX_BATCH_SIZE", 100), stopping=stopping),
             quiet=app.config.get("OUTBOX_QUIET_SECONDS", 0), patience=app.config.get("OUTBOX_PATIENCE_SECONDS", 0)))
     return found
+
+
+def stop_deliverer(app: Flask, timeout: float) -> bool:
+    """End this process's background delivery (see ``OutboxDeliverer.stop``); False if it did not end."""
+    found = app.extensions.get("outbox_deliverer")
+    return found is None or found.stop(timeout)

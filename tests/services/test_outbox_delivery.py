@@ -215,3 +215,34 @@ def test_a_confirmation_written_after_a_cancellation_still_confirms_and_the_canc
     assert subjects[0].startswith("Anmälan bekräftad") and subjects[1].startswith("Anmälan avbokad")
     calendar = next(p for p in smtp_server.recorder.messages[0].walk() if p.get_content_type() == "text/calendar")
     assert calendar.get_param("method") == "REQUEST"
+
+
+def test_a_deliverer_stopping_hands_back_what_it_has_not_sent(ctx, now, smtp_server):
+    """A worker recycled in the middle of a batch: the message in hand goes out, the rest is due again
+    at once for any deliverer, not after the claim timeout."""
+    event = make_event(now)
+    for n in range(4):
+        register(event, now, n)
+    asked = []
+
+    def stopping():
+        asked.append(True)
+        return len(asked) > 2  # stop after the second message
+
+    report = deliver_due(now, stopping=stopping)
+    assert len(report.sent) == 2 and len(smtp_server.recorder.messages) == 2
+    db.session.expire_all()
+    left = outbox(OutboxStatus.PENDING)
+    assert len(left) == 2 and all(m.claimed_by is None and m.attempts == 0 for m in left)
+    assert len(deliver_due(now + SECOND).sent) == 2  # the next deliverer, at once
+    assert len(smtp_server.recorder.messages) == 4
+
+
+def test_a_deliverer_stopping_claims_no_further_batch(ctx, now, smtp_server):
+    from eventapp.services.outbox import deliver_while_due
+
+    event = make_event(now)
+    for n in range(3):
+        register(event, now, n)
+    report = deliver_while_due(lambda: now, limit=1, stopping=lambda: True)
+    assert report.sent == [] and len(outbox(OutboxStatus.PENDING)) == 3
