@@ -39,9 +39,9 @@ class OutboxDeliverer:
     before anyone's e-mail is written, and the e-mails follow within seconds. The thread is started
     on first use, so each forked web worker gets its own.
 
-    ``deliver`` is called with a function telling whether the process is stopping (``stop``): it
-    then ends after the message in hand and hands the rest of its claim back, so that a worker
-    recycled in the middle of a delivery leaves nothing claimed for others to wait for.
+    ``deliver`` is called with a function that tells whether ``stop()`` has been called (the process
+    is going away): it then ends after the message in hand and hands the rest of its claim back, so
+    a worker recycled in the middle of a delivery leaves nothing claimed for others to wait for.
     """
 
     def __init__(self, app: Flask, deliver: Callable[[Callable[[], bool]], object], *, quiet: float = 0.0,
