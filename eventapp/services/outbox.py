@@ -176,33 +176,35 @@ def claim_due(now: datetime, *, limit: int, ignore_backoff: bool = False) -> str
         select(OutboxMessage.id).where(_due(now, ignore_backoff=ignore_backoff)).order_by(OutboxMessage.id)
         .limit(limit).with_for_update(skip_locked=True)
     )
-    begin_write()
-    try:
+    with _short_write():
         ids = list(db.session.scalars(candidates))
         if ids:
             db.session.execute(
                 update(OutboxMessage).where(OutboxMessage.id.in_(ids))
                 .values(status=OutboxStatus.SENDING, claimed_by=claim, claimed_at=now)
             )
+    return claim
+
+
+@contextmanager
+def _short_write() -> Iterator[None]:
+    """One short writing transaction: committed when the block ends, rolled back if it raises."""
+    begin_write()
+    try:
+        yield
         db.session.commit()
     except Exception:
         db.session.rollback()
         raise
-    return claim
 
 
 def hand_back(claim: str) -> None:
     """Give up the messages of ``claim`` not yet sent: due again at once, for any deliverer."""
-    begin_write()
-    try:
+    with _short_write():
         db.session.execute(
             update(OutboxMessage).where(OutboxMessage.claimed_by == claim, OutboxMessage.status == OutboxStatus.SENDING)
             .values(status=OutboxStatus.PENDING, claimed_by=None, claimed_at=None),
             execution_options={"synchronize_session": False})
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
 
 
 def _compose(message: Outgoing, now: datetime, claim: str) -> bool:
@@ -214,18 +216,13 @@ def _compose(message: Outgoing, now: datetime, claim: str) -> bool:
         composed, link = notifications.compose_queued(message)
     message.message = composed
     db.session.rollback()  # composing only read: store the result in a short writing transaction
-    begin_write()
-    try:
+    with _short_write():
         stored = db.session.execute(
             update(OutboxMessage).where(OutboxMessage.id == message.id, OutboxMessage.claimed_by == claim)
             .values(message=composed), execution_options={"synchronize_session": False}
         ).rowcount
         if stored and link is not None:
             db.session.add(link)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     return stored == 1
 
 
@@ -245,33 +242,23 @@ def _finish(message: Outgoing, now: datetime, claim: str, *, report: DeliveryRep
         values.update(status=OutboxStatus.FAILED, server_reply=failed or retry)
         report.failed.append(message.id)
     delivered = sent is not None and values["status"] == OutboxStatus.SENT and message.invoice_id is not None
-    begin_write()
-    try:
+    with _short_write():
         recorded = db.session.execute(
             update(OutboxMessage).where(OutboxMessage.id == message.id, OutboxMessage.claimed_by == claim)
             .values(**values), execution_options={"synchronize_session": False}  # no message is loaded
         ).rowcount
         if recorded and delivered:
             invoice_mail.record_delivery(message, now)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
 
 
 def retry_message(message_id: int, now: datetime) -> OutboxMessage | None:
     """Send a failed message again at the next delivery (an organiser fixed the address, say)."""
-    begin_write()
-    try:
+    with _short_write():
         message = db.session.get(OutboxMessage, message_id)
         if message is not None and message.status == OutboxStatus.FAILED:
             message.status = OutboxStatus.PENDING
             message.next_attempt_at = now
             message.attempts = 0
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     return message
 
 
