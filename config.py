@@ -26,6 +26,9 @@ class Config:
     #: session ended and its locks (an invoice run's number series) released in about two minutes, not
     #: when the operating system's default of over two hours gives up. DATABASE_TCP_KEEPALIVES=0 sends
     #: none of these (a pooler in between that refuses the startup parameter "options").
+    #: PostgreSQL: a pooled connection is pinged before use only after lying idle this many seconds,
+    #: not before every request (database.ping_after_idle); 0 pings before every use.
+    DATABASE_PING_AFTER_IDLE_SECONDS = float(os.environ.get("DATABASE_PING_AFTER_IDLE_SECONDS", "5"))
     POSTGRESQL_KEEPALIVES = ((60, 10, 6) if os.environ.get("DATABASE_TCP_KEEPALIVES", "1").lower()
                              not in ("0", "false", "no") else None)
 

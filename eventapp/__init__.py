@@ -7,7 +7,7 @@ from flask_babel import get_locale
 
 from config import DEFAULT_SECRET_KEY, Config, config_from_env
 
-from . import database  # noqa: F401  (registers the SQLite connection settings)
+from . import database  # registers the SQLite connection settings on import
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -29,6 +29,7 @@ def create_app(config: type[Config] | Mapping | None = None) -> Flask:
     _configure_database(app)
 
     db.init_app(app)
+    _configure_pings(app)
     migrate.init_app(app, db, directory=os.path.join(PROJECT_ROOT, "migrations"), render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(
@@ -85,11 +86,22 @@ def _configure_database(app: Flask) -> None:
         # A file on this machine has no connection to lose: pinging it before every request is waste.
         options["pool_pre_ping"] = False
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
-    elif uri.startswith("postgresql") and app.config.get("POSTGRESQL_KEEPALIVES"):
+    elif uri.startswith("postgresql"):
         options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
-        options["connect_args"] = keepalive_connect_args(app.config["POSTGRESQL_KEEPALIVES"],
-                                                         options.get("connect_args", {}))
+        if app.config.get("POSTGRESQL_KEEPALIVES"):
+            options["connect_args"] = keepalive_connect_args(app.config["POSTGRESQL_KEEPALIVES"],
+                                                             options.get("connect_args", {}))
+        if options.get("pool_pre_ping") and app.config.get("DATABASE_PING_AFTER_IDLE_SECONDS"):
+            options["pool_pre_ping"] = False  # replaced by database.ping_after_idle
+            app.extensions["eventapp_ping_after_idle"] = float(app.config["DATABASE_PING_AFTER_IDLE_SECONDS"])
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+
+def _configure_pings(app: Flask) -> None:
+    seconds = app.extensions.get("eventapp_ping_after_idle")
+    if seconds:
+        with app.app_context():
+            database.ping_after_idle(db.engine, seconds)
 
 
 def keepalive_connect_args(keepalives: tuple[int, int, int], connect_args: Mapping) -> dict:

@@ -5,11 +5,13 @@ when another writer commits in between, so writing transactions take the lock up
 BEGIN IMMEDIATE and wait for it instead, in a queue (``sqlite_writers``). PostgreSQL writers lock
 the rows they decide on (see ``lock_event`` in the registration service).
 """
+import time
 from datetime import UTC, datetime
 
 from flask import current_app
 from sqlalchemy import DateTime, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.pool import Pool
 from sqlalchemy.types import TypeDecorator
 
@@ -78,6 +80,36 @@ def _end_sqlite_turn(dbapi_connection, connection_record):
 @event.listens_for(Pool, "invalidate")
 def _close_sqlite_turn(dbapi_connection, connection_record, *args):
     sqlite_writers.close(connection_record.info)
+
+
+_IDLE_SINCE = "eventapp_idle_since"
+
+
+def ping_after_idle(engine: Engine, seconds: float) -> None:
+    """Ping a pooled connection before it is used only when it has lain idle for ``seconds``.
+
+    SQLAlchemy's ``pool_pre_ping`` pings before every use: in a rush, each request's connection was
+    in use a few milliseconds before, and the ping is one more round trip to the database per request.
+    A connection idle for longer (the database restarted overnight, a firewall dropped it) is pinged
+    and, if it is gone, replaced before the request sees it. One that dies within ``seconds`` of its
+    last use fails the request it is handed to: the attendee gets the "try again" page, and the pool
+    replaces every connection opened before the failure.
+    """
+    @event.listens_for(engine, "checkin")
+    def _idle_from_now(dbapi_connection, record):
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_connection, record, proxy):
+        idle_since = record.info.pop(_IDLE_SINCE, None)
+        if idle_since is None or time.monotonic() - idle_since < seconds:
+            return  # just connected, or in use a moment ago
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            if engine.dialect.is_disconnect(error, dbapi_connection, None):
+                raise DisconnectionError("connection lost while idle") from error  # the pool connects again
+            raise
 
 
 def begin_write() -> None:
