@@ -1,11 +1,13 @@
 """Fixtures: one migrated database per run (SQLite file, or TEST_DATABASE_URL), emptied after each test."""
 import os
 import re
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import flask_migrate
 import pytest
 from sqlalchemy import delete, text
+from sqlalchemy import event as sa_event
 
 from config import TestingConfig, database_url
 from eventapp import create_app
@@ -98,6 +100,23 @@ def csrf_token(client, url: str) -> str:
 def submit(client, url: str, data: dict, form_url: str | None = None, **kwargs):
     """POST a form the way a browser does: with the CSRF token from the page that shows it."""
     return client.post(url, data={"csrf_token": csrf_token(client, form_url or url), **data}, **kwargs)
+
+
+@contextmanager
+def counted(app):
+    """The SQL statements the app sends while the block runs."""
+    statements = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    sa_event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        sa_event.remove(engine, "before_cursor_execute", count)
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ScalarSelect, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from ..database import begin_write
 from ..extensions import db
@@ -121,6 +122,7 @@ def _confirmed_of(event_id) -> ScalarSelect:
 _CONFIRMED = select(_confirmed_of(bindparam("event_id")))
 _PUBLISHED_WITH_CONFIRMED = select(Event, _confirmed_of(Event.id)).where(
     Event.slug == bindparam("slug"), Event.published.is_(True))
+_PUBLISHED_WITH_CONFIRMED_AND_QUESTIONS = _PUBLISHED_WITH_CONFIRMED.options(joinedload(Event.all_questions))
 _EVENT_FOR_UPDATE = select(Event).where(Event.id == bindparam("event_id")).with_for_update(key_share=True) \
     .execution_options(populate_existing=True)
 
@@ -129,9 +131,15 @@ def confirmed_count(event: Event) -> int:
     return db.session.scalar(_CONFIRMED, {"event_id": event.id})
 
 
-def published_event_and_confirmed(slug: str) -> tuple[Event, int] | None:
-    """A published event by its slug with its number of confirmed registrations, in one query."""
-    row = db.session.execute(_PUBLISHED_WITH_CONFIRMED, {"slug": slug}).first()
+def published_event_and_confirmed(slug: str, *, with_questions: bool = False) -> tuple[Event, int] | None:
+    """A published event by its slug with its number of confirmed registrations, in one query.
+
+    ``with_questions``: its questions too, in the same query (a registration being sent needs them).
+    """
+    if not with_questions:
+        row = db.session.execute(_PUBLISHED_WITH_CONFIRMED, {"slug": slug}).first()
+    else:
+        row = db.session.execute(_PUBLISHED_WITH_CONFIRMED_AND_QUESTIONS, {"slug": slug}).unique().first()
     return None if row is None else (row[0], row[1])
 
 

@@ -25,9 +25,9 @@ def published_event_or_404(slug: str) -> Event:
     return event
 
 
-def published_event_and_confirmed_or_404(slug: str) -> tuple[Event, int]:
-    """The event and its number of confirmed registrations, read together."""
-    found = registrations.published_event_and_confirmed(slug)
+def published_event_and_confirmed_or_404(slug: str, *, with_questions: bool = False) -> tuple[Event, int]:
+    """The event and its number of confirmed registrations (and its questions), read together."""
+    found = registrations.published_event_and_confirmed(slug, with_questions=with_questions)
     if found is None:
         abort(404)
     return found
@@ -58,7 +58,7 @@ def event_page(slug: str):
 @bp.route("/events/<slug>/register", methods=["GET", "POST"])
 @limiter.limit(registration_limit, methods=["POST"])
 def register(slug: str):
-    event, confirmed = published_event_and_confirmed_or_404(slug)
+    event, confirmed = published_event_and_confirmed_or_404(slug, with_questions=request.method == "POST")
     now = utcnow()
     closed_reason = registrations.registration_closed_reason(event, now)
     if request.method == "GET" and closed_reason is None and not current_user.is_authenticated \

@@ -1,15 +1,13 @@
 """The back office as an organiser's browser uses it, and as nobody else may."""
 import io
 import re
-from contextlib import contextmanager
 from types import SimpleNamespace
 
 import pytest
 from builders import log_in, make_event, make_user, register
-from conftest import csrf_token, submit
+from conftest import counted, csrf_token, submit
 from crowd import crowd
 from openpyxl import load_workbook
-from sqlalchemy import event as sa_event
 
 from eventapp.database import utcnow
 from eventapp.extensions import db, limiter
@@ -277,22 +275,6 @@ def test_an_admin_may(app, client, event):
 
 
 # Constant queries ---------------------------------------------------------------------------------
-
-@contextmanager
-def counted(app):
-    statements = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    sa_event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        sa_event.remove(engine, "before_cursor_execute", count)
-
 
 def test_list_statistics_and_exports_use_the_same_number_of_queries_at_10_and_10_000(app, organiser):
     with app.app_context():
