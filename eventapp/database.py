@@ -112,21 +112,40 @@ def ping_after_idle(engine: Engine, seconds: float) -> None:
             raise
 
 
+def read_without_transaction() -> None:
+    """Let a request that only reads run each statement on its own, without BEGIN and ROLLBACK.
+
+    On PostgreSQL the two are round trips to the database, as many as a small page's one query; each
+    statement sees its own consistent snapshot. Call before the request's first query (a request that
+    already read goes on as it was); a ``begin_write`` afterwards starts a real transaction. SQLite
+    keeps its transaction: there BEGIN costs no round trip, and its reads take no lock.
+    """
+    session = db.session()
+    if session.in_transaction() or session.get_bind().dialect.name == "sqlite":
+        return
+    session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
 def begin_write() -> None:
     """Start the session's transaction as a writing one (SQLite: BEGIN IMMEDIATE).
 
     What follows sees the newest committed state, and objects loaded before are refreshed on their
     next use. On SQLite a read-only transaction already open is ended first (its snapshot could not
     write). PostgreSQL reads the newest committed rows statement by statement (READ COMMITTED): the
-    open transaction simply goes on, on the connection it has.
+    open transaction simply goes on, on the connection it has, unless it was only reading statement
+    by statement (``read_without_transaction``).
     """
     session = db.session()
     if session.in_transaction():
         if session.new or session.dirty or session.deleted:
             raise RuntimeError("begin_write() called with unsaved changes in the session")
-        if session.get_bind().dialect.name != "sqlite":
+        if session.get_bind().dialect.name != "sqlite" and not _without_transaction(session):
             session.expire_all()
             return
         session.rollback()
     session.connection(execution_options={_BEGIN_OPTION: "IMMEDIATE",
                                           _WAIT_OPTION: current_app.config.get("SQLITE_BUSY_TIMEOUT", 30)})
+
+
+def _without_transaction(session) -> bool:
+    return session.connection().get_execution_options().get("isolation_level") == "AUTOCOMMIT"

@@ -5,7 +5,7 @@ from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
 
 from .. import current_language, form_guard
-from ..database import utcnow
+from ..database import read_without_transaction, utcnow
 from ..extensions import db, limiter
 from ..forms import RegistrationForm, answers_from, registration_form_for
 from ..models import Event, Registration
@@ -35,6 +35,7 @@ def published_event_and_confirmed_or_404(slug: str, *, with_questions: bool = Fa
 
 @bp.get("/")
 def index():
+    read_without_transaction()
     now = utcnow()
     events = list(db.session.scalars(
         select(Event).where(Event.published.is_(True), Event.ends_at > now).order_by(Event.starts_at)
@@ -46,6 +47,7 @@ def index():
 
 @bp.get("/events/<slug>")
 def event_page(slug: str):
+    read_without_transaction()
     event, confirmed = published_event_and_confirmed_or_404(slug)
     now = utcnow()
     return render_template(
@@ -58,6 +60,8 @@ def event_page(slug: str):
 @bp.route("/events/<slug>/register", methods=["GET", "POST"])
 @limiter.limit(registration_limit, methods=["POST"])
 def register(slug: str):
+    if request.method == "GET":
+        read_without_transaction()
     event, confirmed = published_event_and_confirmed_or_404(slug, with_questions=request.method == "POST")
     now = utcnow()
     closed_reason = registrations.registration_closed_reason(event, now)
