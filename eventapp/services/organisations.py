@@ -76,17 +76,29 @@ def validate_org_number(value: str) -> str:
         ) from None
 
 
-#: Built once (every registration asks it): the organisations some of the given spellings lead to.
-_BY_ALIASES = select(OrganisationAlias.key, Organisation).join(OrganisationAlias.organisation) \
-    .where(OrganisationAlias.key.in_(bindparam("keys", expanding=True)))
+#: Built once (every registration asks): the organisations, or only their ids, that some of the
+#: given spellings lead to.
+_KEYS = OrganisationAlias.key.in_(bindparam("keys", expanding=True))
+_BY_ALIASES = select(OrganisationAlias.key, Organisation).join(OrganisationAlias.organisation).where(_KEYS)
+_IDS_BY_ALIASES = select(OrganisationAlias.key, OrganisationAlias.organisation_id).where(_KEYS)
 
 
 def find_organisation(typed: str) -> Organisation | None:
     """The organisation that what an attendee typed leads to, if any."""
+    return _best_match(_BY_ALIASES, typed)
+
+
+def find_organisation_id(typed: str) -> int | None:
+    """The id of the organisation that what an attendee typed leads to, if any (no row is loaded)."""
+    return _best_match(_IDS_BY_ALIASES, typed)
+
+
+def _best_match(query, typed: str):
+    """What ``query`` gives for the most exact of the typed name's spellings that it knows."""
     keys = candidate_keys(typed)
     if not keys:
         return None
-    found = dict(db.session.execute(_BY_ALIASES, {"keys": keys}).all())
+    found = dict(db.session.execute(query, {"keys": keys}).all())
     return next((found[k] for k in keys if k in found), None)
 
 

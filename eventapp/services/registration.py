@@ -26,7 +26,7 @@ from .errors import (
     TransferNotAllowed,
     ValidationFailed,
 )
-from .organisations import find_or_create_organisation, find_organisation, validate_org_number
+from .organisations import find_or_create_organisation, find_organisation_id, validate_org_number
 
 
 @dataclass(frozen=True)
@@ -350,8 +350,7 @@ def prepare_registration(event: Event, attendee: Attendee, now: datetime, *, org
     ``organisation``: the one to link to; by default the one the attendee's typed name leads to.
     """
     known = organisation is not None
-    if not known:
-        organisation = find_organisation(attendee.organisation)
+    organisation_id = organisation.id if known else find_organisation_id(attendee.organisation)
     email = checked_email(attendee.email)  # whoever calls: no address is stored that cannot be mailed
     registration = Registration(
         event_id=event.id,
@@ -362,7 +361,7 @@ def prepare_registration(event: Event, attendee: Attendee, now: datetime, *, org
         organisation_name=" ".join(attendee.organisation.split()),
         # The id, not the object: the object is expired once the lock is taken, and flushing a
         # link to it would read it again.
-        organisation_id=organisation.id if organisation is not None else None,
+        organisation_id=organisation_id,
         job_title=attendee.job_title.strip(),
         phone=attendee.phone.strip(),
         dietary=attendee.dietary.strip(),
@@ -382,7 +381,7 @@ def prepare_registration(event: Event, attendee: Attendee, now: datetime, *, org
     token, selector, verifier_hash = personal_links.new_token()
     link = PersonalLink(registration=registration, selector=selector, verifier_hash=verifier_hash, created_at=now)
     unknown = None
-    if not known and organisation is None and attendee.organisation.strip():
+    if not known and organisation_id is None and attendee.organisation.strip():
         unknown = (attendee.organisation, attendee.organisation_kind)
     return NewRegistration(registration, link, token, unknown)
 

@@ -6,6 +6,7 @@ from eventapp.models import Organisation, OrganisationKind
 from eventapp.services.errors import InvalidOrganisationNumber
 from eventapp.services.organisations import (
     find_or_create_organisation,
+    find_organisation_id,
     load_reference_data,
     validate_org_number,
 )
@@ -32,6 +33,12 @@ def test_register_entries_are_found(ctx, typed, name, kind):
     organisation = find_or_create_organisation(typed)
     assert (organisation.name, organisation.kind) == (name, kind)
     assert organisation.from_register
+
+
+def test_the_id_alone_is_the_same_organisations(ctx):
+    assert find_organisation_id("Göteborgs kommun") == find_or_create_organisation("Göteborgs Stad").id
+    assert find_organisation_id("Malmo stad") == find_or_create_organisation("Malmö stad").id
+    assert find_organisation_id("Ingen Sådan Förening") is None and find_organisation_id("  ") is None
 
 
 def test_municipality_carries_code_and_county(ctx):

@@ -135,6 +135,19 @@ def test_valid_organisation_number_is_stored_formatted(ctx, now):
     assert registration.org_number == "202100-5448"
 
 
+@pytest.mark.parametrize(("typed", "linked"), [
+    ("Göteborgs kommun", "Göteborgs Stad"),  # a register entry, by another spelling
+    ("  migrationsverket ", "Migrationsverket"),
+    ("Föreningen Lokalt Förankrad", "Föreningen Lokalt Förankrad"),  # in no register: created, once
+])
+def test_a_registration_is_linked_to_the_organisation_its_typed_name_leads_to(ctx, now, typed, linked):
+    event = make_event(now)
+    first = register(event, now, 1, organisation=typed).registration
+    second = register(event, now, 2, organisation=typed.upper()).registration
+    assert first.organisation.name == linked and first.organisation_name == " ".join(typed.split())
+    assert second.organisation_id == first.organisation_id
+
+
 def test_names_in_any_script_are_kept_exactly(ctx, now):
     event = make_event(now)
     registration = register(event, now, first_name="محمود", last_name="آغا",
