@@ -39,9 +39,16 @@ class OutboxDeliverer:
     before anyone's e-mail is written, and the e-mails follow within seconds. The thread is started
     on first use, so each forked web worker gets its own.
 
+    A quiet moment is one without a request in hand (``request_began`` and ``request_ended`` are
+    told of each) and without a wake: a rush whose requests wait for the database's lock has none,
+    though no request ends for a while.
+
     ``deliver`` is called with a function that tells whether ``stop()`` has been called (the process
     is going away): it then ends after the message in hand and hands the rest of its claim back, so
-    a worker recycled in the middle of a delivery leaves nothing claimed for others to wait for.
+    a worker recycled in the middle of a delivery leaves nothing claimed for others to wait for. It
+    delivers one batch and returns whether more may be due: it is then called again after the next
+    quiet moment, so a rush that begins while e-mails are being written has the process back within
+    one batch.
     """
 
     def __init__(self, app: Flask, deliver: Callable[[Callable[[], bool]], object], *, quiet: float = 0.0,
@@ -52,6 +59,9 @@ class OutboxDeliverer:
         #: Woken since the thread last looked; work is due or running (from the first wake on).
         self._woken = self._busy = False
         self._stopping = False
+        #: Requests in hand in this process, and when one last began or ended (or woke the thread).
+        self._in_hand = 0
+        self._last_activity = time.monotonic()
         self._thread: threading.Thread | None = None
         self._pid: int | None = None
 
@@ -62,7 +72,20 @@ class OutboxDeliverer:
                 self._thread = threading.Thread(target=self._run, daemon=True, name="outbox-delivery")
                 self._thread.start()
             self._woken = True
+            self._last_activity = time.monotonic()
             self._changed.notify_all()
+
+    def request_began(self) -> None:
+        with self._changed:
+            self._in_hand += 1
+            self._last_activity = time.monotonic()
+
+    def request_ended(self) -> None:
+        with self._changed:
+            self._in_hand -= 1
+            self._last_activity = time.monotonic()
+            if not self._in_hand:
+                self._changed.notify_all()
 
     def stop(self, timeout: float) -> bool:
         """Let the delivery in hand end (within ``timeout``) and start no other; False if it did not."""
@@ -94,24 +117,26 @@ class OutboxDeliverer:
                     self._busy = False
                     self._changed.notify_all()
                     return
+            more = False
             try:
                 with self._app.app_context():
-                    self._deliver(self.stopping)
+                    more = self._deliver(self.stopping)
             except Exception:
                 # The outbox keeps the messages; the next wake, or `outbox deliver`, tries again.
                 self._app.logger.exception("Delivering the outbox in the background failed")
             finally:
                 with self._changed:
+                    self._woken = self._woken or bool(more)
                     self._busy = False
                     self._changed.notify_all()
 
     def _wait_for_a_quiet_moment(self) -> None:
-        """Return once ``quiet`` seconds pass without a wake, or ``patience`` seconds after the first."""
+        """Return once ``quiet`` seconds pass without a request in hand or a wake, or ``patience``
+        seconds after it began waiting."""
         give_up = time.monotonic() + self._patience
-        while True:
-            self._woken = False
-            left = give_up - time.monotonic()
-            if left <= 0 or not self._changed.wait_for(lambda: self._woken or self._stopping, min(self._quiet, left)):
+        while not self._stopping:
+            now = time.monotonic()
+            quiet_from = self._last_activity + self._quiet
+            if now >= give_up or (not self._in_hand and now >= quiet_from):
                 return
-            if self._stopping:
-                return
+            self._changed.wait((give_up if self._in_hand else min(quiet_from, give_up)) - now)

@@ -91,3 +91,47 @@ def test_stopping_lets_the_delivery_in_hand_finish_and_tells_it_so(app):
 
 def test_stopping_a_deliverer_never_started_is_at_once(app):
     assert OutboxDeliverer(app, Deliveries()).stop(timeout=0)
+
+
+def test_a_request_in_hand_holds_the_delivery_back_until_it_ends(app):
+    """Requests waiting for the database's lock end none for a while: is that still no quiet moment?"""
+    deliveries = Deliveries()
+    deliverer = OutboxDeliverer(app, deliveries, quiet=0.2, patience=60)
+    deliverer.request_began()
+    deliverer.wake()  # another request was answered meanwhile
+    time.sleep(0.6)  # three quiet moments without a wake, but with a request in hand
+    assert deliveries.times == []
+    ended = time.monotonic()
+    deliverer.request_ended()
+    assert deliverer.wait_until_idle(timeout=30)
+    assert len(deliveries.times) == 1 and deliveries.times[0] - ended >= 0.2
+
+
+def test_a_request_in_hand_for_longer_than_the_patience_does_not_hold_it_back(app):
+    deliveries = Deliveries()
+    deliverer = OutboxDeliverer(app, deliveries, quiet=0.2, patience=0.5)
+    deliverer.request_began()
+    deliverer.wake()
+    assert deliverer.wait_until_idle(timeout=30)  # the request is still in hand
+    assert len(deliveries.times) == 1
+    deliverer.request_ended()
+
+
+def test_each_further_batch_waits_for_a_quiet_moment_of_its_own(app):
+    """A rush that begins while the first batch is written: does the next batch wait for it?"""
+    batches = []
+
+    def deliver(stopping):
+        batches.append(time.monotonic())
+        if len(batches) == 1:
+            deliverer.request_began()
+        return len(batches) < 3  # more is due after the first two batches
+
+    deliverer = OutboxDeliverer(app, deliver, quiet=0.2, patience=60)
+    deliverer.wake()
+    time.sleep(0.6)
+    assert len(batches) == 1
+    ended = time.monotonic()
+    deliverer.request_ended()
+    assert deliverer.wait_until_idle(timeout=30)
+    assert len(batches) == 3 and batches[1] - ended >= 0.2

@@ -4,7 +4,7 @@ When no separate deliverer runs, the web app sends what is due once a changing r
 answered (``OUTBOX_DELIVER_AFTER_RESPONSE``), in a thread of its own, so the attendee never waits
 for the mail server and a burst of requests shares a few deliveries.
 """
-from flask import Blueprint, Flask, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -55,6 +55,19 @@ def retry(message_id: int):
     return redirect(url_for(".message", message_id=message_id))
 
 
+@bp.before_app_request
+def count_the_request_in():
+    if current_app.config.get("OUTBOX_DELIVER_AFTER_RESPONSE"):
+        deliverer(current_app._get_current_object()).request_began()
+        g.outbox_request_counted = True
+
+
+@bp.teardown_app_request
+def count_the_request_out(error):
+    if g.pop("outbox_request_counted", False):
+        deliverer(current_app._get_current_object()).request_ended()
+
+
 @bp.after_app_request
 def deliver_after_response(response):
     if (current_app.config.get("OUTBOX_DELIVER_AFTER_RESPONSE") and request.method != "GET"
@@ -67,9 +80,13 @@ def deliverer(app: Flask) -> OutboxDeliverer:
     """This application's background deliverer (one per process)."""
     found = app.extensions.get("outbox_deliverer")
     if found is None:
+        def deliver_a_batch(stopping) -> bool:
+            report = outbox.deliver_while_due(utcnow, limit=app.config.get("OUTBOX_BATCH_SIZE", 100), rounds=1,
+                                              stopping=stopping)
+            return bool(report.sent or report.failed)  # more may be due
+
         found = app.extensions.setdefault("outbox_deliverer", OutboxDeliverer(
-            app, lambda stopping: outbox.deliver_while_due(
-                utcnow, limit=app.config.get("OUTBOX_BATCH_SIZE", 100), stopping=stopping),
+            app, deliver_a_batch,
             quiet=app.config.get("OUTBOX_QUIET_SECONDS", 0), patience=app.config.get("OUTBOX_PATIENCE_SECONDS", 0)))
     return found
 

@@ -150,3 +150,23 @@ def test_a_request_that_queues_nothing_takes_no_write_lock(app, client, monkeypa
     finally:
         app.config["OUTBOX_DELIVER_AFTER_RESPONSE"] = False
     assert claims == []
+
+
+def test_every_request_counted_in_is_counted_out(app, client):
+    """However a request ends (a page, a 404, a refused form, a login asked for), is it no longer
+    counted as in hand, so the deliverer's quiet moment can come?"""
+    with app.app_context():
+        slug = make_event(utcnow()).slug
+    app.config["OUTBOX_DELIVER_AFTER_RESPONSE"] = True
+    try:
+        for method, path in [("GET", f"/events/{slug}"), ("GET", "/events/no-such-event"),
+                             ("POST", f"/events/{slug}/register"), ("GET", "/admin/outbox"),
+                             ("GET", "/admin/outbox/"), ("GET", "/healthz")]:
+            response = client.open(path, method=method)
+            response.close()
+            assert response.status_code in (200, 302, 308, 400, 404), (path, response.status_code)
+            assert deliverer(app)._in_hand == 0, path
+        assert deliverer(app).wait_until_idle(timeout=30)
+    finally:
+        app.config["OUTBOX_DELIVER_AFTER_RESPONSE"] = False
+
