@@ -51,7 +51,7 @@ class OutboxDeliverer:
     one batch.
     """
 
-    def __init__(self, app: Flask, deliver: Callable[[Callable[[], bool]], object], *, quiet: float = 0.0,
+    def __init__(self, app: Flask, deliver: Callable[[Callable[[], bool]], bool | None], *, quiet: float = 0.0,
                  patience: float = 0.0):
         self._app, self._deliver = app, deliver
         self._quiet, self._patience = quiet, patience
