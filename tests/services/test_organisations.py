@@ -35,7 +35,7 @@ def test_register_entries_are_found(ctx, typed, name, kind):
     assert organisation.from_register
 
 
-def test_the_id_alone_is_the_same_organisations(ctx):
+def test_the_id_alone_leads_to_the_same_organisation(ctx):
     assert find_organisation_id("Göteborgs kommun") == find_or_create_organisation("Göteborgs Stad").id
     assert find_organisation_id("Malmo stad") == find_or_create_organisation("Malmö stad").id
     assert find_organisation_id("Ingen Sådan Förening") is None and find_organisation_id("  ") is None
