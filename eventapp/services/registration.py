@@ -136,10 +136,8 @@ def published_event_and_confirmed(slug: str, *, with_questions: bool = False) ->
 
     ``with_questions``: its questions too, in the same query (a registration being sent needs them).
     """
-    if not with_questions:
-        row = db.session.execute(_PUBLISHED_WITH_CONFIRMED, {"slug": slug}).first()
-    else:
-        row = db.session.execute(_PUBLISHED_WITH_CONFIRMED_AND_QUESTIONS, {"slug": slug}).unique().first()
+    query = _PUBLISHED_WITH_CONFIRMED_AND_QUESTIONS if with_questions else _PUBLISHED_WITH_CONFIRMED
+    row = db.session.execute(query, {"slug": slug}).unique().first()
     return None if row is None else (row[0], row[1])
 
 

@@ -60,12 +60,13 @@ def event_page(slug: str):
 @bp.route("/events/<slug>/register", methods=["GET", "POST"])
 @limiter.limit(registration_limit, methods=["POST"])
 def register(slug: str):
-    if request.method == "GET":
+    sent = request.method == "POST"
+    if not sent:
         read_without_transaction()
-    event, confirmed = published_event_and_confirmed_or_404(slug, with_questions=request.method == "POST")
+    event, confirmed = published_event_and_confirmed_or_404(slug, with_questions=sent)
     now = utcnow()
     closed_reason = registrations.registration_closed_reason(event, now)
-    if request.method == "GET" and closed_reason is None and not current_user.is_authenticated \
+    if not sent and closed_reason is None and not current_user.is_authenticated \
             and not session.get("_flashes"):
         return _blank_form(event, registrations.places_left(event, confirmed))
     questions = event.questions
@@ -95,7 +96,7 @@ def register(slug: str):
             token = result.token or (remembered.get("token") if same else None)
             session["registration"] = {"id": result.registration_id, "token": token}
             return redirect(url_for(".registered", slug=slug))
-    status = 422 if request.method == "POST" else 200
+    status = 422 if sent else 200
     return render_template("public/register.html", event=event, form=form, closed_reason=closed_reason,
                            error=error, places_left=registrations.places_left(event)), status
 
