@@ -152,6 +152,17 @@ def test_a_request_that_queues_nothing_takes_no_write_lock(app, client, monkeypa
     assert claims == []
 
 
+def test_a_request_is_counted_as_in_hand_until_it_ends(app):
+    app.config["OUTBOX_DELIVER_AFTER_RESPONSE"] = True
+    try:
+        with app.test_request_context("/"):
+            app.preprocess_request()
+            assert deliverer(app)._in_hand == 1
+        assert deliverer(app)._in_hand == 0
+    finally:
+        app.config["OUTBOX_DELIVER_AFTER_RESPONSE"] = False
+
+
 def test_every_request_counted_in_is_counted_out(app, client):
     """However a request ends (a page, a 404, a refused form, a login asked for), is it no longer
     counted as in hand, so the deliverer's quiet moment can come?"""
