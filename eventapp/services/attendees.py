@@ -176,8 +176,7 @@ def add_attendee(event_id: int, person: Attendee, *, actor: User | None, now: da
             "The event is fully booked and has no waiting list. Raise the capacity first."))
         prepared = prepare_registration(event, person, now, org_number=org_number)
         # Consent was not given on our form; the organiser vouches for the registration instead.
-        prepared.registration.consent_at = None
-        prepared.registration.organiser_note = note.strip()
+        prepared.columns.update(consent_at=None, organiser_note=note.strip())
         registration = prepared.store(status, now, event=event)
         db.session.add(notifications.registered(registration, now))
         audit.record("registration.added", registration, actor=actor, now=now, status=status)

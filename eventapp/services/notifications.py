@@ -60,10 +60,19 @@ def registered(registration: Registration, now: datetime, *, event: Event | None
 
 def fit_registered(message: OutboxMessage, registration: Registration, event: Event) -> OutboxMessage:
     """``message`` (queued by ``registered``) made to tell the registration's status as it is now."""
-    message.kind = "confirmation" if registration.status == RegistrationStatus.CONFIRMED else "waitlisted"
-    with force_locale(registration.language or "sv"):
-        message.subject = _subject(message.kind, event)[:400]
-    return _addressed(message, registration, _recipient(registration))
+    for column, value in registered_columns(registration.status, registration.email, registration.language,
+                                            event).items():
+        setattr(message, column, value)
+    return message
+
+
+def registered_columns(status: str, email: str, language: str | None, event: Event) -> dict:
+    """What the message a new registration with ``status`` gets says in its columns, before its body
+    is written: kind, subject and recipient, and whether it waits to be sent (see ``_addressed``)."""
+    kind = "confirmation" if status == RegistrationStatus.CONFIRMED else "waitlisted"
+    with force_locale(language or "sv"):
+        subject = _subject(kind, event)[:400]
+    return {"kind": kind, "subject": subject, **_address_columns(_sendable_or_none(email), email)}
 
 
 class NothingToSend(Exception):
@@ -202,10 +211,14 @@ def compose(kind: str, registration: Registration, now: datetime, *, token: str 
 
 def _addressed(message: OutboxMessage, registration: Registration, recipient: str | None) -> OutboxMessage:
     """``message`` to ``recipient``, waiting to be sent; failed at once when there is none (see ``_recipient``)."""
-    message.recipient = recipient or registration.email
-    message.status = OutboxStatus.PENDING if recipient else OutboxStatus.FAILED
-    message.server_reply = "" if recipient else UNSENDABLE
+    for column, value in _address_columns(recipient, registration.email).items():
+        setattr(message, column, value)
     return message
+
+
+def _address_columns(recipient: str | None, email: str) -> dict:
+    return {"recipient": recipient or email, "status": OutboxStatus.PENDING if recipient else OutboxStatus.FAILED,
+            "server_reply": "" if recipient else UNSENDABLE}
 
 
 def _subject(kind: str, event: Event) -> str:
@@ -217,8 +230,12 @@ def _recipient(registration: Registration) -> str | None:
     """The address as it is sent; None when it cannot be (stored before addresses were checked): the
     change goes through, and the organisers' outbox shows the message as failed instead of it
     stopping the change (or the deliverer)."""
+    return _sendable_or_none(registration.email)
+
+
+def _sendable_or_none(email: str) -> str | None:
     try:
-        return sendable(registration.email)
+        return sendable(email)
     except UnsendableAddress:
         return None
 

@@ -109,11 +109,21 @@ def check_answers(event: Event, given: dict[int, str]) -> dict[str, list]:
 
 def answers_for(event: Event, given: dict[int, str]) -> list[Answer]:
     """The Answer rows for a registration (answers already checked); empty answers are not stored."""
-    answers = []
+    return answer_rows(answers_to_store(event, given))
+
+
+def answer_rows(answers: dict[int, str]) -> list[Answer]:
+    """Answer rows of {question id: answer}."""
+    return [Answer(question_id=question_id, value=value) for question_id, value in answers.items()]
+
+
+def answers_to_store(event: Event, given: dict[int, str]) -> dict[int, str]:
+    """{question id: answer} of the answers a registration stores: the event's questions answered."""
+    answers = {}
     for question in event.questions:
         value = " ".join((given.get(question.id) or "").split())
         if value:
-            answers.append(Answer(question_id=question.id, value=value))
+            answers[question.id] = value
     return answers
 
 

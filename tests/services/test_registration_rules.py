@@ -5,8 +5,10 @@ import pytest
 from builders import attendee, make_event, register
 from flask_babel import force_locale
 
+from eventapp.extensions import db
 from eventapp.localtime import at, end_of_day
-from eventapp.models import RegistrationStatus
+from eventapp.models import OutboxMessage, PersonalLink, Registration, RegistrationStatus
+from eventapp.services.attendees import add_attendee
 from eventapp.services.errors import EventFull, InvalidOrganisationNumber, RegistrationClosed
 from eventapp.services.registration import (
     places_left,
@@ -181,6 +183,38 @@ def test_a_check_in_code_taken_twice_stores_nothing(ctx, now, monkeypatch):
     with pytest.raises(IntegrityError):
         register(event, now, 2)
     assert places_left(event) == 9
+
+
+def test_a_registration_stores_the_rows_an_organiser_adding_the_person_stores(ctx, now):
+    """The form's registration inserts its rows directly, an organiser's adds objects to the session:
+    the registration, its answers, its personal link and its queued e-mail come out the same."""
+    person = attendee(1, phone="070-123 45 67", dietary="Vegetarisk", org_number="212000-0142",
+                      invoice_reference="Ref 1", invoice_address="Box 1, 111 11 Stockholm", language="en")
+    from_the_form = register_attendee(make_event(now, title="Samma").id, person, now).registration
+    by_the_organiser = add_attendee(make_event(now, title="Samma").id, person, actor=None, now=now)
+    # The organiser vouches instead of the person's consent; codes and keys are drawn for each.
+    own = {"id", "event_id", "consent_at", "check_in_code", "calendar_key", "registration_id", "selector",
+           "verifier_hash"}
+
+    def rows(registration):
+        return [{column.key: getattr(row, column.key) for column in type(row).__table__.columns
+                 if column.key not in own}
+                for row in [registration,
+                            db.session.scalars(db.select(PersonalLink).filter_by(registration_id=registration.id)).one(),
+                            db.session.scalars(db.select(OutboxMessage).filter_by(registration_id=registration.id)).one()]]
+
+    assert rows(from_the_form) == rows(by_the_organiser)
+    assert from_the_form.consent_at == now and by_the_organiser.consent_at is None
+
+
+def test_a_new_registration_is_not_loaded_into_the_session(ctx, now):
+    """The rows are inserted directly and nothing is read back after the commit (the result is the id):
+    the session holds none of them."""
+    result = register(make_event(now), now)
+    stored_kinds = Registration | PersonalLink | OutboxMessage
+    assert [obj for obj in db.session.identity_map.values() if isinstance(obj, stored_kinds)] == []
+    assert result.registration.id == result.registration_id
+    assert result.registration.status == RegistrationStatus.CONFIRMED
 
 
 @pytest.mark.parametrize("seen", [0, 10])

@@ -9,7 +9,7 @@ import pytest
 from builders import attendee, make_event, register, written
 
 from eventapp.extensions import db
-from eventapp.models import Event, OutboxMessage, Registration, RegistrationStatus
+from eventapp.models import Event, OutboxMessage, Question, Registration, RegistrationStatus
 from eventapp.services import registration as service
 from eventapp.services.errors import EventFull, RegistrationClosed
 from eventapp.services.registration import register_attendee
@@ -69,8 +69,10 @@ def test_the_last_place_taken_meanwhile_puts_the_registration_on_the_waiting_lis
     in_the_gap(lambda: register(db.session.get(Event, event_id), now, 2))
     result = register_attendee(event_id, attendee(1), now)
     assert result.registration.status == RegistrationStatus.WAITLISTED
+    assert result.registration.confirmed_at is None
     message = the_message(result.registration_id)
     assert message.kind == "waitlisted" and not has_invitation(message)
+    assert message.subject.startswith("Du står på väntelistan")
     statuses = dict(db.session.execute(db.select(Registration.email, Registration.status)).all())
     assert statuses == {"anna2@example.org": RegistrationStatus.CONFIRMED, "anna1@example.org": "waitlisted"}
 
@@ -84,8 +86,10 @@ def test_a_place_freed_meanwhile_confirms_with_an_invitation(ctx, now, in_the_ga
     in_the_gap(lambda: setattr(db.session.get(Registration, taken), "status", RegistrationStatus.CANCELLED))
     result = register_attendee(event.id, attendee(1), now)
     assert result.registration.status == RegistrationStatus.CONFIRMED
+    assert result.registration.confirmed_at == now
     message = the_message(result.registration_id)
     assert message.kind == "confirmation" and has_invitation(message)
+    assert message.subject.startswith("Anmälan bekräftad")
 
 
 def test_an_event_full_meanwhile_without_a_waiting_list_stores_nothing(ctx, now, in_the_gap):
@@ -138,3 +142,22 @@ def test_registration_closed_meanwhile_stores_nothing(ctx, now, in_the_gap):
         register_attendee(event_id, attendee(1), now)
     assert db.session.scalar(db.select(db.func.count()).select_from(Registration)) == 0
     assert db.session.scalar(db.select(db.func.count()).select_from(OutboxMessage)) == 0
+
+
+def test_a_question_retired_meanwhile_keeps_no_answer_to_it(ctx, now, in_the_gap):
+    """The organiser stopped asking a question while the registration was being written: is only the
+    answer to the question still asked stored?"""
+    event = make_event(now)
+    kept, retired = Question(event=event, text="Vilket pass?", position=1), Question(event=event, text="Lunch?",
+                                                                                   position=2)
+    db.session.add_all([kept, retired])
+    db.session.commit()
+    event_id, kept_id, retired_id = event.id, kept.id, retired.id
+
+    def retire():
+        db.session.get(Question, retired_id).retired = True
+        db.session.get(Event, event_id).updated_at = now + timedelta(seconds=1)
+
+    in_the_gap(retire)
+    result = register_attendee(event_id, attendee(1, answers={kept_id: "Förmiddag", retired_id: "Ja"}), now)
+    assert {answer.question_id: answer.value for answer in result.registration.answers} == {kept_id: "Förmiddag"}
