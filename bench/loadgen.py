@@ -74,6 +74,15 @@ class Result:
     def throughput(self) -> float:
         return len(self.latencies) / self.seconds if self.seconds else 0.0
 
+    @classmethod
+    def merged(cls, results: list["Result"]) -> "Result":
+        """Several runs of the same scenario as one: their iterations, errors and seconds together."""
+        merged = cls(clients=results[0].clients, seconds=sum(result.seconds for result in results))
+        for result in results:
+            merged.latencies += result.latencies
+            merged.errors += result.errors
+        return merged
+
     def percentile(self, p: float) -> float:
         if not self.latencies:
             return float("nan")
