@@ -366,8 +366,7 @@ class NewRegistration:
         """
         columns = {**self.columns, **self._status_columns(status, now)}
         if self.unknown_organisation is not None:
-            organisation = find_or_create_organisation(*self.unknown_organisation)
-            db.session.flush()
+            organisation = find_or_create_organisation(*self.unknown_organisation)  # stored with its id
             columns["organisation_id"] = organisation.id if organisation else None
         registration_id = db.session.execute(_INSERT_REGISTRATION, columns).inserted_primary_key[0]
         if self.answers:
