@@ -53,22 +53,28 @@ def registered(registration: Registration, now: datetime, *, event: Event | None
     Only queued: the deliverer writes the message when it claims it (``compose_queued``), and issues
     its personal link then, so nobody registering waits for an e-mail to be rendered.
     """
-    message = OutboxMessage(registration=registration, event_id=(event or registration.event).id, message="",
-                            created_at=now, next_attempt_at=now, attempts=0)
-    return fit_registered(message, registration, event or registration.event)
+    return OutboxMessage(registration=registration, **registered_columns(
+        registration.status, registration.email, registration.language, event or registration.event, now))
+
+
+def registered_columns(status: str, email: str, language: str | None, event: Event, now: datetime) -> dict:
+    """The columns of the message ``registered`` queues, but its registration: for a registration
+    with ``status``, ``email`` and ``language`` (inserted directly by ``registration.NewRegistration``)."""
+    return {"event_id": event.id, "message": "", "created_at": now, "next_attempt_at": now, "attempts": 0,
+            **_telling_columns(status, email, language, event)}
 
 
 def fit_registered(message: OutboxMessage, registration: Registration, event: Event) -> OutboxMessage:
     """``message`` (queued by ``registered``) made to tell the registration's status as it is now."""
-    for column, value in registered_columns(registration.status, registration.email, registration.language,
-                                            event).items():
+    for column, value in _telling_columns(registration.status, registration.email, registration.language,
+                                          event).items():
         setattr(message, column, value)
     return message
 
 
-def registered_columns(status: str, email: str, language: str | None, event: Event) -> dict:
-    """What the message a new registration with ``status`` gets says in its columns, before its body
-    is written: kind, subject and recipient, and whether it waits to be sent (see ``_addressed``)."""
+def _telling_columns(status: str, email: str, language: str | None, event: Event) -> dict:
+    """What a queued registration message says before its body is written: kind, subject and
+    recipient, and whether it waits to be sent (see ``_addressed``)."""
     kind = "confirmation" if status == RegistrationStatus.CONFIRMED else "waitlisted"
     with force_locale(language or "sv"):
         subject = _subject(kind, event)[:400]

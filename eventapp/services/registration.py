@@ -184,6 +184,14 @@ def status_for_new_registration(event: Event, *, full_message=None, counted: boo
     raise EventFull(full_message or _l("The event is fully booked."))
 
 
+@dataclass(frozen=True)
+class StoredRegistration:
+    """The ids of what ``NewRegistration.insert`` stored."""
+
+    registration_id: int
+    message_id: int
+
+
 def register_attendee(event_id: int, attendee: Attendee, now: datetime, *,
                       confirmed_seen: int | None = None) -> RegistrationResult:
     """Register a person: confirmed while places last, then on the waiting list (rules 1-3).
@@ -214,7 +222,8 @@ def register_attendee(event_id: int, attendee: Attendee, now: datetime, *,
     expected = _expected_status(event, confirmed_seen) or RegistrationStatus.WAITLISTED
     for attempt in range(2):
         new = prepare_registration(event, attendee, now, org_number=org_number)
-        message = notifications.registered_columns(expected, new.columns["email"], new.columns["language"], event)
+        message = notifications.registered_columns(expected, new.columns["email"], new.columns["language"],
+                                                   event, now)
         begin_write()
         try:
             stored = new.insert(expected, now, message)
@@ -233,7 +242,7 @@ def register_attendee(event_id: int, attendee: Attendee, now: datetime, *,
     raise AssertionError("unreachable")
 
 
-def _decided_under_the_lock(event_id: int, stored: "StoredRegistration", expected: str, token: str,
+def _decided_under_the_lock(event_id: int, stored: StoredRegistration, expected: str, token: str,
                             attendee: Attendee, now: datetime, seen: tuple) -> RegistrationResult:
     """Lock the event, decide the stored registration's status for real and commit."""
     try:
@@ -310,14 +319,6 @@ def _active_registration(event: Event | int, email: str) -> Registration | None:
     )
 
 
-@dataclass(frozen=True)
-class StoredRegistration:
-    """The ids of what ``NewRegistration.insert`` stored."""
-
-    registration_id: int
-    message_id: int
-
-
 # Inserted directly by ``NewRegistration.insert``, built once (see ``_CONFIRMED``).
 _INSERT_REGISTRATION = insert(Registration.__table__)
 _INSERT_ANSWER = insert(Answer.__table__)
@@ -373,9 +374,8 @@ class NewRegistration:
             db.session.execute(_INSERT_ANSWER, [{"registration_id": registration_id, "question_id": question_id,
                                                  "value": value} for question_id, value in self.answers.items()])
         db.session.execute(_INSERT_LINK, {**self.link, "registration_id": registration_id})
-        message_id = db.session.execute(_INSERT_MESSAGE, {
-            **message, "registration_id": registration_id, "event_id": columns["event_id"], "message": "",
-            "created_at": now, "next_attempt_at": now, "attempts": 0}).inserted_primary_key[0]
+        message_id = db.session.execute(_INSERT_MESSAGE, {**message, "registration_id": registration_id}) \
+            .inserted_primary_key[0]
         return StoredRegistration(registration_id, message_id)
 
     @staticmethod
