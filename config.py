@@ -92,6 +92,9 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     #: Seconds a person needs at least to fill in the registration form; 0 switches the check off.
     REGISTRATION_MIN_FILL_SECONDS = float(os.environ.get("EVENTAPP_MIN_FILL_SECONDS", "3"))
+    #: Seconds a web worker serves the kept blank registration form by what it read of the event, before
+    #: reading it again: a change to the event shows on the form within this long (0: read every time).
+    PUBLIC_EVENT_SECONDS = float(os.environ.get("EVENTAPP_PUBLIC_EVENT_SECONDS", "1"))
     #: Proxies in front of the app that set X-Forwarded-For (nginx, a load balancer): their number.
     TRUSTED_PROXIES = int(os.environ.get("EVENTAPP_TRUSTED_PROXIES", "0"))
     #: Days after an event's end before attendees' personal data is purged.
@@ -128,6 +131,8 @@ class TestingConfig(Config):
     SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("TEST_DATABASE_URL"))
     EVENTAPP_BASE_URL = "http://localhost"
     REGISTRATION_MIN_FILL_SECONDS = 0
+    #: Tests change events and look at the form at once (tests/web/test_public.py sets it where it is tried).
+    PUBLIC_EVENT_SECONDS = 0
     MAIL_SERVER = None
     OUTBOX_DELIVER_AFTER_RESPONSE = False
     OUTBOX_QUIET_SECONDS = OUTBOX_PATIENCE_SECONDS = 0

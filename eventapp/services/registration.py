@@ -66,6 +66,43 @@ class RegistrationResult:
         return db.session.get(Registration, self.registration_id)
 
 
+@dataclass(frozen=True)
+class EventSnapshot:
+    """What the registration rules read of an event, as it was at one moment: whether registration
+    is open (rule 1), its places left (rule 2), and its version (see ``_version``).
+
+    Kept by a web worker for a moment, it tells which kept registration form to serve and whether
+    to serve it (see ``web.public``).
+    """
+
+    id: int
+    published: bool
+    cancelled_at: datetime | None
+    registration_opens_at: datetime
+    registration_deadline: datetime
+    capacity: int | None
+    updated_at: datetime
+    calendar_sequence: int
+    #: Its confirmed registrations, when they were counted with it.
+    confirmed: int | None = None
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.cancelled_at is not None
+
+    @property
+    def version(self) -> tuple:
+        return _version(self)
+
+    @classmethod
+    def of(cls, event: Event, confirmed: int | None = None) -> "EventSnapshot":
+        return cls(**{name: getattr(event, name) for name in _SNAPSHOT_COLUMNS}, confirmed=confirmed)
+
+
+_SNAPSHOT_COLUMNS = ("id", "published", "cancelled_at", "registration_opens_at", "registration_deadline", "capacity",
+                     "updated_at", "calendar_sequence")
+
+
 @dataclass
 class CancellationResult:
     registration: Registration
@@ -77,7 +114,7 @@ class CancellationResult:
 # Rule 1: the registration window -------------------------------------------------------------
 
 
-def registration_closed_reason(event: Event, now: datetime):
+def registration_closed_reason(event: Event | EventSnapshot, now: datetime):
     """Why registration is closed at ``now``, or None while it is open."""
     if not event.published:
         return _l("Registration for this event is not open.")
@@ -127,7 +164,7 @@ _EVENT_FOR_UPDATE = select(Event).where(Event.id == bindparam("event_id")).with_
     .execution_options(populate_existing=True)
 
 
-def confirmed_count(event: Event) -> int:
+def confirmed_count(event: Event | EventSnapshot) -> int:
     return db.session.scalar(_CONFIRMED, {"event_id": event.id})
 
 
@@ -141,7 +178,7 @@ def published_event_and_confirmed(slug: str, *, with_questions: bool = False) ->
     return None if row is None else (row[0], row[1])
 
 
-def places_left(event: Event, confirmed: int | None = None) -> int | None:
+def places_left(event: Event | EventSnapshot, confirmed: int | None = None) -> int | None:
     """Free places, or None for an event without a limit."""
     if event.capacity is None:
         return None
@@ -288,7 +325,7 @@ def _check_open_and_answered(event: Event, attendee: Attendee, now: datetime) ->
         raise ValidationFailed(wrong_answers)
 
 
-def _version(event: Event) -> tuple:
+def _version(event: Event | EventSnapshot) -> tuple:
     """What changes whenever anything the registration or its e-mail's subject depend on may have changed."""
     return event.updated_at, event.calendar_sequence, event.cancelled_at
 

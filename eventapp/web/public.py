@@ -1,5 +1,5 @@
 """Public pages: the event list, an event, the registration form and its confirmation."""
-from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
@@ -13,7 +13,7 @@ from ..security import registration_limit
 from ..services import questions as question_service
 from ..services import registration as registrations
 from ..services.errors import DomainError
-from .kept_pages import KeptPages
+from .kept_pages import KeptPages, RecentReads
 
 bp = Blueprint("public", __name__)
 
@@ -61,14 +61,18 @@ def event_page(slug: str):
 @limiter.limit(registration_limit, methods=["POST"])
 def register(slug: str):
     sent = request.method == "POST"
+    now = utcnow()
+    blank = not sent and not current_user.is_authenticated and not session.get("_flashes")
+    if blank:
+        kept = _kept_blank_form(slug, now)
+        if kept is not None:
+            return kept
     if not sent:
         read_without_transaction()
     event, confirmed = published_event_and_confirmed_or_404(slug, with_questions=sent)
-    now = utcnow()
     closed_reason = registrations.registration_closed_reason(event, now)
-    if not sent and closed_reason is None and not current_user.is_authenticated \
-            and not session.get("_flashes"):
-        return _blank_form(event, registrations.places_left(event, confirmed))
+    if blank and closed_reason is None:
+        return _blank_form(event, confirmed)
     questions = event.questions
     form = registration_form_for(questions)
     error = None
@@ -103,21 +107,46 @@ def register(slug: str):
 
 #: The blank registration form as anonymous visitors see it while registration is open.
 _blank_forms = KeptPages()
+#: What this worker last read of each event whose blank form it served (``PUBLIC_EVENT_SECONDS``).
+_recent_events = RecentReads()
 
 
-def _blank_form(event: Event, left: int | None) -> str:
-    # Everything the page shows: the event (any change to it, its meetings or questions moves
-    # updated_at), the language, whether it is full, and the query string (the language links).
-    key = (event.id, event.updated_at, current_language(), left == 0, request.query_string)
-    shown = form_guard.new_stamp()
+def _kept_blank_form(slug: str, now) -> str | None:
+    """The kept blank form, by what this worker read of the event a moment ago; None when it read
+    nothing lately, the event is not open for registration or its form is not kept."""
+    snapshot = _recent_events.get(slug, current_app.config["PUBLIC_EVENT_SECONDS"])
+    if snapshot is None or registrations.registration_closed_reason(snapshot, now) is not None:
+        return None
+    return _blank_forms.find(_blank_form_key(snapshot), _own_values())
+
+
+def _blank_form(event: Event, confirmed: int) -> str:
+    snapshot = registrations.EventSnapshot.of(event, confirmed)
+    _recent_events.keep(event.slug, snapshot)
+    left = registrations.places_left(event, confirmed)
+    own = _own_values()
 
     def render() -> str:
         form = registration_form_for(event.questions)
-        form.form_shown.data = shown
+        form.form_shown.data = own["form_shown"]
         return render_template("public/register.html", event=event, form=form, closed_reason=None, error=None,
                                places_left=left)
 
-    return _blank_forms.page(key, render, own={"csrf_token": generate_csrf(), "form_shown": shown})
+    return _blank_forms.page(_blank_form_key(snapshot), render, own=own)
+
+
+def _blank_form_key(snapshot: registrations.EventSnapshot) -> tuple:
+    # Everything the page shows: the event (any change to it, its meetings or questions moves its
+    # version), the language, whether it is full, and the query string (the language links).
+    full = registrations.places_left(snapshot, snapshot.confirmed) == 0
+    return snapshot.id, snapshot.version, current_language(), full, request.query_string
+
+
+def _own_values() -> dict[str, str]:
+    """The visitor's own values on a kept form: their CSRF token and the signed time it was shown."""
+    if "blank_form_own" not in g:
+        g.blank_form_own = {"csrf_token": generate_csrf(), "form_shown": form_guard.new_stamp()}
+    return g.blank_form_own
 
 
 def attendee_from(form: RegistrationForm, answers: dict[int, str]) -> registrations.Attendee:
