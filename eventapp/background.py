@@ -29,6 +29,10 @@ def run_in_background(app: Flask, work: Callable[..., None], *args) -> None:
         _executor.submit(job)
 
 
+#: Seconds between looks while requests are in hand, when no quiet moment is asked for.
+_LOOK_AGAIN = 0.05
+
+
 class OutboxDeliverer:
     """Sends the outbox from one thread of this process, woken after each request that may queue mail.
 
@@ -41,7 +45,8 @@ class OutboxDeliverer:
 
     A quiet moment is one without a request in hand (``request_began`` and ``request_ended`` are
     told of each) and without a wake: a rush whose requests wait for the database's lock has none,
-    though no request ends for a while.
+    though no request ends for a while. Only the first wake wakes the thread; what comes after it
+    only notes the time, and the thread looks at it when the quiet moment could be over.
 
     ``deliver`` is called with a function that tells whether ``stop()`` has been called (the process
     is going away): it then ends after the message in hand and hands the rest of its claim back, so
@@ -71,9 +76,10 @@ class OutboxDeliverer:
                 self._pid = os.getpid()
                 self._thread = threading.Thread(target=self._run, daemon=True, name="outbox-delivery")
                 self._thread.start()
-            self._woken = True
             self._last_activity = time.monotonic()
-            self._changed.notify_all()
+            if not self._woken:  # already woken, it sees the activity when it next looks
+                self._woken = True
+                self._changed.notify_all()
 
     def request_began(self) -> None:
         with self._changed:
@@ -84,8 +90,6 @@ class OutboxDeliverer:
         with self._changed:
             self._in_hand -= 1
             self._last_activity = time.monotonic()
-            if not self._in_hand:
-                self._changed.notify_all()
 
     def stop(self, timeout: float) -> bool:
         """Let the delivery in hand end (within ``timeout``) and start no other; False if it did not."""
@@ -132,11 +136,16 @@ class OutboxDeliverer:
 
     def _wait_for_a_quiet_moment(self) -> None:
         """Return once ``quiet`` seconds pass without a request in hand or a wake, or ``patience``
-        seconds after it began waiting."""
+        seconds after it began waiting.
+
+        Requests do not wake the thread (in a rush that would be a wake per request): it looks again
+        when the quiet moment would be over, or, while requests are in hand, every ``quiet`` seconds.
+        """
         give_up = time.monotonic() + self._patience
         while not self._stopping:
             now = time.monotonic()
             quiet_from = self._last_activity + self._quiet
             if now >= give_up or (not self._in_hand and now >= quiet_from):
                 return
-            self._changed.wait((give_up if self._in_hand else min(quiet_from, give_up)) - now)
+            look_again = now + max(self._quiet, _LOOK_AGAIN) if self._in_hand else quiet_from
+            self._changed.wait(min(look_again, give_up) - now)
