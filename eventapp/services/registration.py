@@ -12,7 +12,16 @@ from sqlalchemy.orm import joinedload
 from ..database import begin_write
 from ..extensions import db
 from ..formatting import format_date, format_datetime, format_deadline
-from ..models import Event, Organisation, OutboxMessage, PersonalLink, Registration, RegistrationStatus, User
+from ..models import (
+    Event,
+    Organisation,
+    OutboxMessage,
+    PersonalLink,
+    Question,
+    Registration,
+    RegistrationStatus,
+    User,
+)
 from ..models.registration import ACTIVE_STATUSES, Answer, new_calendar_key
 from . import audit, notifications, personal_links, questions
 from .buyers import validate_peppol_id
@@ -67,24 +76,42 @@ class RegistrationResult:
 
 
 @dataclass(frozen=True)
-class EventSnapshot:
-    """What the registration rules read of an event, as it was at one moment: whether registration
-    is open (rule 1), its places left (rule 2), and its version (see ``_version``).
+class QuestionAsked:
+    """A question of the registration form, as an ``EventSnapshot`` has it."""
 
-    Kept by a web worker for a moment, it tells which kept registration form to serve and whether
-    to serve it (see ``web.public``).
+    id: int
+    text: str
+    required: bool
+    choices: tuple[str, ...]
+
+    #: The form field's name, as the question's own.
+    field_name = Question.field_name
+
+
+@dataclass(frozen=True)
+class EventSnapshot:
+    """What a registration reads of its event, as it was at one moment: whether registration is
+    open (rule 1), its places (rule 2), the questions of its form, its title (for the e-mail's
+    subject) and its version (see ``_version``).
+
+    Plain values, not a loaded row: a web worker may keep one for a moment to serve the form and
+    check what is sent with it (see ``web.public``), and ``register_attendee`` writes the new rows
+    by it. Whatever changed since it was read is caught under the event's lock.
     """
 
     id: int
+    title: str
     published: bool
     cancelled_at: datetime | None
     registration_opens_at: datetime
     registration_deadline: datetime
     capacity: int | None
+    waitlist_enabled: bool
     updated_at: datetime
     calendar_sequence: int
-    #: Its confirmed registrations, when they were counted with it.
-    confirmed: int | None = None
+    questions: tuple[QuestionAsked, ...]
+    #: Its confirmed registrations when it was read.
+    confirmed: int
 
     @property
     def is_cancelled(self) -> bool:
@@ -95,12 +122,14 @@ class EventSnapshot:
         return _version(self)
 
     @classmethod
-    def of(cls, event: Event, confirmed: int | None = None) -> "EventSnapshot":
-        return cls(**{name: getattr(event, name) for name in _SNAPSHOT_COLUMNS}, confirmed=confirmed)
+    def of(cls, event: Event, confirmed: int) -> "EventSnapshot":
+        asked = tuple(QuestionAsked(q.id, q.text, q.required, tuple(q.choices or ())) for q in event.questions)
+        return cls(**{name: getattr(event, name) for name in _SNAPSHOT_COLUMNS}, questions=asked,
+                   confirmed=confirmed)
 
 
-_SNAPSHOT_COLUMNS = ("id", "published", "cancelled_at", "registration_opens_at", "registration_deadline", "capacity",
-                     "updated_at", "calendar_sequence")
+_SNAPSHOT_COLUMNS = ("id", "title", "published", "cancelled_at", "registration_opens_at", "registration_deadline",
+                     "capacity", "waitlist_enabled", "updated_at", "calendar_sequence")
 
 
 @dataclass
@@ -230,16 +259,17 @@ class StoredRegistration:
 
 
 def register_attendee(event_id: int, attendee: Attendee, now: datetime, *,
-                      confirmed_seen: int | None = None) -> RegistrationResult:
+                      seen: EventSnapshot | None = None) -> RegistrationResult:
     """Register a person: confirmed while places last, then on the waiting list (rules 1-3).
 
     Everything that only reads — the checks, the new row and its link — is done first, and the rows
-    are written before the event is locked, with the status the event had a moment ago
-    (``confirmed_seen``: its confirmed registrations as the caller read them with the event).
+    are written before the event is locked, with the status the event had a moment ago (``seen``:
+    the event as the caller read it, with its confirmed registrations; read here by default).
     Concurrent registrations therefore wait for each other only while the lock holder counts the
     confirmed places and commits. Under the lock the status is decided again; in the rare case it
     differs (the last place went meanwhile) or the event changed, the row and its queued e-mail are
-    corrected before the commit. The e-mail itself is written by the deliverer afterwards.
+    corrected before the commit, or nothing is stored when registration closed meanwhile. The
+    e-mail itself is written by the deliverer afterwards.
 
     An address already registered is told by the unique index (rule 3), not by a query first. The
     rows are inserted directly, not through the session's unit of work, and nothing is loaded after
@@ -249,18 +279,16 @@ def register_attendee(event_id: int, attendee: Attendee, now: datetime, *,
     org_number = validate_org_number(attendee.org_number) if attendee.org_number.strip() else ""
     if attendee.peppol_id.strip():
         validate_peppol_id(attendee.peppol_id)
-    event = db.session.get(Event, event_id)
-    if event is None:
-        raise NotFound(_l("The event does not exist."))
-    _check_open_and_answered(event, attendee, now)
-    seen = _version(event)
+    if seen is None:
+        seen = event_snapshot(event_id)
+    _check_open_and_answered(seen, attendee, now)
     # No status is expected when the event looks full without a waiting list: a stand-in, decided
     # for real under the lock below (and nothing is committed if it stays full).
-    expected = _expected_status(event, confirmed_seen) or RegistrationStatus.WAITLISTED
+    expected = _expected_status(seen, seen.confirmed) or RegistrationStatus.WAITLISTED
     for attempt in range(2):
-        new = prepare_registration(event, attendee, now, org_number=org_number)
+        new = prepare_registration(seen, attendee, now, org_number=org_number)
         message = notifications.registered_columns(expected, new.columns["email"], new.columns["language"],
-                                                   event, now)
+                                                   seen, now)
         begin_write()
         try:
             stored = new.insert(expected, now, message)
@@ -269,14 +297,30 @@ def register_attendee(event_id: int, attendee: Attendee, now: datetime, *,
             existing = _active_registration(event_id, attendee.email)
             if existing is not None:
                 return _answered_again(existing)
+            if db.session.get(Event, event_id) is None:  # deleted since it was read
+                raise NotFound(_l("The event does not exist.")) from None
             if attempt:
                 raise
             continue  # the new check-in code or calendar key was taken: draw them again
         except Exception:
             db.session.rollback()
             raise
-        return _decided_under_the_lock(event_id, stored, expected, new.token, attendee, now, seen)
+        return _decided_under_the_lock(event_id, stored, expected, new.token, attendee, now, seen.version)
     raise AssertionError("unreachable")
+
+
+def event_snapshot(event_id: int) -> EventSnapshot:
+    """The event as it is now, with its confirmed registrations; NotFound when there is none."""
+    event = db.session.get(Event, event_id)
+    if event is None:
+        raise NotFound(_l("The event does not exist."))
+    return EventSnapshot.of(event, confirmed_count(event))
+
+
+def published_event_snapshot(slug: str) -> tuple[Event, EventSnapshot] | None:
+    """A published event by its slug (with its questions) and its snapshot, in one query."""
+    found = published_event_and_confirmed(slug, with_questions=True)
+    return None if found is None else (found[0], EventSnapshot.of(*found))
 
 
 def _decided_under_the_lock(event_id: int, stored: StoredRegistration, expected: str, token: str,
@@ -316,7 +360,7 @@ def event_for_update(event_id: int) -> Event | None:
     return db.session.scalar(_EVENT_FOR_UPDATE, {"event_id": event_id})
 
 
-def _check_open_and_answered(event: Event, attendee: Attendee, now: datetime) -> None:
+def _check_open_and_answered(event: Event | EventSnapshot, attendee: Attendee, now: datetime) -> None:
     reason = registration_closed_reason(event, now)
     if reason is not None:
         raise RegistrationClosed(reason)
@@ -330,7 +374,7 @@ def _version(event: Event | EventSnapshot) -> tuple:
     return event.updated_at, event.calendar_sequence, event.cancelled_at
 
 
-def _expected_status(event: Event, confirmed: int | None = None) -> str | None:
+def _expected_status(event: Event | EventSnapshot, confirmed: int | None = None) -> str | None:
     """The status a registration will most likely get, by the places left a moment ago; None when the
     event is full and has no waiting list (the decision under the lock refuses it then)."""
     left = places_left(event, confirmed)
@@ -420,7 +464,7 @@ class NewRegistration:
         return {"status": status, "confirmed_at": now if status == RegistrationStatus.CONFIRMED else None}
 
 
-def prepare_registration(event: Event, attendee: Attendee, now: datetime, *, org_number: str,
+def prepare_registration(event: Event | EventSnapshot, attendee: Attendee, now: datetime, *, org_number: str,
                          queued_at: datetime | None = None, organisation: Organisation | None = None
                          ) -> NewRegistration:
     """Write out a new registration for ``event`` without storing anything (only reads).

@@ -60,55 +60,83 @@ def event_page(slug: str):
 @bp.route("/events/<slug>/register", methods=["GET", "POST"])
 @limiter.limit(registration_limit, methods=["POST"])
 def register(slug: str):
-    sent = request.method == "POST"
     now = utcnow()
-    blank = not sent and not current_user.is_authenticated and not session.get("_flashes")
-    if blank:
+    if request.method == "POST":
+        return _register_sent(slug, now)
+    anonymous = not current_user.is_authenticated and not session.get("_flashes")
+    if anonymous:
         kept = _kept_blank_form(slug, now)
         if kept is not None:
             return kept
-    if not sent:
-        read_without_transaction()
-    event, confirmed = published_event_and_confirmed_or_404(slug, with_questions=sent)
-    closed_reason = registrations.registration_closed_reason(event, now)
-    if blank and closed_reason is None:
-        return _blank_form(event, confirmed)
-    questions = event.questions
-    form = registration_form_for(questions)
+    read_without_transaction()
+    event, snapshot = _read_event_or_404(slug)
+    closed_reason = registrations.registration_closed_reason(snapshot, now)
+    if anonymous and closed_reason is None:
+        return _blank_form(event, snapshot)
+    return _form_page(event, registration_form_for(event.questions), closed_reason), 200
+
+
+def _register_sent(slug: str, now):
+    """A sent registration form, checked by what this worker read of the event a moment ago; the
+    registration itself is decided on the event as it is stored (``register_attendee``)."""
+    snapshot = _recent_event(slug, now)
+    closed_reason = registrations.registration_closed_reason(snapshot, now)
+    form = registration_form_for(snapshot.questions)
+    answers = answers_from(form, snapshot.questions)
     error = None
-    answers = answers_from(form, questions)
-    valid = closed_reason is None and form.validate_on_submit()
-    if form.is_submitted() and closed_reason is None:
+    if closed_reason is None:
+        valid = form.validate_on_submit()
         # Wrong answers are shown together with the form's other complaints, not after them.
-        for name, messages in question_service.check_answers(event, answers).items():
+        for name, messages in question_service.check_answers(snapshot, answers).items():
             form[name].errors = list(form[name].errors) + [str(m) for m in messages]
             valid = False
-    if valid:
-        try:
-            result = registrations.register_attendee(event.id, attendee_from(form, answers), now,
-                                                     confirmed_seen=confirmed)
-        except DomainError as exc:
-            fields = getattr(exc, "errors", None) or {exc.field: [str(exc)]}
-            for name, messages in fields.items():
-                if name and name in form:
-                    form[name].errors = list(form[name].errors) + [str(m) for m in messages]
-                else:
-                    error = str(exc)
-        else:
-            remembered = session.get("registration", {})
-            same = remembered.get("id") == result.registration_id
-            token = result.token or (remembered.get("token") if same else None)
-            session["registration"] = {"id": result.registration_id, "token": token}
-            return redirect(url_for(".registered", slug=slug))
-    status = 422 if sent else 200
+        if valid:
+            try:
+                result = registrations.register_attendee(snapshot.id, attendee_from(form, answers), now, seen=snapshot)
+            except DomainError as exc:
+                fields = getattr(exc, "errors", None) or {exc.field: [str(exc)]}
+                for name, messages in fields.items():
+                    if name and name in form:
+                        form[name].errors = list(form[name].errors) + [str(m) for m in messages]
+                    else:
+                        error = str(exc)
+            else:
+                remembered = session.get("registration", {})
+                same = remembered.get("id") == result.registration_id
+                token = result.token or (remembered.get("token") if same else None)
+                session["registration"] = {"id": result.registration_id, "token": token}
+                return redirect(url_for(".registered", slug=slug))
+    event, _ = _read_event_or_404(slug)
+    return _form_page(event, form, closed_reason, error), 422
+
+
+def _form_page(event: Event, form: RegistrationForm, closed_reason, error=None) -> str:
     return render_template("public/register.html", event=event, form=form, closed_reason=closed_reason,
-                           error=error, places_left=registrations.places_left(event)), status
+                           error=error, places_left=registrations.places_left(event))
 
 
 #: The blank registration form as anonymous visitors see it while registration is open.
 _blank_forms = KeptPages()
-#: What this worker last read of each event whose blank form it served (``PUBLIC_EVENT_SECONDS``).
+#: What this worker last read of each event's registration (``PUBLIC_EVENT_SECONDS``).
 _recent_events = RecentReads()
+
+
+def _read_event_or_404(slug: str) -> tuple[Event, registrations.EventSnapshot]:
+    """The published event as it is stored and its snapshot, which this worker keeps for a moment."""
+    found = registrations.published_event_snapshot(slug)
+    if found is None:
+        abort(404)
+    _recent_events.keep(slug, found[1])
+    return found
+
+
+def _recent_event(slug: str, now) -> registrations.EventSnapshot:
+    """What this worker read of the event within PUBLIC_EVENT_SECONDS, or read now when that says
+    registration is closed (it may just have opened) or nothing was read lately; 404 when unknown."""
+    snapshot = _recent_events.get(slug, current_app.config["PUBLIC_EVENT_SECONDS"])
+    if snapshot is None or registrations.registration_closed_reason(snapshot, now) is not None:
+        snapshot = _read_event_or_404(slug)[1]
+    return snapshot
 
 
 def _kept_blank_form(slug: str, now) -> str | None:
@@ -120,10 +148,8 @@ def _kept_blank_form(slug: str, now) -> str | None:
     return _blank_forms.find(_blank_form_key(snapshot), _own_values())
 
 
-def _blank_form(event: Event, confirmed: int) -> str:
-    snapshot = registrations.EventSnapshot.of(event, confirmed)
-    _recent_events.keep(event.slug, snapshot)
-    left = registrations.places_left(event, confirmed)
+def _blank_form(event: Event, snapshot: registrations.EventSnapshot) -> str:
+    left = registrations.places_left(snapshot, snapshot.confirmed)
     own = _own_values()
 
     def render() -> str:

@@ -220,10 +220,16 @@ def test_a_new_registration_is_not_loaded_into_the_session(ctx, now):
 @pytest.mark.parametrize("seen", [0, 10])
 def test_the_places_the_form_saw_are_only_a_guess(ctx, now, seen):
     """Whatever count the form read with the event, the status is decided under the lock."""
+    from dataclasses import replace
+
+    from eventapp.services.registration import event_snapshot
+
     event = make_event(now, capacity=1)
     register(event, now, 1)
-    result = register_attendee(event.id, attendee(2), now, confirmed_seen=seen)
+    seen_before = replace(event_snapshot(event.id), confirmed=seen)
+    result = register_attendee(event.id, attendee(2), now, seen=seen_before)
     assert result.registration.status == RegistrationStatus.WAITLISTED
     other = make_event(now, capacity=1)
-    assert register_attendee(other.id, attendee(3), now, confirmed_seen=1).registration.status == \
+    seen_full = replace(event_snapshot(other.id), confirmed=1)
+    assert register_attendee(other.id, attendee(3), now, seen=seen_full).registration.status == \
         RegistrationStatus.CONFIRMED

@@ -145,3 +145,100 @@ def test_recent_reads_forget_at_the_size_and_never_keep_for_zero_seconds():
     assert reads.get("a", 1) is None and reads.get("b", 1) is None and reads.get("c", 1) == 3
     clock.seconds += 1
     assert reads.get("c", 1) is None and reads.get("c", 1.001) == 3
+
+
+# A sent form is checked by the snapshot; the registration is decided on the stored event ----------
+
+
+def sent(browser, slug: str, **changes):
+    from conftest import CSRF_RE
+
+    page = browser.get(f"/events/{slug}/register").get_data(as_text=True)
+    return browser.post(f"/events/{slug}/register",
+                        data={**VALID, "csrf_token": CSRF_RE.search(page).group(1), **changes})
+
+
+def stored(app) -> list[Registration]:
+    with app.app_context():
+        return list(db.session.scalars(db.select(Registration)))
+
+
+def test_a_form_sent_within_the_setting_reads_nothing_of_the_event_before_the_lock(app, clock, statements):
+    browser = app.test_client()
+    slug, _ = new_event(app)
+    browser.get(f"/events/{slug}/register")
+    statements.clear()
+    assert sent(browser, slug).status_code == 302
+    before_the_insert = statements[:next(i for i, s in enumerate(statements) if s.startswith("INSERT"))]
+    assert not any("FROM event" in s for s in before_the_insert)
+    assert [r.status for r in stored(app)] == ["confirmed"]
+
+
+def test_a_deadline_moved_into_the_past_meanwhile_stores_nothing(app, clock):
+    browser = app.test_client()
+    slug, event_id = new_event(app)
+    browser.get(f"/events/{slug}/register")
+    with app.app_context():
+        db.session.get(Event, event_id).registration_deadline = utcnow() - timedelta(minutes=1)
+        db.session.commit()
+    answer = sent(browser, slug)
+    assert answer.status_code == 422 and "Sista anmälningsdag var" in answer.get_data(as_text=True)
+    assert stored(app) == []
+
+
+def test_places_taken_meanwhile_put_the_next_one_on_the_waiting_list(app, clock):
+    from builders import register
+
+    browser = app.test_client()
+    slug, event_id = new_event(app, capacity=1)
+    browser.get(f"/events/{slug}/register")  # one place left, as this worker read it
+    with app.app_context():
+        register(db.session.get(Event, event_id), utcnow())
+    assert sent(browser, slug, email="sist@example.org").status_code == 302
+    with app.app_context():
+        mine = db.session.scalar(db.select(Registration).where(Registration.email == "sist@example.org"))
+        assert mine.status == "waitlisted"
+
+
+def test_a_question_added_meanwhile_must_be_answered(app, clock):
+    from eventapp.services.events import EventData, save_event
+    from eventapp.services.questions import QuestionData
+
+    browser = app.test_client()
+    slug, event_id = new_event(app)
+    browser.get(f"/events/{slug}/register")
+    with app.app_context():
+        data = EventData.from_event(db.session.get(Event, event_id))
+        data.questions = [QuestionData("Vilken målgrupp tillhör du?", ["Chef", "Strateg"], True)]
+        save_event(slug, data, actor=None, now=utcnow())
+    answer = sent(browser, slug)  # the form as it was a moment ago, without the question
+    assert answer.status_code == 422
+    assert stored(app) == []
+    assert "Vilken målgrupp tillhör du?" in answer.get_data(as_text=True)
+
+
+def test_registration_opened_meanwhile_is_not_refused_by_what_was_read_before(app, clock, monkeypatch):
+    now = utcnow()
+    slug, event_id = new_event(app, registration_opens_at=now + timedelta(hours=1))
+    browser = app.test_client()
+    page = browser.get(f"/events/{slug}/register").get_data(as_text=True)
+    assert "Anmälan öppnar" in page
+    with app.app_context():
+        db.session.get(Event, event_id).registration_opens_at = now - timedelta(minutes=1)
+        db.session.commit()
+    assert sent(browser, slug).status_code == 302
+    assert len(stored(app)) == 1
+
+
+def test_an_event_gone_meanwhile_is_not_found_and_nothing_is_stored(app, clock):
+    browser = app.test_client()
+    slug, event_id = new_event(app)
+    from conftest import CSRF_RE
+
+    token = CSRF_RE.search(browser.get(f"/events/{slug}/register").get_data(as_text=True)).group(1)
+    with app.app_context():
+        db.session.delete(db.session.get(Event, event_id))
+        db.session.commit()
+    answer = browser.post(f"/events/{slug}/register", data={**VALID, "csrf_token": token})
+    assert answer.status_code == 404
+    assert stored(app) == []
