@@ -191,6 +191,13 @@ _PUBLISHED_WITH_CONFIRMED = select(Event, _confirmed_of(Event.id)).where(
 _PUBLISHED_WITH_CONFIRMED_AND_QUESTIONS = _PUBLISHED_WITH_CONFIRMED.options(joinedload(Event.all_questions))
 _EVENT_FOR_UPDATE = select(Event).where(Event.id == bindparam("event_id")).with_for_update(key_share=True) \
     .execution_options(populate_existing=True)
+#: What a registration's decision under the lock reads of its event (see ``locked_event_snapshot``).
+_DECISION_COLUMNS = ("published", "cancelled_at", "registration_opens_at", "registration_deadline", "capacity",
+                     "waitlist_enabled", "updated_at", "calendar_sequence")
+_DECISION_COLUMNS_FOR_UPDATE = select(*(getattr(Event, name) for name in _DECISION_COLUMNS)) \
+    .where(Event.id == bindparam("event_id")).with_for_update(key_share=True)
+_DECISION_COLUMNS_AND_CONFIRMED = select(*(getattr(Event, name) for name in _DECISION_COLUMNS),
+                                         _confirmed_of(Event.id)).where(Event.id == bindparam("event_id"))
 
 
 def confirmed_count(event: Event | EventSnapshot) -> int:
@@ -236,13 +243,18 @@ def lock_event(event_id: int) -> Event:
     return event
 
 
-def status_for_new_registration(event: Event, *, full_message=None, counted: bool = False) -> str:
+def status_for_new_registration(event: Event | EventSnapshot, *, full_message=None, counted: bool = False,
+                                confirmed: int | None = None) -> str:
     """Confirmed while places last, then the waiting list; when it has none, ``EventFull`` (rule 2).
 
     Call inside the event's writing transaction (``lock_event``), so the answer holds until commit.
     ``counted``: the new registration is already stored as confirmed in this transaction.
+    ``confirmed``: the event's confirmed registrations, counted in this transaction (counted here
+    by default).
     """
-    left = places_left(event, confirmed_count(event) - (1 if counted else 0))
+    if confirmed is None:
+        confirmed = confirmed_count(event)
+    left = places_left(event, confirmed - (1 if counted else 0))
     if left is None or left > 0:
         return RegistrationStatus.CONFIRMED
     if event.waitlist_enabled:
@@ -305,7 +317,7 @@ def register_attendee(event_id: int, attendee: Attendee, now: datetime, *,
         except Exception:
             db.session.rollback()
             raise
-        return _decided_under_the_lock(event_id, stored, expected, new.token, attendee, now, seen.version)
+        return _decided_under_the_lock(event_id, stored, expected, new.token, attendee, now, seen)
     raise AssertionError("unreachable")
 
 
@@ -324,18 +336,20 @@ def published_event_snapshot(slug: str) -> tuple[Event, EventSnapshot] | None:
 
 
 def _decided_under_the_lock(event_id: int, stored: StoredRegistration, expected: str, token: str,
-                            attendee: Attendee, now: datetime, seen: tuple) -> RegistrationResult:
+                            attendee: Attendee, now: datetime, seen: EventSnapshot) -> RegistrationResult:
     """Lock the event, decide the stored registration's status for real and commit."""
     try:
-        event = event_for_update(event_id)
-        changed = _version(event) != seen
+        locked, event = locked_event_snapshot(event_id, seen)
+        changed = event is not None
         if changed:
-            _check_open_and_answered(event, attendee, now)
-        reason = registration_closed_reason(event, now)
+            _check_open_and_answered(locked, attendee, now)
+        reason = registration_closed_reason(locked, now)
         if reason is not None:
             raise RegistrationClosed(reason)
-        status = status_for_new_registration(event, counted=expected == RegistrationStatus.CONFIRMED)
+        status = status_for_new_registration(locked, counted=expected == RegistrationStatus.CONFIRMED,
+                                             confirmed=locked.confirmed)
         if status != expected or changed:
+            event = event or db.session.get(Event, event_id)
             registration = db.session.get(Registration, stored.registration_id)
             if changed:
                 registration.answers = questions.answers_for(event, attendee.answers)
@@ -347,6 +361,30 @@ def _decided_under_the_lock(event_id: int, stored: StoredRegistration, expected:
     except Exception:
         db.session.rollback()
         raise
+
+
+def locked_event_snapshot(event_id: int, seen: EventSnapshot) -> tuple[EventSnapshot, Event | None]:
+    """The event as it is stored now, locked for the writing transaction begun, with its confirmed
+    registrations; and, when its version moved since ``seen``, the whole event as well (else None).
+
+    Only the columns a decision reads are read, and the rest is taken from ``seen``, which holds as
+    long as the version has not moved. On SQLite the writing transaction holds the database's lock
+    already, and one statement reads the columns and the count; PostgreSQL locks the row first and
+    counts in a statement of its own (one statement would count what it saw before the lock).
+    """
+    if db.session.get_bind().dialect.name == "sqlite":
+        row = db.session.execute(_DECISION_COLUMNS_AND_CONFIRMED, {"event_id": event_id}).one_or_none()
+        columns, confirmed = (None, None) if row is None else (row[:-1], row[-1])
+    else:
+        columns = db.session.execute(_DECISION_COLUMNS_FOR_UPDATE, {"event_id": event_id}).one_or_none()
+        confirmed = None if columns is None else db.session.scalar(_CONFIRMED, {"event_id": event_id})
+    if columns is None:
+        raise NotFound(_l("The event does not exist."))
+    fresh = dict(zip(_DECISION_COLUMNS, columns, strict=True))
+    if (fresh["updated_at"], fresh["calendar_sequence"], fresh["cancelled_at"]) == seen.version:
+        return replace(seen, **fresh, confirmed=confirmed), None
+    event = event_for_update(event_id)
+    return EventSnapshot.of(event, confirmed), event
 
 
 def _answered_again(existing: Registration) -> RegistrationResult:

@@ -161,3 +161,17 @@ def test_a_question_retired_meanwhile_keeps_no_answer_to_it(ctx, now, in_the_gap
     in_the_gap(retire)
     result = register_attendee(event_id, attendee(1, answers={kept_id: "Förmiddag", retired_id: "Ja"}), now)
     assert {answer.question_id: answer.value for answer in result.registration.answers} == {kept_id: "Förmiddag"}
+
+
+def test_the_decision_reads_the_places_afresh_even_when_the_version_stayed(ctx, now, in_the_gap):
+    """Under the lock only the columns a decision needs are read, the rest taken from what the form
+    saw while the version is the same: are those columns really read afresh (here the capacity,
+    changed without moving the version)?"""
+    event = make_event(now, capacity=5)
+    event_id = event.id
+    db.session.commit()
+    in_the_gap(lambda: db.session.execute(db.update(Event).where(Event.id == event_id).values(
+        capacity=0, updated_at=Event.updated_at)))
+    result = register_attendee(event_id, attendee(1), now)
+    assert result.registration.status == RegistrationStatus.WAITLISTED
+    assert the_message(result.registration_id).kind == "waitlisted"
