@@ -92,7 +92,7 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     #: Seconds a person needs at least to fill in the registration form; 0 switches the check off.
     REGISTRATION_MIN_FILL_SECONDS = float(os.environ.get("EVENTAPP_MIN_FILL_SECONDS", "3"))
-    #: Seconds a web worker serves the kept blank registration form by what it read of the event, before
+    #: Seconds a web worker serves and checks the registration form by what it read of the event, before
     #: reading it again: a change to the event shows on the form within this long (0: read every time).
     PUBLIC_EVENT_SECONDS = float(os.environ.get("EVENTAPP_PUBLIC_EVENT_SECONDS", "1"))
     #: Proxies in front of the app that set X-Forwarded-For (nginx, a load balancer): their number.
@@ -131,7 +131,7 @@ class TestingConfig(Config):
     SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("TEST_DATABASE_URL"))
     EVENTAPP_BASE_URL = "http://localhost"
     REGISTRATION_MIN_FILL_SECONDS = 0
-    #: Tests change events and look at the form at once (tests/web/test_public.py sets it where it is tried).
+    #: Tests change events and look at the form at once (tests/web/test_recent_events.py tries it).
     PUBLIC_EVENT_SECONDS = 0
     MAIL_SERVER = None
     OUTBOX_DELIVER_AFTER_RESPONSE = False

@@ -380,9 +380,9 @@ def locked_event_snapshot(event_id: int, seen: EventSnapshot) -> tuple[EventSnap
         confirmed = None if columns is None else db.session.scalar(_CONFIRMED, {"event_id": event_id})
     if columns is None:
         raise NotFound(_l("The event does not exist."))
-    fresh = dict(zip(_DECISION_COLUMNS, columns, strict=True))
-    if (fresh["updated_at"], fresh["calendar_sequence"], fresh["cancelled_at"]) == seen.version:
-        return replace(seen, **fresh, confirmed=confirmed), None
+    locked = replace(seen, **dict(zip(_DECISION_COLUMNS, columns, strict=True)), confirmed=confirmed)
+    if locked.version == seen.version:
+        return locked, None
     event = event_for_update(event_id)
     return EventSnapshot.of(event, confirmed), event
 

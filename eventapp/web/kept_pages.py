@@ -8,7 +8,7 @@ served with each visitor's own values put back.
 
 To know which page to serve, a worker needs the event's version and whether registration is open;
 ``RecentReads`` keeps what it read of each event for a moment (a second by default), so that in a
-rush most visitors get their form without a query at all.
+rush most visitors get their form, and have it checked when they send it, without reading the event.
 """
 import time
 from collections.abc import Callable
