@@ -95,6 +95,9 @@ class Config:
     #: Seconds a web worker serves and checks the registration form by what it read of the event, before
     #: reading it again: a change to the event shows on the form within this long (0: read every time).
     PUBLIC_EVENT_SECONDS = float(os.environ.get("EVENTAPP_PUBLIC_EVENT_SECONDS", "1"))
+    #: Seconds a process answers which register entry a typed organisation is from its own copy of the
+    #: registers' spellings before reading them again (a `reference load` elsewhere shows within this long).
+    REGISTER_ALIASES_SECONDS = float(os.environ.get("EVENTAPP_REGISTER_ALIASES_SECONDS", "600"))
     #: Proxies in front of the app that set X-Forwarded-For (nginx, a load balancer): their number.
     TRUSTED_PROXIES = int(os.environ.get("EVENTAPP_TRUSTED_PROXIES", "0"))
     #: Days after an event's end before attendees' personal data is purged.

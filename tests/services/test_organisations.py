@@ -41,6 +41,45 @@ def test_the_id_alone_leads_to_the_same_organisation(ctx):
     assert find_organisation_id("Ingen Sådan Förening") is None and find_organisation_id("  ") is None
 
 
+@pytest.mark.parametrize("typed", ["Nacka kommun", "nacka", "Göteborgs kommun", "Malmo stad", "Migrationsverket",
+                                   "Scouterna i Nacka", "Ingen Sådan Förening"])
+def test_the_registers_copy_answers_as_the_database_does(ctx, app, monkeypatch, typed):
+    find_or_create_organisation("Scouterna i Nacka")  # a free organisation, only in the database
+    db.session.commit()
+    kept = find_organisation_id(typed)
+    monkeypatch.setitem(app.config, "REGISTER_ALIASES_SECONDS", 0)
+    assert kept == find_organisation_id(typed)
+
+
+def test_a_register_spelling_is_answered_without_a_query(ctx, app):
+    from conftest import counted
+
+    find_organisation_id("Nacka kommun")  # the registers' spellings are read once
+    with counted(app) as statements:
+        found = find_organisation_id("  NACKA  KOMMUN ")
+    assert statements == []
+    assert found == find_or_create_organisation("Nacka kommun").id
+    with counted(app) as statements:
+        assert find_organisation_id("Scouterna") is None  # in no register: the database is asked
+    assert any("organisation_alias" in s for s in statements)
+
+
+def test_a_spelling_moved_by_loading_the_registers_is_followed_at_once(ctx):
+    from eventapp.models import OrganisationAlias
+
+    nacka = find_organisation_id("Nacka kommun")
+    alias = db.session.get(OrganisationAlias, "nacka kommun")
+    alias.organisation_id = find_organisation_id("Tyresö kommun")  # as if a register had moved it
+    db.session.commit()
+    load_reference_data()  # moves it back, and this process's copy is read again
+    assert find_organisation_id("Nacka kommun") == nacka
+    alias = db.session.get(OrganisationAlias, "nacka kommun")
+    alias.organisation_id = find_organisation_id("Tyresö kommun")
+    db.session.commit()
+    assert find_organisation_id("Nacka kommun") == nacka  # kept: another process's change shows later
+    load_reference_data()
+
+
 def test_municipality_carries_code_and_county(ctx):
     nacka = find_or_create_organisation("Nacka")
     assert nacka.municipality_code == "0182"

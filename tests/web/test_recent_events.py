@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 from builders import make_event
-from sqlalchemy import event as sa_event
+from conftest import counted
 
 from eventapp.database import utcnow
 from eventapp.extensions import db
@@ -41,16 +41,8 @@ def clock(app, monkeypatch):
 @pytest.fixture
 def statements(app):
     """The SQL statements the application runs, as a list that grows."""
-    seen = []
-    with app.app_context():
-        engine = db.engine
-
-    def count(conn, cursor, statement, *args):
-        seen.append(statement)
-
-    sa_event.listen(engine, "before_cursor_execute", count)
-    yield seen
-    sa_event.remove(engine, "before_cursor_execute", count)
+    with counted(app) as seen:
+        yield seen
 
 
 def new_event(app, **fields) -> tuple[str, int]:
