@@ -87,7 +87,7 @@ _IDS_BY_ALIASES = select(OrganisationAlias.key, OrganisationAlias.organisation_i
 
 def find_organisation(typed: str) -> Organisation | None:
     """The organisation that what an attendee typed leads to, if any."""
-    return _best_match(_BY_ALIASES, typed)
+    return _best_match(_BY_ALIASES, candidate_keys(typed))
 
 
 def find_organisation_id(typed: str) -> int | None:
@@ -99,7 +99,7 @@ def find_organisation_id(typed: str) -> int | None:
     """
     keys = candidate_keys(typed)
     known = register_aliases().get(keys[0]) if keys else None
-    return known if known is not None else _best_match(_IDS_BY_ALIASES, typed)
+    return known if known is not None else _best_match(_IDS_BY_ALIASES, keys)
 
 
 #: Every spelling of a register entry and its organisation's id. Register organisations are never
@@ -123,9 +123,8 @@ def register_aliases() -> dict[str, int]:
     return kept[1]
 
 
-def _best_match(query, typed: str):
-    """What ``query`` gives for the most exact of the typed name's spellings that it knows."""
-    keys = candidate_keys(typed)
+def _best_match(query, keys: list[str]):
+    """What ``query`` gives for the most exact of a typed name's spellings (``keys``) that it knows."""
     if not keys:
         return None
     found = dict(db.session.execute(query, {"keys": keys}).all())
