@@ -191,9 +191,9 @@ _PUBLISHED_WITH_CONFIRMED = select(Event, _confirmed_of(Event.id)).where(
 _PUBLISHED_WITH_CONFIRMED_AND_QUESTIONS = _PUBLISHED_WITH_CONFIRMED.options(joinedload(Event.all_questions))
 _EVENT_FOR_UPDATE = select(Event).where(Event.id == bindparam("event_id")).with_for_update(key_share=True) \
     .execution_options(populate_existing=True)
-#: What a registration's decision under the lock reads of its event (see ``locked_event_snapshot``).
-_DECISION_COLUMNS = ("published", "cancelled_at", "registration_opens_at", "registration_deadline", "capacity",
-                     "waitlist_enabled", "updated_at", "calendar_sequence")
+#: What a registration's decision under the lock reads of its event (see ``locked_event_snapshot``):
+#: the snapshot's columns but the two that never decide anything.
+_DECISION_COLUMNS = tuple(name for name in _SNAPSHOT_COLUMNS if name not in ("id", "title"))
 _DECISION_COLUMNS_FOR_UPDATE = select(*(getattr(Event, name) for name in _DECISION_COLUMNS)) \
     .where(Event.id == bindparam("event_id")).with_for_update(key_share=True)
 _DECISION_COLUMNS_AND_CONFIRMED = select(*(getattr(Event, name) for name in _DECISION_COLUMNS),

@@ -130,22 +130,25 @@ def _read_event_or_404(slug: str) -> tuple[Event, registrations.EventSnapshot]:
     return found
 
 
-def _recent_event(slug: str, now) -> registrations.EventSnapshot:
-    """What this worker read of the event within PUBLIC_EVENT_SECONDS, or read now when that says
-    registration is closed (it may just have opened) or nothing was read lately; 404 when unknown."""
+def _recent_open_event(slug: str, now) -> registrations.EventSnapshot | None:
+    """What this worker read of the event within PUBLIC_EVENT_SECONDS, when that says registration
+    is open; None otherwise (a snapshot saying closed is not trusted: registration may just have opened)."""
     snapshot = _recent_events.get(slug, current_app.config["PUBLIC_EVENT_SECONDS"])
     if snapshot is None or registrations.registration_closed_reason(snapshot, now) is not None:
-        snapshot = _read_event_or_404(slug)[1]
+        return None
     return snapshot
+
+
+def _recent_event(slug: str, now) -> registrations.EventSnapshot:
+    """``_recent_open_event``, or the event read now; 404 when unknown."""
+    return _recent_open_event(slug, now) or _read_event_or_404(slug)[1]
 
 
 def _kept_blank_form(slug: str, now) -> str | None:
     """The kept blank form, by what this worker read of the event a moment ago; None when it read
     nothing lately, the event is not open for registration or its form is not kept."""
-    snapshot = _recent_events.get(slug, current_app.config["PUBLIC_EVENT_SECONDS"])
-    if snapshot is None or registrations.registration_closed_reason(snapshot, now) is not None:
-        return None
-    return _blank_forms.find(_blank_form_key(snapshot), _own_values())
+    snapshot = _recent_open_event(slug, now)
+    return None if snapshot is None else _blank_forms.find(_blank_form_key(snapshot), _own_values())
 
 
 def _blank_form(event: Event, snapshot: registrations.EventSnapshot) -> str:
