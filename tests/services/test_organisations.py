@@ -65,13 +65,22 @@ def test_a_register_spelling_is_answered_without_a_query(ctx, app):
 
 
 def test_a_spelling_moved_by_loading_the_registers_is_followed_at_once(ctx):
+    from flask import current_app
+
     from eventapp.models import OrganisationAlias
 
     nacka = find_organisation_id("Nacka kommun")
     alias = db.session.get(OrganisationAlias, "nacka kommun")
     alias.organisation_id = find_organisation_id("Tyresö kommun")  # as if a register had moved it
     db.session.commit()
-    load_reference_data()  # moves it back, and this process's copy is read again
+    load_reference_data()  # moves it back: this process's copy is dropped and read again
+    assert find_organisation_id("Nacka kommun") == nacka
+    alias = db.session.get(OrganisationAlias, "nacka kommun")
+    alias.organisation_id = find_organisation_id("Tyresö kommun")
+    db.session.commit()
+    current_app.extensions.pop("eventapp_register_aliases")  # the copy now has the moved spelling
+    assert find_organisation_id("Nacka kommun") != nacka
+    load_reference_data()  # the register moves it back, and the copy must follow at once
     assert find_organisation_id("Nacka kommun") == nacka
     alias = db.session.get(OrganisationAlias, "nacka kommun")
     alias.organisation_id = find_organisation_id("Tyresö kommun")
