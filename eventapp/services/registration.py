@@ -445,6 +445,48 @@ _INSERT_LINK = insert(PersonalLink.__table__)
 _INSERT_MESSAGE = insert(OutboxMessage.__table__)
 
 
+#: ``_rows_inserted_together``'s statements, built once per set of columns.
+_INSERTED_TOGETHER: dict[tuple, object] = {}
+
+
+def _rows_inserted_together(registration: dict, link: dict, message: dict) -> tuple:
+    """One statement inserting a registration, its personal link and its queued message, returning
+    the registration's id and the message's, with its parameters (PostgreSQL: one round trip instead
+    of three). Columns left out get their scalar defaults, as a plain INSERT would."""
+    rows = ((Registration.__table__, registration), (PersonalLink.__table__, link),
+            (OutboxMessage.__table__, message))
+    filled = [{**_scalar_defaults(table, columns), **columns} for table, columns in rows]
+    key = tuple(tuple(columns) for columns in filled)
+    statement = _INSERTED_TOGETHER.get(key)
+    if statement is None:
+        statement = _INSERTED_TOGETHER[key] = _inserted_together(filled)
+    parameters = {f"{table.name}_{name}": value for (table, _), columns in zip(rows, filled, strict=True)
+                  for name, value in columns.items()}
+    return statement, parameters
+
+
+def _scalar_defaults(table, given: dict) -> dict:
+    return {column.name: column.default.arg for column in table.columns
+            if column.name not in given and column.default is not None and column.default.is_scalar}
+
+
+def _inserted_together(filled: list[dict]):
+    (registration_table, link_table, message_table) = (Registration.__table__, PersonalLink.__table__,
+                                                       OutboxMessage.__table__)
+
+    def values(table, columns):
+        return {name: bindparam(f"{table.name}_{name}", type_=table.c[name].type) for name in columns}
+
+    registration = insert(registration_table).values(values(registration_table, filled[0])) \
+        .returning(registration_table.c.id).cte("new_registration")
+    registration_id = select(registration.c.id).scalar_subquery()
+    link = insert(link_table).values({**values(link_table, filled[1]), "registration_id": registration_id}) \
+        .cte("new_link")
+    message = insert(message_table).values({**values(message_table, filled[2]), "registration_id": registration_id}) \
+        .returning(message_table.c.registration_id, message_table.c.id).cte("new_message")
+    return select(message.c.registration_id, message.c.id).add_cte(link)
+
+
 @dataclass
 class NewRegistration:
     """A registration written out but not stored yet: its columns, its answers, its personal link
@@ -482,19 +524,24 @@ class NewRegistration:
         transaction, without the session's unit of work: nothing is loaded into the session.
 
         The rows are the ones ``store`` and ``notifications.registered`` would add; inserting them
-        directly costs a registration in a rush a fraction of the work of flushing objects.
+        directly (on PostgreSQL all but the answers in one statement) costs a registration in a rush a
+        fraction of the work of flushing objects.
         """
         columns = {**self.columns, **self._status_columns(status, now)}
         if self.unknown_organisation is not None:
             organisation = find_or_create_organisation(*self.unknown_organisation)  # stored with its id
             columns["organisation_id"] = organisation.id if organisation else None
-        registration_id = db.session.execute(_INSERT_REGISTRATION, columns).inserted_primary_key[0]
+        if db.session.get_bind().dialect.name == "sqlite":
+            registration_id = db.session.execute(_INSERT_REGISTRATION, columns).inserted_primary_key[0]
+            db.session.execute(_INSERT_LINK, {**self.link, "registration_id": registration_id})
+            message_id = db.session.execute(_INSERT_MESSAGE, {**message, "registration_id": registration_id}) \
+                .inserted_primary_key[0]
+        else:
+            statement, parameters = _rows_inserted_together(columns, self.link, message)
+            registration_id, message_id = db.session.execute(statement, parameters).one()
         if self.answers:
             db.session.execute(_INSERT_ANSWER, [{"registration_id": registration_id, "question_id": question_id,
                                                  "value": value} for question_id, value in self.answers.items()])
-        db.session.execute(_INSERT_LINK, {**self.link, "registration_id": registration_id})
-        message_id = db.session.execute(_INSERT_MESSAGE, {**message, "registration_id": registration_id}) \
-            .inserted_primary_key[0]
         return StoredRegistration(registration_id, message_id)
 
     @staticmethod

@@ -27,11 +27,12 @@ def event(app):
 
 @pytest.fixture
 def failing_insert(app):
-    """Make the INSERT of the registration row fail the way a locked or dropped database does."""
+    """Make the INSERT of the registration row fail the way a locked or dropped database does (on
+    PostgreSQL it is one statement with the link's and the message's INSERTs)."""
     messages = []
 
     def fail(conn, cursor, statement, parameters, context, executemany):
-        if statement.lstrip().upper().startswith("INSERT INTO REGISTRATION") and messages:
+        if "INSERT INTO REGISTRATION (" in statement.upper() and messages:
             raise OperationalError(statement, parameters, DriverError(messages[0]))
 
     with app.app_context():
