@@ -445,23 +445,26 @@ _INSERT_LINK = insert(PersonalLink.__table__)
 _INSERT_MESSAGE = insert(OutboxMessage.__table__)
 
 
-#: ``_rows_inserted_together``'s statements, built once per set of columns.
-_INSERTED_TOGETHER: dict[tuple, object] = {}
+#: The tables ``_rows_inserted_together`` writes, in the order of its arguments.
+_TOGETHER_TABLES = (Registration.__table__, PersonalLink.__table__, OutboxMessage.__table__)
+#: Its statements and the scalar defaults of the columns left out, built once per set of columns.
+_INSERTED_TOGETHER: dict[tuple, tuple] = {}
 
 
 def _rows_inserted_together(registration: dict, link: dict, message: dict) -> tuple:
     """One statement inserting a registration, its personal link and its queued message, returning
     the registration's id and the message's, with its parameters (PostgreSQL: one round trip instead
     of three). Columns left out get their scalar defaults, as a plain INSERT would."""
-    rows = ((Registration.__table__, registration), (PersonalLink.__table__, link),
-            (OutboxMessage.__table__, message))
-    filled = [{**_scalar_defaults(table, columns), **columns} for table, columns in rows]
-    key = tuple(tuple(columns) for columns in filled)
-    statement = _INSERTED_TOGETHER.get(key)
-    if statement is None:
-        statement = _INSERTED_TOGETHER[key] = _inserted_together(filled)
-    parameters = {f"{table.name}_{name}": value for (table, _), columns in zip(rows, filled, strict=True)
-                  for name, value in columns.items()}
+    rows = (registration, link, message)
+    key = tuple(tuple(columns) for columns in rows)
+    if key not in _INSERTED_TOGETHER:
+        defaults = [_scalar_defaults(table, columns) for table, columns in zip(_TOGETHER_TABLES, rows, strict=True)]
+        _INSERTED_TOGETHER[key] = _inserted_together([{**d, **c} for d, c in zip(defaults, rows, strict=True)]), \
+            defaults
+    statement, defaults = _INSERTED_TOGETHER[key]
+    parameters = {f"{table.name}_{name}": value
+                  for table, default, columns in zip(_TOGETHER_TABLES, defaults, rows, strict=True)
+                  for name, value in {**default, **columns}.items()}
     return statement, parameters
 
 
@@ -471,18 +474,18 @@ def _scalar_defaults(table, given: dict) -> dict:
 
 
 def _inserted_together(filled: list[dict]):
-    (registration_table, link_table, message_table) = (Registration.__table__, PersonalLink.__table__,
-                                                       OutboxMessage.__table__)
-
     def values(table, columns):
         return {name: bindparam(f"{table.name}_{name}", type_=table.c[name].type) for name in columns}
 
-    registration = insert(registration_table).values(values(registration_table, filled[0])) \
+    (registration_table, link_table, message_table), (registration_columns, link_columns, message_columns) = \
+        _TOGETHER_TABLES, filled
+    registration = insert(registration_table).values(values(registration_table, registration_columns)) \
         .returning(registration_table.c.id).cte("new_registration")
     registration_id = select(registration.c.id).scalar_subquery()
-    link = insert(link_table).values({**values(link_table, filled[1]), "registration_id": registration_id}) \
+    link = insert(link_table).values({**values(link_table, link_columns), "registration_id": registration_id}) \
         .cte("new_link")
-    message = insert(message_table).values({**values(message_table, filled[2]), "registration_id": registration_id}) \
+    message = insert(message_table).values({**values(message_table, message_columns),
+                                            "registration_id": registration_id}) \
         .returning(message_table.c.registration_id, message_table.c.id).cte("new_message")
     return select(message.c.registration_id, message.c.id).add_cte(link)
 
