@@ -5,7 +5,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ScalarSelect, bindparam, func, insert, select
+from sqlalchemy import ARRAY, Integer, ScalarSelect, String, bindparam, func, insert, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -268,6 +268,9 @@ class StoredRegistration:
 
     registration_id: int
     message_id: int
+    #: PostgreSQL: the event's ``_DECISION_COLUMNS`` as the statement inserting the rows read them
+    #: when it locked the event (see ``_inserted_together``); None on SQLite.
+    event_columns: tuple | None = None
 
 
 def register_attendee(event_id: int, attendee: Attendee, now: datetime, *,
@@ -339,7 +342,7 @@ def _decided_under_the_lock(event_id: int, stored: StoredRegistration, expected:
                             attendee: Attendee, now: datetime, seen: EventSnapshot) -> RegistrationResult:
     """Lock the event, decide the stored registration's status for real and commit."""
     try:
-        locked, event = locked_event_snapshot(event_id, seen)
+        locked, event = locked_event_snapshot(event_id, seen, stored.event_columns)
         changed = event is not None
         if changed:
             _check_open_and_answered(locked, attendee, now)
@@ -363,20 +366,23 @@ def _decided_under_the_lock(event_id: int, stored: StoredRegistration, expected:
         raise
 
 
-def locked_event_snapshot(event_id: int, seen: EventSnapshot) -> tuple[EventSnapshot, Event | None]:
+def locked_event_snapshot(event_id: int, seen: EventSnapshot, locked_columns: tuple | None = None
+                          ) -> tuple[EventSnapshot, Event | None]:
     """The event as it is stored now, locked for the writing transaction begun, with its confirmed
     registrations; and, when its version moved since ``seen``, the whole event as well (else None).
 
     Only the columns a decision reads are read, and the rest is taken from ``seen``, which holds as
     long as the version has not moved. On SQLite the writing transaction holds the database's lock
-    already, and one statement reads the columns and the count; PostgreSQL locks the row first and
-    counts in a statement of its own (one statement would count what it saw before the lock).
+    already, and one statement reads the columns and the count; PostgreSQL locks the row first
+    (``locked_columns``: already, by the statement that inserted the registration) and counts in a
+    statement of its own (one statement would count what it saw before the lock).
     """
     if db.session.get_bind().dialect.name == "sqlite":
         row = db.session.execute(_DECISION_COLUMNS_AND_CONFIRMED, {"event_id": event_id}).one_or_none()
         columns, confirmed = (None, None) if row is None else (row[:-1], row[-1])
     else:
-        columns = db.session.execute(_DECISION_COLUMNS_FOR_UPDATE, {"event_id": event_id}).one_or_none()
+        columns = locked_columns or db.session.execute(_DECISION_COLUMNS_FOR_UPDATE,
+                                                       {"event_id": event_id}).one_or_none()
         confirmed = None if columns is None else db.session.scalar(_CONFIRMED, {"event_id": event_id})
     if columns is None:
         raise NotFound(_l("The event does not exist."))
@@ -451,10 +457,11 @@ _TOGETHER_TABLES = (Registration.__table__, PersonalLink.__table__, OutboxMessag
 _INSERTED_TOGETHER: dict[tuple, tuple] = {}
 
 
-def _rows_inserted_together(registration: dict, link: dict, message: dict) -> tuple:
-    """One statement inserting a registration, its personal link and its queued message, returning
-    the registration's id and the message's, with its parameters (PostgreSQL: one round trip instead
-    of three). Columns left out get their scalar defaults, as a plain INSERT would."""
+def _rows_inserted_together(registration: dict, link: dict, message: dict, answers: dict[int, str]) -> tuple:
+    """One statement inserting a registration, its personal link, its queued message and its
+    ``answers`` ({question id: answer}), then locking its event (see ``_inserted_together``), with
+    its parameters: on PostgreSQL one round trip instead of five. Columns left out get their scalar
+    defaults, as a plain INSERT would."""
     rows = (registration, link, message)
     key = tuple(tuple(columns) for columns in rows)
     if key not in _INSERTED_TOGETHER:
@@ -465,6 +472,7 @@ def _rows_inserted_together(registration: dict, link: dict, message: dict) -> tu
     parameters = {f"{table.name}_{name}": value
                   for table, default, columns in zip(_TOGETHER_TABLES, defaults, rows, strict=True)
                   for name, value in {**default, **columns}.items()}
+    parameters.update(answer_question_ids=list(answers), answer_values=list(answers.values()))
     return statement, parameters
 
 
@@ -474,20 +482,40 @@ def _scalar_defaults(table, given: dict) -> dict:
 
 
 def _inserted_together(filled: list[dict]):
+    """The statement of ``_rows_inserted_together``, returning the registration's id, the message's
+    and the event's ``_DECISION_COLUMNS`` as it locked the event.
+
+    The lock is taken after the registration is inserted: it finds the event by the inserted row, so
+    it cannot be taken first. A second registration of the same address waits for the first at the
+    unique index before it locks anything, and the first, locking the event after, waits for nobody
+    (see ``lock_event``). The answers come as two arrays (PostgreSQL's ``unnest``), so any number of
+    them is the same statement.
+    """
     def values(table, columns):
         return {name: bindparam(f"{table.name}_{name}", type_=table.c[name].type) for name in columns}
 
     (registration_table, link_table, message_table), (registration_columns, link_columns, message_columns) = \
         _TOGETHER_TABLES, filled
     registration = insert(registration_table).values(values(registration_table, registration_columns)) \
-        .returning(registration_table.c.id).cte("new_registration")
+        .returning(registration_table.c.id, registration_table.c.event_id).cte("new_registration")
     registration_id = select(registration.c.id).scalar_subquery()
     link = insert(link_table).values({**values(link_table, link_columns), "registration_id": registration_id}) \
         .cte("new_link")
     message = insert(message_table).values({**values(message_table, message_columns),
                                             "registration_id": registration_id}) \
         .returning(message_table.c.registration_id, message_table.c.id).cte("new_message")
-    return select(message.c.registration_id, message.c.id).add_cte(link)
+    given = func.unnest(bindparam("answer_question_ids", type_=ARRAY(Integer)),
+                        bindparam("answer_values", type_=ARRAY(String))) \
+        .table_valued("question_id", "value").render_derived()
+    answers = insert(Answer.__table__).from_select(
+        ["registration_id", "question_id", "value"], select(registration_id, given.c.question_id, given.c.value)) \
+        .cte("new_answers")
+    event_table = Event.__table__
+    locked = select(*(event_table.c[name] for name in _DECISION_COLUMNS)) \
+        .where(event_table.c.id == select(registration.c.event_id).scalar_subquery()) \
+        .with_for_update(key_share=True).cte("locked_event")
+    return select(message.c.registration_id, message.c.id, *locked.c) \
+        .select_from(message.join(locked, true())).add_cte(link, answers)
 
 
 @dataclass
@@ -534,14 +562,14 @@ class NewRegistration:
         if self.unknown_organisation is not None:
             organisation = find_or_create_organisation(*self.unknown_organisation)  # stored with its id
             columns["organisation_id"] = organisation.id if organisation else None
-        if db.session.get_bind().dialect.name == "sqlite":
-            registration_id = db.session.execute(_INSERT_REGISTRATION, columns).inserted_primary_key[0]
-            db.session.execute(_INSERT_LINK, {**self.link, "registration_id": registration_id})
-            message_id = db.session.execute(_INSERT_MESSAGE, {**message, "registration_id": registration_id}) \
-                .inserted_primary_key[0]
-        else:
-            statement, parameters = _rows_inserted_together(columns, self.link, message)
-            registration_id, message_id = db.session.execute(statement, parameters).one()
+        if db.session.get_bind().dialect.name != "sqlite":
+            statement, parameters = _rows_inserted_together(columns, self.link, message, self.answers)
+            registration_id, message_id, *event_columns = db.session.execute(statement, parameters).one()
+            return StoredRegistration(registration_id, message_id, tuple(event_columns))
+        registration_id = db.session.execute(_INSERT_REGISTRATION, columns).inserted_primary_key[0]
+        db.session.execute(_INSERT_LINK, {**self.link, "registration_id": registration_id})
+        message_id = db.session.execute(_INSERT_MESSAGE, {**message, "registration_id": registration_id}) \
+            .inserted_primary_key[0]
         if self.answers:
             db.session.execute(_INSERT_ANSWER, [{"registration_id": registration_id, "question_id": question_id,
                                                  "value": value} for question_id, value in self.answers.items()])

@@ -236,17 +236,31 @@ def test_an_event_gone_meanwhile_is_not_found_and_nothing_is_stored(app, clock):
     assert stored(app) == []
 
 
-def test_on_postgresql_the_registration_its_link_and_its_message_are_one_statement(app, clock, statements):
+def test_on_postgresql_a_registration_is_written_and_its_event_locked_in_one_statement(app, clock, statements):
+    """The registration, its link, its queued message and its answers are inserted, and the event
+    locked after them, by one statement; then the places are counted and the transaction commits."""
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         pytest.skip("SQLite inserts the rows one by one: a statement costs no round trip there")
+    from eventapp.models import Question
+
     browser = app.test_client()
     slug, event_id = new_event(app)
+    with app.app_context():
+        db.session.add_all([Question(event_id=event_id, text="Vilket pass?", position=1),
+                            Question(event_id=event_id, text="Lunch?", position=2)])
+        db.session.commit()
+        session_id, lunch_id = db.session.scalars(db.select(Question.id).order_by(Question.position)).all()
     browser.get(f"/events/{slug}/register")
     statements.clear()
-    assert sent(browser, slug).status_code == 302
-    inserts = [s for s in statements if "INSERT INTO" in s]
-    assert len(inserts) == 1
-    assert all(f"INSERT INTO {table} " in inserts[0] for table in ("registration", "personal_link", "outbox_message"))
+    answer = sent(browser, slug, **{f"question_{session_id}": "Förmiddag", f"question_{lunch_id}": "Ja"})
+    assert answer.status_code == 302
+    writes = [s for s in statements if "INSERT INTO" in s or "FOR NO KEY UPDATE" in s]
+    assert len(writes) == 1
+    assert all(f"INSERT INTO {table} " in writes[0]
+               for table in ("registration", "personal_link", "outbox_message", "answer"))
+    # Locked after the insert, by the event the inserted row names.
+    assert writes[0].index("FOR NO KEY UPDATE") > writes[0].index("INSERT INTO registration ")
+    assert [s for s in statements[statements.index(writes[0]) + 1:] if "FROM event" in s] == []
     with app.app_context():
         registration = db.session.scalars(db.select(Registration)).one()
         message = db.session.scalars(db.select(OutboxMessage)).one()
@@ -255,3 +269,17 @@ def test_on_postgresql_the_registration_its_link_and_its_message_are_one_stateme
             registration.id, event_id, "pending", "confirmation")
         assert db.session.scalars(db.select(PersonalLink.registration_id)).all() == [registration.id]
         assert message.created_at == registration.created_at == registration.confirmed_at
+        assert {a.question_id: a.value for a in registration.answers} == {session_id: "Förmiddag", lunch_id: "Ja"}
+
+
+def test_on_postgresql_a_registration_without_answers_stores_none(app, clock):
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        pytest.skip("PostgreSQL's statement inserting the answers as arrays")
+    from eventapp.models import Answer
+
+    browser = app.test_client()
+    slug, _ = new_event(app)
+    assert sent(browser, slug).status_code == 302
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(Answer)) == 0
+        assert db.session.scalars(db.select(Registration.status)).all() == ["confirmed"]
