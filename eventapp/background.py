@@ -5,7 +5,9 @@ progress live in the database, so any web process can show them; only the render
 Tests (and ``BACKGROUND_INLINE = True``) run that work inline, before the response. Delivering the
 outbox after requests is the other (``OutboxDeliverer``).
 """
+import mmap
 import os
+import struct
 import threading
 import time
 from collections.abc import Callable
@@ -31,6 +33,8 @@ def run_in_background(app: Flask, work: Callable[..., None], *args) -> None:
 
 #: Seconds between looks while requests are in hand, when no quiet moment is asked for.
 _LOOK_AGAIN = 0.05
+#: The server's last activity in shared memory: a ``time.monotonic()`` (one clock for every process).
+_ACTIVITY = struct.Struct("d")
 
 
 class OutboxDeliverer:
@@ -47,6 +51,11 @@ class OutboxDeliverer:
     told of each) and without a wake: a rush whose requests wait for the database's lock has none,
     though no request ends for a while. Only the first wake wakes the thread; what comes after it
     only notes the time, and the thread looks at it when the quiet moment could be over.
+
+    The moment must be quiet for the whole server, not only for this process: the processes forked
+    after the deliverer was made (gunicorn's workers of a preloaded app, see ``create_app``) note
+    when a request of theirs began or ended in memory they share, so a worker that a rush passes by
+    does not write e-mails on the cores the other workers are answering on.
 
     ``deliver`` is called with a function that tells whether ``stop()`` has been called (the process
     is going away): it then ends after the message in hand and hands the rest of its claim back, so
@@ -67,6 +76,9 @@ class OutboxDeliverer:
         #: Requests in hand in this process, and when one last began or ended (or woke the thread).
         self._in_hand = 0
         self._last_activity = time.monotonic()
+        #: The last activity of any process sharing this deliverer (``_ACTIVITY``).
+        self._server_activity = mmap.mmap(-1, _ACTIVITY.size)
+        self._note_activity()
         self._thread: threading.Thread | None = None
         self._pid: int | None = None
 
@@ -76,7 +88,7 @@ class OutboxDeliverer:
                 self._pid = os.getpid()
                 self._thread = threading.Thread(target=self._run, daemon=True, name="outbox-delivery")
                 self._thread.start()
-            self._last_activity = time.monotonic()
+            self._note_activity()
             if not self._woken:  # already woken, it sees the activity when it next looks
                 self._woken = True
                 self._changed.notify_all()
@@ -84,12 +96,20 @@ class OutboxDeliverer:
     def request_began(self) -> None:
         with self._changed:
             self._in_hand += 1
-            self._last_activity = time.monotonic()
+            self._note_activity()
 
     def request_ended(self) -> None:
         with self._changed:
             self._in_hand -= 1
-            self._last_activity = time.monotonic()
+            self._note_activity()
+
+    def _note_activity(self) -> None:
+        self._last_activity = time.monotonic()
+        _ACTIVITY.pack_into(self._server_activity, 0, self._last_activity)
+
+    def _latest_activity(self) -> float:
+        """When this process or another sharing the deliverer last began or ended a request or woke it."""
+        return max(self._last_activity, _ACTIVITY.unpack_from(self._server_activity)[0])
 
     def stop(self, timeout: float) -> bool:
         """Let the delivery in hand end (within ``timeout``) and start no other; False if it did not."""
@@ -144,7 +164,7 @@ class OutboxDeliverer:
         give_up = time.monotonic() + self._patience
         while not self._stopping:
             now = time.monotonic()
-            quiet_from = self._last_activity + self._quiet
+            quiet_from = self._latest_activity() + self._quiet
             if now >= give_up or (not self._in_hand and now >= quiet_from):
                 return
             look_again = now + max(self._quiet, _LOOK_AGAIN) if self._in_hand else quiet_from

@@ -4,8 +4,10 @@ These run the real thread against the real clock, so each checks a bound that a 
 only make easier to meet: a delivery no sooner than the quiet moment allows, and one during a rush
 that lasts far longer than the patience.
 """
+import os
 import threading
 import time
+import warnings
 
 from eventapp.background import OutboxDeliverer
 
@@ -135,3 +137,56 @@ def test_each_further_batch_waits_for_a_quiet_moment_of_its_own(app):
     deliverer.request_ended()
     assert deliverer.wait_until_idle(timeout=30)
     assert len(batches) == 3 and batches[1] - ended >= 0.2
+
+
+def test_a_rush_in_another_worker_is_no_quiet_moment(app):
+    """A worker that a rush passes by (its connections went to the others) must not write e-mails on
+    the cores the others answer on: the processes forked after the deliverer was made share when a
+    request of theirs last began or ended."""
+    deliveries = Deliveries()
+    deliverer = OutboxDeliverer(app, deliveries, quiet=0.3, patience=60)
+    reading, writing = os.pipe()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # fork with threads running
+        worker = os.fork()
+    if worker == 0:  # the busy worker: a request every 20 ms for a second and a half
+        try:
+            ends = time.monotonic() + 1.5
+            while True:
+                deliverer.request_began()
+                time.sleep(0.01)
+                last = time.monotonic()  # no later than the activity the next line notes
+                deliverer.request_ended()
+                if last >= ends:
+                    break
+                time.sleep(0.01)
+            os.write(writing, repr(last).encode())
+        finally:
+            os._exit(0)
+    os.close(writing)
+    deliverer.wake()  # this worker's only request was answered: its own part of the server is quiet
+    os.waitpid(worker, 0)
+    with os.fdopen(reading) as pipe:
+        rush_ended = float(pipe.read())
+    assert deliverer.wait_until_idle(timeout=30)
+    assert len(deliveries.times) == 1 and deliveries.times[0] - rush_ended >= 0.3
+
+
+def test_an_app_delivering_after_responses_has_its_deliverer_before_workers_are_forked(database_uri):
+    """gunicorn forks its workers from the app it preloaded: made then, the deliverer's note of
+    activity is the one every worker shares."""
+    from config import TestingConfig
+    from eventapp import create_app
+    from eventapp.web.outbox import deliverer
+
+    class Config(TestingConfig):
+        SQLALCHEMY_DATABASE_URI = database_uri
+        OUTBOX_DELIVER_AFTER_RESPONSE = True
+
+    class WithoutDelivery(Config):
+        OUTBOX_DELIVER_AFTER_RESPONSE = False
+
+    app = create_app(Config)
+    made = app.extensions.get("outbox_deliverer")
+    assert isinstance(made, OutboxDeliverer) and deliverer(app) is made
+    assert "outbox_deliverer" not in create_app(WithoutDelivery).extensions
