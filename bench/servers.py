@@ -59,6 +59,10 @@ def server_environment(database: str, workdir: Path, secret: str) -> dict:
         "EVENTAPP_INSTANCE_PATH": str(workdir), "GUNICORN_ACCESS_LOG": "/dev/null",
         # Load clients send the form at once; the bench measures the work, not the anti-robot delay.
         "EVENTAPP_MIN_FILL_SECONDS": "0",
+        # No worker recycling: at the bench's pace each worker would reach its 2 000 requests every few
+        # seconds and be replaced mid-run (its clients cut off, a cold worker after it), where a rush
+        # of 2 000 people is some 800 requests per worker. tests/deploy checks recycling itself.
+        "GUNICORN_MAX_REQUESTS": "0",
     }
 
 
