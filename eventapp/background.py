@@ -53,9 +53,9 @@ class OutboxDeliverer:
     only notes the time, and the thread looks at it when the quiet moment could be over.
 
     The moment must be quiet for the whole server, not only for this process: the processes forked
-    after the deliverer was made (gunicorn's workers of a preloaded app, see ``create_app``) note
-    when a request of theirs began or ended in memory they share, so a worker that a rush passes by
-    does not write e-mails on the cores the other workers are answering on.
+    after the deliverer was made (gunicorn's workers of a preloaded app: it is made with the app, in
+    ``web.register_blueprints``) note when a request of theirs began or ended in memory they share,
+    so a worker that a rush passes by does not write e-mails on the cores the others answer on.
 
     ``deliver`` is called with a function that tells whether ``stop()`` has been called (the process
     is going away): it then ends after the message in hand and hands the rest of its claim back, so

@@ -194,8 +194,6 @@ _EVENT_FOR_UPDATE = select(Event).where(Event.id == bindparam("event_id")).with_
 #: What a registration's decision under the lock reads of its event (see ``locked_event_snapshot``):
 #: the snapshot's columns but the two that never decide anything.
 _DECISION_COLUMNS = tuple(name for name in _SNAPSHOT_COLUMNS if name not in ("id", "title"))
-_DECISION_COLUMNS_FOR_UPDATE = select(*(getattr(Event, name) for name in _DECISION_COLUMNS)) \
-    .where(Event.id == bindparam("event_id")).with_for_update(key_share=True)
 _DECISION_COLUMNS_AND_CONFIRMED = select(*(getattr(Event, name) for name in _DECISION_COLUMNS),
                                          _confirmed_of(Event.id)).where(Event.id == bindparam("event_id"))
 
@@ -342,7 +340,7 @@ def _decided_under_the_lock(event_id: int, stored: StoredRegistration, expected:
                             attendee: Attendee, now: datetime, seen: EventSnapshot) -> RegistrationResult:
     """Lock the event, decide the stored registration's status for real and commit."""
     try:
-        locked, event = locked_event_snapshot(event_id, seen, stored.event_columns)
+        locked, event = locked_event_snapshot(event_id, seen, stored)
         changed = event is not None
         if changed:
             _check_open_and_answered(locked, attendee, now)
@@ -366,24 +364,23 @@ def _decided_under_the_lock(event_id: int, stored: StoredRegistration, expected:
         raise
 
 
-def locked_event_snapshot(event_id: int, seen: EventSnapshot, locked_columns: tuple | None = None
+def locked_event_snapshot(event_id: int, seen: EventSnapshot, stored: StoredRegistration
                           ) -> tuple[EventSnapshot, Event | None]:
-    """The event as it is stored now, locked for the writing transaction begun, with its confirmed
-    registrations; and, when its version moved since ``seen``, the whole event as well (else None).
+    """The event as it is stored now, locked for the writing transaction that ``stored`` the new
+    registration, with its confirmed registrations; and, when its version moved since ``seen``, the
+    whole event as well (else None).
 
     Only the columns a decision reads are read, and the rest is taken from ``seen``, which holds as
     long as the version has not moved. On SQLite the writing transaction holds the database's lock
-    already, and one statement reads the columns and the count; PostgreSQL locks the row first
-    (``locked_columns``: already, by the statement that inserted the registration) and counts in a
-    statement of its own (one statement would count what it saw before the lock).
+    already, and one statement reads the columns and the count; on PostgreSQL the statement that
+    inserted the registration locked the row and read the columns, and the places are counted in a
+    statement of their own (in the same statement they would be what it saw before the lock).
     """
     if db.session.get_bind().dialect.name == "sqlite":
         row = db.session.execute(_DECISION_COLUMNS_AND_CONFIRMED, {"event_id": event_id}).one_or_none()
         columns, confirmed = (None, None) if row is None else (row[:-1], row[-1])
     else:
-        columns = locked_columns or db.session.execute(_DECISION_COLUMNS_FOR_UPDATE,
-                                                       {"event_id": event_id}).one_or_none()
-        confirmed = None if columns is None else db.session.scalar(_CONFIRMED, {"event_id": event_id})
+        columns, confirmed = stored.event_columns, db.session.scalar(_CONFIRMED, {"event_id": event_id})
     if columns is None:
         raise NotFound(_l("The event does not exist."))
     locked = replace(seen, **dict(zip(_DECISION_COLUMNS, columns, strict=True)), confirmed=confirmed)
