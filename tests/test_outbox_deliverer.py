@@ -140,9 +140,9 @@ def test_each_further_batch_waits_for_a_quiet_moment_of_its_own(app):
 
 
 def test_a_rush_in_another_worker_is_no_quiet_moment(app):
-    """A worker that a rush passes by (its connections went to the others) must not write e-mails on
-    the cores the others answer on: the processes forked after the deliverer was made share when a
-    request of theirs last began or ended."""
+    """A worker with nothing in hand while the others answer a rush must not write e-mails on the
+    cores they answer on: the processes forked after the deliverer was made share when a request of
+    theirs last began or ended."""
     deliveries = Deliveries()
     deliverer = OutboxDeliverer(app, deliveries, quiet=0.3, patience=60)
     reading, writing = os.pipe()

@@ -448,7 +448,8 @@ _INSERT_LINK = insert(PersonalLink.__table__)
 _INSERT_MESSAGE = insert(OutboxMessage.__table__)
 
 
-#: The tables ``_rows_inserted_together`` writes, in the order of its arguments.
+#: The tables whose rows ``_rows_inserted_together`` takes, in the order of its arguments (the answers
+#: come as a dict of their own).
 _TOGETHER_TABLES = (Registration.__table__, PersonalLink.__table__, OutboxMessage.__table__)
 #: Its statements and the scalar defaults of the columns left out, built once per set of columns.
 _INSERTED_TOGETHER: dict[tuple, tuple] = {}
