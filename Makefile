@@ -5,13 +5,40 @@ BIN := $(VENV)/bin
 FLASK := EVENTAPP_ENV=development $(BIN)/flask --app eventapp
 CATALOGUES := $(patsubst %.po,%.mo,$(wildcard eventapp/translations/*/LC_MESSAGES/messages.po))
 
-.PHONY: run test install db messages lint clean bench
+#: The system packages (Debian names), the only list of them: WeasyPrint's text stack and a font
+#: for the PDFs; for `make test` also poppler (the PDF tests read PDFs back) and Chromium (the browser
+#: tests; where it cannot be installed they are skipped with the reason).
+PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
+TEST_PACKAGES := poppler-utils
+BROWSER_PACKAGES := chromium
 
-run: install db  ## Serve the demo on http://127.0.0.1:5000
+.PHONY: run test install system db messages lint clean bench
+
+run: system install db  ## Serve the demo on http://127.0.0.1:5000
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
-test: install  ## The whole suite (SQLite; TEST_DATABASE_URL=postgresql://… for PostgreSQL)
+test: PACKAGES += $(TEST_PACKAGES)
+test: system install  ## The whole suite (SQLite; TEST_DATABASE_URL=postgresql://… for PostgreSQL)
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Installs what is missing with apt-get (as root, or with sudo that asks no password); otherwise
+# stops with the command to run. Chromium is the one package that may stay missing.
+system:  ## The system packages of the list above
+	@command -v dpkg >/dev/null || { echo "Not Debian: make sure you have $(PACKAGES) $(BROWSER_PACKAGES)"; exit 0; }; \
+	missing=$$(for p in $(PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	browser=$$(for p in $(if $(filter $(TEST_PACKAGES),$(PACKAGES)),$(BROWSER_PACKAGES)); do \
+		dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	[ -z "$$missing$$browser" ] && exit 0; \
+	if [ "$$(id -u)" = 0 ]; then sudo=""; elif sudo -n true 2>/dev/null; then sudo="sudo"; \
+	else \
+		[ -n "$$missing" ] && { echo "Missing system packages. Run: sudo apt-get install -y" $$missing; exit 1; }; \
+		echo "Chromium cannot be installed here: the browser tests will be skipped"; exit 0; \
+	fi; \
+	echo "Installing system packages:" $$missing $$browser; \
+	$$sudo apt-get update -qq && \
+	DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing >/dev/null && \
+	{ [ -z "$$browser" ] || DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$browser >/dev/null || \
+		echo "Chromium could not be installed: the browser tests will be skipped"; }
 
 install: $(VENV)/.installed $(CATALOGUES)
 
