@@ -14,8 +14,8 @@ BROWSER_PACKAGES := chromium
 
 .PHONY: run test install system db messages lint clean bench
 
-run: system install db  ## Serve the demo on http://127.0.0.1:5000
-	$(FLASK) run --host 127.0.0.1 --port 5000
+run: system install db  ## Serve the demo on http://127.0.0.1:5000, with the worker (see Procfile)
+	EVENTAPP_ENV=development $(BIN)/honcho start -f Procfile
 
 test: PACKAGES += $(TEST_PACKAGES)
 test: system install  ## The whole suite (SQLite; TEST_DATABASE_URL=postgresql://… for PostgreSQL)

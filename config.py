@@ -26,9 +26,6 @@ class Config:
     #: session ended and its locks (an invoice run's number series) released in about two minutes, not
     #: when the operating system's default of over two hours gives up. DATABASE_TCP_KEEPALIVES=0 sends
     #: none of these (a pooler in between that refuses the startup parameter "options").
-    #: PostgreSQL: a pooled connection is pinged before use only after lying idle this many seconds,
-    #: not before every request (database.ping_after_idle); 0 pings before every use.
-    DATABASE_PING_AFTER_IDLE_SECONDS = float(os.environ.get("DATABASE_PING_AFTER_IDLE_SECONDS", "5"))
     POSTGRESQL_KEEPALIVES = ((60, 10, 6) if os.environ.get("DATABASE_TCP_KEEPALIVES", "1").lower()
                              not in ("0", "false", "no") else None)
 
@@ -92,12 +89,6 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     #: Seconds a person needs at least to fill in the registration form; 0 switches the check off.
     REGISTRATION_MIN_FILL_SECONDS = float(os.environ.get("EVENTAPP_MIN_FILL_SECONDS", "3"))
-    #: Seconds a web worker serves and checks the registration form by what it read of the event, before
-    #: reading it again: a change to the event shows on the form within this long (0: read every time).
-    PUBLIC_EVENT_SECONDS = float(os.environ.get("EVENTAPP_PUBLIC_EVENT_SECONDS", "1"))
-    #: Seconds a process answers which register entry a typed organisation is from its own copy of the
-    #: registers' spellings before reading them again (a `reference load` elsewhere shows within this long).
-    REGISTER_ALIASES_SECONDS = float(os.environ.get("EVENTAPP_REGISTER_ALIASES_SECONDS", "600"))
     #: Proxies in front of the app that set X-Forwarded-For (nginx, a load balancer): their number.
     TRUSTED_PROXIES = int(os.environ.get("EVENTAPP_TRUSTED_PROXIES", "0"))
     #: Days after an event's end before attendees' personal data is purged.
@@ -109,13 +100,11 @@ class Config:
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_TIMEOUT = int(os.environ.get("MAIL_TIMEOUT", "30"))
-    #: Send due e-mail after answering a changing request; "0" when a separate `outbox deliver` job runs.
-    OUTBOX_DELIVER_AFTER_RESPONSE = os.environ.get("OUTBOX_DELIVER_AFTER_RESPONSE", "1") not in ("0", "false", "no")
+    #: E-mails sent per claim of the outbox.
     OUTBOX_BATCH_SIZE = 100
-    #: In a rush, answering comes first: delivery after a response waits for this long without another
-    #: changing request, but at most OUTBOX_PATIENCE_SECONDS.
-    OUTBOX_QUIET_SECONDS = float(os.environ.get("OUTBOX_QUIET_SECONDS", "0.5"))
-    OUTBOX_PATIENCE_SECONDS = float(os.environ.get("OUTBOX_PATIENCE_SECONDS", "10"))
+    #: The job queue of the worker (eventapp/jobs.py): empty for REDIS_URL if set, else a SQLite file in
+    #: the instance folder; or sqlite:///path, redis://host, memory:// (jobs run only when asked: tests).
+    JOB_QUEUE = os.environ.get("JOB_QUEUE", "")
 
 
 class DevelopmentConfig(Config):
@@ -134,11 +123,9 @@ class TestingConfig(Config):
     SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("TEST_DATABASE_URL"))
     EVENTAPP_BASE_URL = "http://localhost"
     REGISTRATION_MIN_FILL_SECONDS = 0
-    #: Tests change events and look at the form at once (tests/web/test_recent_events.py tries it).
-    PUBLIC_EVENT_SECONDS = 0
     MAIL_SERVER = None
-    OUTBOX_DELIVER_AFTER_RESPONSE = False
-    OUTBOX_QUIET_SECONDS = OUTBOX_PATIENCE_SECONDS = 0
+    #: Tests run the queued jobs themselves (``jobs.run_queued``); tests/test_worker.py runs a real worker.
+    JOB_QUEUE = os.environ.get("JOB_QUEUE", "memory://")
 
 
 class ProductionConfig(Config):

@@ -59,15 +59,3 @@ def post_fork(server, worker):
 #: gunicorn 27's control socket lives at one path per user: several instances on one machine would
 #: share it, and shutting down waits for it. The application needs none of it.
 control_socket_disable = os.environ.get("GUNICORN_CONTROL_SOCKET", "0") != "1"
-
-
-def worker_exit(server, worker):
-    """A worker going away (recycled after max_requests, or stopped) ends its e-mail delivery after the
-    message in hand and hands the rest of its claim back, instead of leaving it claimed for 15 minutes."""
-    from flask import Flask
-
-    from eventapp.web.outbox import stop_deliverer
-
-    app = worker.app.wsgi()
-    if isinstance(app, Flask) and not stop_deliverer(app, timeout=10):
-        server.log.warning("The outbox delivery of worker %s did not end within 10 s", worker.pid)

@@ -72,18 +72,24 @@ def new_secret() -> str:
 
 @contextmanager
 def gunicorn(database: str, workdir: Path, secret: str):
-    """Serve bench.baseline_app with the project's gunicorn.conf.py; yields (port, master pid)."""
+    """Serve bench.baseline_app with the project's gunicorn.conf.py, and run the worker beside it, as in
+    production (their job queue: a SQLite file in ``workdir``); yields (port, gunicorn's master pid)."""
     port = free_port()
     log = open(workdir / f"gunicorn-{port}.log", "wb")  # noqa: SIM115 (closed below)
-    executable = str(Path(sys.executable).with_name("gunicorn"))
+    environment = server_environment(database, workdir, secret)
+    executable = Path(sys.executable).parent
     process = subprocess.Popen(  # noqa: S603 (fixed arguments)
-        [executable, "-c", str(ROOT / "gunicorn.conf.py"), "-b", f"127.0.0.1:{port}",
+        [str(executable / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"), "-b", f"127.0.0.1:{port}",
          "bench.baseline_app:create_app()"],
-        cwd=ROOT, env=server_environment(database, workdir, secret), stdout=log, stderr=subprocess.STDOUT)
+        cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT)
+    worker = subprocess.Popen(  # noqa: S603 (fixed arguments)
+        [str(executable / "flask"), "--app", "eventapp", "worker"],
+        cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT)
     try:
         _wait_until_healthy(port, process)
         yield port, process.pid
     finally:
+        stop(worker)
         stop(process)
         log.close()
 

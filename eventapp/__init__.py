@@ -7,7 +7,7 @@ from flask_babel import get_locale
 
 from config import DEFAULT_SECRET_KEY, Config, config_from_env
 
-from . import database  # registers the SQLite connection settings on import
+from . import database  # noqa: F401 (registers the SQLite connection settings on import)
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -29,7 +29,6 @@ def create_app(config: type[Config] | Mapping | None = None) -> Flask:
     _configure_database(app)
 
     db.init_app(app)
-    _configure_pings(app)
     migrate.init_app(app, db, directory=os.path.join(PROJECT_ROOT, "migrations"), render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(
@@ -40,9 +39,10 @@ def create_app(config: type[Config] | Mapping | None = None) -> Flask:
     limiter.init_app(app)
     login_manager.init_app(app)
 
-    from . import cli, security, templating
+    from . import cli, jobs, security, templating
     from .web import register_blueprints
 
+    jobs.init_app(app)
     templating.init_app(app)
     security.init_app(app)
     register_blueprints(app)
@@ -91,17 +91,7 @@ def _configure_database(app: Flask) -> None:
         if app.config.get("POSTGRESQL_KEEPALIVES"):
             options["connect_args"] = keepalive_connect_args(app.config["POSTGRESQL_KEEPALIVES"],
                                                              options.get("connect_args", {}))
-        if options.get("pool_pre_ping") and app.config.get("DATABASE_PING_AFTER_IDLE_SECONDS"):
-            options["pool_pre_ping"] = False  # replaced by database.ping_after_idle
-            app.extensions["eventapp_ping_after_idle"] = float(app.config["DATABASE_PING_AFTER_IDLE_SECONDS"])
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
-
-
-def _configure_pings(app: Flask) -> None:
-    seconds = app.extensions.get("eventapp_ping_after_idle")
-    if seconds:
-        with app.app_context():
-            database.ping_after_idle(db.engine, seconds)
 
 
 def keepalive_connect_args(keepalives: tuple[int, int, int], connect_args: Mapping) -> dict:

@@ -22,6 +22,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(privacy_group)
     app.cli.add_command(outbox_group)
     app.cli.add_command(send_reminders_command)
+    app.cli.add_command(worker_command)
 
 
 @click.command("seed-demo")
@@ -252,3 +253,15 @@ def send_reminders_command(queue_only):
         delivered = outbox.deliver_due(utcnow(), limit=1000)
         click.echo(f"Sent {len(delivered.sent)}, to be retried {len(delivered.deferred)}, "
                    f"failed {len(delivered.failed)}")
+
+
+@click.command("worker")
+@click.option("--threads", default=2, show_default=True, help="Jobs run at once.")
+@with_appcontext
+def worker_command(threads):
+    """Run the background jobs: e-mail delivery, badge runs, reminders, the privacy purge."""
+    from flask import current_app
+
+    from . import jobs
+
+    jobs.run_worker(current_app._get_current_object(), threads=threads)

@@ -1,6 +1,5 @@
 """Flask-WTF forms: the shape of input only. Whether a thing may happen is for the services."""
 import re
-from decimal import Decimal
 from functools import lru_cache
 
 from babel import support
@@ -12,7 +11,6 @@ from wtforms import (
     BooleanField,
     DateField,
     DateTimeLocalField,
-    DecimalField,
     EmailField,
     HiddenField,
     IntegerField,
@@ -209,8 +207,12 @@ class LoginForm(Form):
 # No-show fees and invoices ---------------------------------------------------------------------
 
 
+KRONOR_MESSAGE = _l("Enter an amount in kronor, e.g. 250 or 250,50.")
+
+
 class KronorField(StringField):
-    """An amount typed in kronor ("312,50", "1 250") whose data is integer öre."""
+    """An amount typed in kronor as Swedes write it ("312,50", "1 250", "250 kr"); its data is integer
+    öre. A minus sign is read, so that a validator can say that the amount cannot be negative."""
 
     def process_formdata(self, valuelist):
         self.raw = valuelist[0].strip() if valuelist else ""
@@ -218,13 +220,19 @@ class KronorField(StringField):
         if not self.raw:
             return
         text = self.raw.replace("\u00a0", "").replace(" ", "").removesuffix("kr").replace(",", ".")
-        match = re.fullmatch(r"(\d{1,9})(?:\.(\d{1,2}))?", text)
+        match = re.fullmatch(r"(-?)(\d{1,12})(?:\.(\d{1,2}))?", text)
         if match is None:
-            raise ValueError(_l("Enter an amount in kronor, e.g. 312,50."))
-        self.data = int(match.group(1)) * 100 + int((match.group(2) or "0").ljust(2, "0"))
+            raise ValueError(KRONOR_MESSAGE)
+        ore = int(match.group(2)) * 100 + int((match.group(3) or "0").ljust(2, "0"))
+        self.data = -ore if match.group(1) else ore
 
     def _value(self):
-        return getattr(self, "raw", "") or ""
+        if getattr(self, "raw", ""):
+            return self.raw
+        if isinstance(self.data, int):
+            whole, ore = divmod(abs(self.data), 100)
+            return ("-" if self.data < 0 else "") + (f"{whole},{ore:02d}" if ore else str(whole))
+        return ""
 
 
 class WaiveForm(Form):
@@ -325,30 +333,8 @@ def _not_negative(form, field):
         raise ValidationError(_l("An amount cannot be negative."))
 
 
-KRONOR_MESSAGE = _l("Enter an amount in kronor, e.g. 250 or 250,50.")
 DATETIME_MESSAGE = _l("Enter a date and time like 2027-02-15 08:30.")
 DATE_MESSAGE = _l("Enter a date like 2027-02-01.")
-
-
-class KronorField(DecimalField):
-    """An amount in kronor as people type it: "250", "250,50", "1 250"."""
-
-    def process_formdata(self, valuelist):
-        if valuelist:
-            valuelist = [valuelist[0].replace("\u00a0", "").replace(" ", "").replace(",", ".")]
-        super().process_formdata(valuelist)
-        if isinstance(self.data, Decimal) and not self.data.is_finite():
-            self.data = None
-            raise ValueError(self.invalid_value_message)
-
-    def _value(self):
-        """Shown as Swedes write it: "250", "250,50"."""
-        if self.raw_data:
-            return self.raw_data[0]
-        if isinstance(self.data, Decimal | int):
-            whole, cents = divmod(round(Decimal(self.data) * 100), 100)
-            return f"{whole},{cents:02d}" if cents else str(whole)
-        return ""
 
 
 class EventForm(Form):
@@ -390,12 +376,10 @@ class EventForm(Form):
                             validators=[Optional(), NumberRange(
                                 min=1, max=100000, message=_l("Enter a number from %(min)s to %(max)s."))])
     waitlist_enabled = BooleanField(_l("Waiting list when fully booked"))
-    price = KronorField(_l("Price in kronor"), places=2, default=0, invalid_value_message=KRONOR_MESSAGE,
-                        validators=[Optional(), _not_negative,
-                                    NumberRange(max=1000000, message=_l("At most %(max)s."))])
-    no_show_fee = KronorField(_l("No-show fee in kronor"), places=2, default=0, invalid_value_message=KRONOR_MESSAGE,
-                              validators=[Optional(), _not_negative,
-                                          NumberRange(max=1000000, message=_l("At most %(max)s."))])
+    price = KronorField(_l("Price in kronor"), default=0, validators=[
+        Optional(), _not_negative, NumberRange(max=100_000_000, message=_l("At most 1 000 000 kr."))])
+    no_show_fee = KronorField(_l("No-show fee in kronor"), default=0, validators=[
+        Optional(), _not_negative, NumberRange(max=100_000_000, message=_l("At most 1 000 000 kr."))])
     charge_late_cancellation = BooleanField(_l("Charge a late cancellation like a no-show"))
     fee_notice = TextAreaField(_l("Fee notice shown on the event page (optional)"), filters=[_strip], validators=[
         Optional(), Length(max=1000, message=_l("At most %(max)d characters."))])

@@ -69,9 +69,9 @@ def log_in(client, user_id: int) -> None:
 
 
 def written(message) -> str:
-    """The whole e-mail of an outbox message as it is sent. A new registration's is queued without its
-    body, which the deliverer writes; this writes it the same way, storing its personal link."""
-    if not message.message:
-        message.message, link = notifications.compose_queued(message)
+    """The whole e-mail of an outbox message as the worker writes it when sending it, storing its
+    personal link as the worker does."""
+    text, link = notifications.compose(message)
+    if link is not None:
         db.session.add(link)
-    return message.message
+    return text

@@ -10,7 +10,7 @@ from sqlalchemy import delete, text
 from sqlalchemy import event as sa_event
 
 from config import TestingConfig, database_url
-from eventapp import create_app
+from eventapp import create_app, jobs
 from eventapp.extensions import db, limiter
 from eventapp.models import Organisation, OrganisationAlias
 from eventapp.services.organisations import load_reference_data
@@ -54,7 +54,8 @@ def _empty_database(app):
 
 
 def empty_database(app) -> None:
-    """Delete what tests added, keeping the reference data."""
+    """Delete what tests added, keeping the reference data, and the jobs they left queued."""
+    jobs.huey.flush()
     with app.app_context():
         db.session.rollback()
         for table in reversed(db.metadata.sorted_tables):

@@ -1,4 +1,5 @@
 """A real SMTP server in this process (aiosmtpd on a free localhost port) that records what arrives."""
+import asyncio
 import email
 import email.policy
 import socket
@@ -14,6 +15,8 @@ class Recorder:
         self.messages: list[email.message.EmailMessage] = []
         self.envelopes: list[tuple[str, list[str]]] = []
         self.refuse: set[str] = set()
+        #: Seconds each message takes to be accepted: a slow server.
+        self.delay = 0.0
         self.lock = threading.Lock()
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
@@ -23,6 +26,7 @@ class Recorder:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        await asyncio.sleep(self.delay)
         with self.lock:
             self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
             self.messages.append(email.message_from_bytes(envelope.original_content, policy=email.policy.default))

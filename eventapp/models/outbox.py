@@ -1,9 +1,10 @@
-"""Outgoing e-mail: written in the same transaction as the change that causes it, delivered later."""
+"""Outgoing e-mail: queued in the same transaction as the change that causes it, written and sent
+later by the worker (see services.notifications and services.outbox)."""
 from datetime import datetime
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import UTCDateTime
@@ -44,9 +45,9 @@ class OutboxMessage(db.Model):
     invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoice.id"), index=True)
     recipient: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(400))
-    #: The whole RFC 5322 message, MIME-encoded to 7-bit ASCII, exactly as it will be sent. Empty until
-    #: the deliverer composes it for an invoice: the PDF is rendered then, outside the issuing transaction.
-    message: Mapped[str] = mapped_column(Text)
+    #: What the e-mail needs beyond its registration or invoice and its event, for writing it when it is
+    #: sent: the calendar ``method``, a ``colleague``'s registration id, the ``withdrawn`` meetings.
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
     status: Mapped[str] = mapped_column(String(10), default=OutboxStatus.PENDING)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -58,12 +59,7 @@ class OutboxMessage(db.Model):
     #: What the mail server said to the last attempt, or where a kept message was written.
     server_reply: Mapped[str] = mapped_column(Text, default="")
 
-    #: Set on a message written before its registration is stored, so both are inserted in order.
     registration: Mapped["Registration | None"] = relationship()  # noqa: F821 (models/registration.py)
-
-    @property
-    def is_composed(self) -> bool:
-        return bool(self.message)
 
     @property
     def status_label(self):

@@ -16,7 +16,7 @@ from .errors import AlreadyRegistered, DomainError, NotFound, ValidationFailed
 from .organisations import find_or_create_organisation, validate_org_number
 from .registration import (
     Attendee,
-    _active_registration,
+    active_registration,
     cancel_registration,
     lock_event,
     places_left,
@@ -170,15 +170,15 @@ def add_attendee(event_id: int, person: Attendee, *, actor: User | None, now: da
     try:
         if event.is_cancelled:
             raise DomainError(_l("The event has been cancelled."))
-        if _active_registration(event, person.email) is not None:
+        if active_registration(event, person.email) is not None:
             raise AlreadyRegistered(_l("%(email)s is already registered for this event.", email=person.email))
         status = status_for_new_registration(event, full_message=_l(
             "The event is fully booked and has no waiting list. Raise the capacity first."))
         prepared = prepare_registration(event, person, now, org_number=org_number)
         # Consent was not given on our form; the organiser vouches for the registration instead.
         prepared.columns.update(consent_at=None, organiser_note=note.strip())
-        registration = prepared.store(status, now, event=event)
-        db.session.add(notifications.registered(registration, now))
+        registration = db.session.get(Registration, prepared.insert(status, now).id)
+        notifications.registered(registration, status, event, now)
         audit.record("registration.added", registration, actor=actor, now=now, status=status)
         db.session.commit()
         return registration
@@ -217,7 +217,7 @@ def update_attendee(registration_id: int, new: AttendeeChanges, *, actor: User |
         if email and email != registration.email:
             email = checked_email(email)
         if email_key(email) != registration.email_key and registration.is_active:
-            other = _active_registration(event, email)
+            other = active_registration(event, email)
             if other is not None and other.id != registration.id:
                 raise AlreadyRegistered(_l("%(email)s is already registered for this event.", email=email))
         organisation_name = " ".join(new.organisation.split())

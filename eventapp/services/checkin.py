@@ -23,7 +23,7 @@ from ..models import Event, Registration, RegistrationStatus, User
 from . import audit
 from .errors import DomainError, EventFull, NotFound
 from .personal_links import CODE_ALPHABET, CODE_LENGTH
-from .registration import Attendee, _active_registration, lock_event, prepare_registration, with_checked_email
+from .registration import Attendee, active_registration, lock_event, prepare_registration, with_checked_email
 
 CHECKIN_OPENS_BEFORE = timedelta(hours=24)
 CHECKIN_CLOSES_AFTER = timedelta(hours=24)
@@ -200,7 +200,7 @@ def register_walk_in(event_id: int, attendee: Attendee, *, actor: User | None, n
     event = lock_event(event_id)
     try:
         _refuse_if_closed(event, now)
-        existing = _active_registration(event, attendee.email)
+        existing = active_registration(event, attendee.email)
         if existing is not None and existing.status == RegistrationStatus.CONFIRMED:
             db.session.rollback()
             return check_in(event_id, existing.id, actor=actor, now=now)
@@ -212,8 +212,8 @@ def register_walk_in(event_id: int, attendee: Attendee, *, actor: User | None, n
             registration.status = RegistrationStatus.CONFIRMED
             registration.confirmed_at = now
         else:
-            registration = prepare_registration(event, attendee, now, org_number="").store(
-                RegistrationStatus.CONFIRMED, now, event=event)
+            new = prepare_registration(event, attendee, now, org_number="").insert(RegistrationStatus.CONFIRMED, now)
+            registration = db.session.get(Registration, new.id)
         registration.checked_in_at = now
         audit.record("registration.walk_in", registration, actor=actor, now=now,
                      promoted_from_waitlist=existing is not None)

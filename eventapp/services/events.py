@@ -257,7 +257,7 @@ def _update(event_id: int, data: EventData, actor: User | None, now: datetime) -
             # A higher SEQUENCE makes calendars replace the entry they have.
             event.calendar_sequence += 1
             remaining = {occurrence.suffix for occurrence in ical.occurrences(event)}
-            notifications.event_changed(event, changed, now, exclude=promoted,
+            notifications.event_changed(event, now, exclude=promoted,
                                         withdrawn=[o for o in calendar_entries if o.suffix not in remaining])
         if changed:
             event.updated_at = now

@@ -100,7 +100,7 @@ def queue(invoice: Invoice, now: datetime, recipient: str, *, actor: User | None
     db.session.flush()  # the invoice needs its id
     message = OutboxMessage(
         kind=KIND, invoice_id=invoice.id, event_id=invoice.event_id, registration_id=None,
-        recipient=checked_address(recipient), subject=subject_of(invoice)[:400], message="",
+        recipient=checked_address(recipient), subject=subject_of(invoice)[:400],
         status=OutboxStatus.PENDING, created_at=now, next_attempt_at=now, attempts=0, server_reply="",
     )
     db.session.add(message)

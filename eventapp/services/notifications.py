@@ -1,17 +1,17 @@
-"""The e-mails attendees get, written to the outbox inside the transaction of the change.
+"""The e-mails attendees get: queued in the outbox inside the transaction of the change, written
+when they are sent.
 
-Call these from a service before it commits: the message is stored with the change or not at all,
-and the deliverer (``services.outbox``) sends it later. Each message is rendered in the
-registration's language from ``templates/emails/<kind>.txt`` and ``.html``. Invitations follow the
-structure Outlook needs: ``multipart/mixed`` holding ``multipart/alternative`` (text, HTML,
-``text/calendar; method=…``) and the same calendar as an ``invite.ics`` attachment.
-
-The message a new registration gets is the one exception to rendering at once: it is queued
-without its body, which the deliverer writes (``compose_queued``). A rush of registrations is then
-answered first and e-mailed right after (see ``background.OutboxDeliverer``).
+Call these from a service before it commits: the message is stored with the change or not at all.
+A queued message says what it is about (its kind, its registration and a few ``details``); the
+worker writes the whole e-mail when it sends it (``compose``), in the registration's language from
+``templates/emails/<kind>.txt`` and ``.html``, and issues the personal link it carries then, so no
+working link is ever stored. Invitations follow the structure Outlook needs: ``multipart/mixed``
+holding ``multipart/alternative`` (text, HTML, ``text/calendar; method=…``) and the same calendar as
+an ``invite.ics`` attachment.
 """
 import io
 import secrets
+from dataclasses import asdict
 from datetime import datetime
 from email.charset import QP, Charset
 from email.generator import Generator
@@ -25,6 +25,7 @@ from email.policy import compat32
 from email.utils import format_datetime as rfc2822_date
 from email.utils import formataddr, make_msgid
 from functools import lru_cache
+from typing import Protocol
 from urllib.parse import urljoin
 
 from flask import current_app, render_template
@@ -41,85 +42,70 @@ from . import personal_links
 from .email_addresses import UnsendableAddress, checked_email, sendable
 from .errors import InvalidEmailAddress
 
-#: The server reply recorded for a message that was never tried (see ``compose``).
+#: The server reply recorded for a message that was never tried (see ``_recipient``).
 UNSENDABLE = ("Not sent: the address has characters before the @ that e-mail cannot carry; "
               "correct it on the registration.")
 
+#: The kinds whose e-mail carries the person's own link to their registration.
+WITH_LINK = {"confirmation", "waitlisted", "promoted", "transferred_to", "event_changed", "meetings_cancelled",
+             "reminder"}
+REQUEST, CANCEL = "REQUEST", "CANCEL"
 
-def registered(registration: Registration, now: datetime, *, event: Event | None = None) -> OutboxMessage:
-    """The confirmation (with the invitation) or the waiting-list notice, as the registration's status
-    says; not added to the session. ``event``: the registration's, when it is not linked to it yet.
 
-    Only queued: the deliverer writes the message when it claims it (``compose_queued``), and issues
-    its personal link then, so nobody registering waits for an e-mail to be rendered.
+class Addressee(Protocol):
+    """Whom a message goes to: a ``Registration``, or one just inserted (``registration.Registered``)."""
+
+    id: int
+    email: str
+    language: str | None
+
+
+def queue(kind: str, registration: Addressee, event: Event, now: datetime, **details) -> OutboxMessage:
+    """Queue the e-mail of ``kind`` to ``registration`` about ``event`` in the session.
+
+    ``details`` are what the e-mail needs beyond the registration and its event, as JSON: the
+    calendar ``method``, a ``colleague``'s registration id, the ``withdrawn`` meetings.
     """
-    return OutboxMessage(registration=registration, **registered_columns(
-        registration.status, registration.email, registration.language, event or registration.event, now))
-
-
-def registered_columns(status: str, email: str, language: str | None, event: Event, now: datetime) -> dict:
-    """The columns of the message ``registered`` queues, but its registration: for a registration
-    with ``status``, ``email`` and ``language`` (inserted directly by ``registration.NewRegistration``)."""
-    return {"event_id": event.id, "message": "", "created_at": now, "next_attempt_at": now, "attempts": 0,
-            **_telling_columns(status, email, language, event)}
-
-
-def fit_registered(message: OutboxMessage, registration: Registration, event: Event) -> OutboxMessage:
-    """``message`` (queued by ``registered``) made to tell the registration's status as it is now."""
-    for column, value in _telling_columns(registration.status, registration.email, registration.language,
-                                          event).items():
-        setattr(message, column, value)
+    recipient = _sendable_or_none(registration.email)
+    with force_locale(registration.language or "sv"):
+        subject = _subject(kind, event)[:400]
+    message = OutboxMessage(
+        kind=kind, registration_id=registration.id, event_id=event.id, recipient=recipient or registration.email,
+        subject=subject, details=details, created_at=now, next_attempt_at=now, attempts=0,
+        status=OutboxStatus.PENDING if recipient else OutboxStatus.FAILED, server_reply="" if recipient else UNSENDABLE)
+    db.session.add(message)
     return message
 
 
-def _telling_columns(status: str, email: str, language: str | None, event: Event) -> dict:
-    """What a queued registration message says before its body is written: kind, subject and
-    recipient, and whether it waits to be sent (see ``_addressed``)."""
-    kind = "confirmation" if status == RegistrationStatus.CONFIRMED else "waitlisted"
-    with force_locale(language or "sv"):
-        subject = _subject(kind, event)[:400]
-    return {"kind": kind, "subject": subject, **_address_columns(_sendable_or_none(email), email)}
-
-
-class NothingToSend(Exception):
-    """A queued message can no longer be written: what it was about is gone (erased, say)."""
-
-
-def compose_queued(message) -> tuple[str, PersonalLink]:
-    """The body of a message ``registered`` queued (an ``outbox.Outgoing``), and the personal link it
-    carries, to be stored with it. Written as of when it was queued: the registration's status and
-    deadlines then, the event as it is now."""
-    registration = db.session.get(Registration, message.registration_id) if message.registration_id else None
-    if registration is None:
-        raise NothingToSend("Not sent: the registration no longer exists.")
-    token, link = personal_links.new_link(registration, message.created_at)
-    method = "REQUEST" if message.kind == "confirmation" else None
-    _, _, body = write(message.kind, registration, message.created_at, token=token, method=method)
-    return body, link
+def registered(registration: Addressee, status: str, event: Event, now: datetime) -> OutboxMessage:
+    """The confirmation (with the invitation) or the waiting-list notice, as ``status`` says."""
+    if status == RegistrationStatus.CONFIRMED:
+        return queue("confirmation", registration, event, now, method=REQUEST)
+    return queue("waitlisted", registration, event, now)
 
 
 def promoted(registrations: list[Registration], now: datetime) -> list[OutboxMessage]:
     """Each registration just given a place from the waiting list gets its invitation."""
-    return [_queue("promoted", registration, now, token=personal_links.issue_link(registration, now),
-                   method="REQUEST") for registration in registrations]
+    return [queue("promoted", registration, registration.event, now, method=REQUEST)
+            for registration in registrations]
 
 
 def cancelled(registration: Registration, was_confirmed: bool, now: datetime) -> OutboxMessage:
     """The cancellation receipt; a confirmed place's calendar entry is withdrawn."""
-    return _queue("cancelled", registration, now, method="CANCEL" if was_confirmed else None,
-                  late=registration.status == RegistrationStatus.LATE_CANCELLED)
+    return queue("cancelled", registration, registration.event, now, method=CANCEL if was_confirmed else None,
+                 late=registration.status == RegistrationStatus.LATE_CANCELLED)
 
 
-def transferred(old: Registration, new: Registration, token: str, now: datetime) -> list[OutboxMessage]:
+def transferred(old: Registration, new: Registration, now: datetime) -> list[OutboxMessage]:
     """Substitution: the one who leaves is told (entry withdrawn), the colleague gets their own link."""
     confirmed = new.status == RegistrationStatus.CONFIRMED
     return [
-        _queue("transferred_from", old, now, method="CANCEL" if confirmed else None, colleague=new),
-        _queue("transferred_to", new, now, token=token, method="REQUEST" if confirmed else None, colleague=old),
+        queue("transferred_from", old, old.event, now, method=CANCEL if confirmed else None, colleague=new.id),
+        queue("transferred_to", new, old.event, now, method=REQUEST if confirmed else None, colleague=old.id),
     ]
 
 
-def event_changed(event: Event, changes: dict, now: datetime, *, exclude: list[Registration] = (),
+def event_changed(event: Event, now: datetime, *, exclude: list[Registration] = (),
                   withdrawn: list[ical.Occurrence] = ()) -> list[OutboxMessage]:
     """Time or place changed: confirmed attendees get an updated invitation (higher SEQUENCE).
 
@@ -133,27 +119,23 @@ def event_changed(event: Event, changes: dict, now: datetime, *, exclude: list[R
         if registration.id in skipped:
             continue
         confirmed = registration.status == RegistrationStatus.CONFIRMED
-        token = personal_links.issue_link(registration, now)
-        messages.append(_queue("event_changed", registration, now, token=token,
-                               method="REQUEST" if confirmed else None, changes=changes))
+        messages.append(queue("event_changed", registration, event, now, method=REQUEST if confirmed else None))
         if withdrawn and confirmed:
-            messages.append(_queue("meetings_cancelled", registration, now, token=token, method="CANCEL",
-                                   withdrawn=list(withdrawn)))
+            messages.append(queue("meetings_cancelled", registration, event, now, method=CANCEL,
+                                  withdrawn=[_as_json(occurrence) for occurrence in withdrawn]))
     return messages
 
 
 def event_cancelled(event: Event, now: datetime) -> list[OutboxMessage]:
     """The event is called off: everyone active is told, confirmed entries are withdrawn."""
-    return [
-        _queue("event_cancelled", registration, now,
-               method="CANCEL" if registration.status == RegistrationStatus.CONFIRMED else None)
-        for registration in _active(event)
-    ]
+    return [queue("event_cancelled", registration, event, now,
+                  method=CANCEL if registration.status == RegistrationStatus.CONFIRMED else None)
+            for registration in _active(event)]
 
 
 def reminder(registration: Registration, now: datetime) -> OutboxMessage:
     """Where and when, and how to cancel before the deadline."""
-    return _queue("reminder", registration, now, token=personal_links.issue_link(registration, now))
+    return queue("reminder", registration, registration.event, now)
 
 
 def _active(event: Event) -> list[Registration]:
@@ -161,6 +143,46 @@ def _active(event: Event) -> list[Registration]:
         select(Registration).where(Registration.event_id == event.id, Registration.status.in_(ACTIVE_STATUSES))
         .order_by(Registration.id)
     ))
+
+
+def _as_json(occurrence: ical.Occurrence) -> dict:
+    values = asdict(occurrence)
+    return {**values, "starts_at": occurrence.starts_at.isoformat(), "ends_at": occurrence.ends_at.isoformat()}
+
+
+def _occurrence(values: dict) -> ical.Occurrence:
+    return ical.Occurrence(**{**values, "starts_at": datetime.fromisoformat(values["starts_at"]),
+                              "ends_at": datetime.fromisoformat(values["ends_at"])})
+
+
+class NothingToSend(Exception):
+    """A queued message can no longer be written: what it was about is gone (erased, say)."""
+
+
+def compose(message, *, with_link: bool = True) -> tuple[str, PersonalLink | None]:
+    """The whole e-mail of a queued ``message`` (an ``OutboxMessage`` or ``outbox.Outgoing``), and
+    the personal link it carries, to be stored before it is sent (None without one).
+
+    Written as of when it was queued (its deadlines then), about the event as it is now.
+    ``with_link=False``: for reading in the back office, without a link that works.
+    """
+    registration = db.session.get(Registration, message.registration_id) if message.registration_id else None
+    if registration is None:
+        raise NothingToSend("Not sent: the registration no longer exists.")
+    token, link = None, None
+    if message.kind in WITH_LINK and with_link:
+        token, link = personal_links.new_link(registration, message.created_at)
+    details = dict(message.details or {})
+    context = {}
+    if "colleague" in details:
+        context["colleague"] = db.session.get(Registration, details["colleague"]) or registration
+    if "late" in details:
+        context["late"] = details["late"]
+    if "withdrawn" in details:
+        context["withdrawn"] = [_occurrence(values) for values in details["withdrawn"]]
+    _, _, body = write(message.kind, registration, message.created_at, token=token, method=details.get("method"),
+                       **context)
+    return body, link
 
 
 # Building a message ---------------------------------------------------------------------------
@@ -193,38 +215,6 @@ def absolute_url(endpoint: str, **values) -> str:
 def one_line(text: str) -> str:
     """Header text: line breaks and other control characters become spaces, so no header can be added."""
     return " ".join("".join(c if c.isprintable() else " " for c in text).split())
-
-
-def _queue(kind: str, registration: Registration, now: datetime, *, token: str | None = None,
-           method: str | None = None, **context) -> OutboxMessage:
-    outgoing = compose(kind, registration, now, token=token, method=method, **context)
-    db.session.add(outgoing)
-    return outgoing
-
-
-def compose(kind: str, registration: Registration, now: datetime, *, token: str | None = None,
-            method: str | None = None, event: Event | None = None, **context) -> OutboxMessage:
-    """The message of ``kind`` for ``registration``, not yet added to the session (only reads).
-
-    ``event``: the event it is for, by default the registration's own.
-    """
-    event = event or registration.event
-    recipient, subject, body = write(kind, registration, now, token=token, method=method, event=event, **context)
-    message = OutboxMessage(kind=kind, registration=registration, event_id=event.id, subject=subject[:400],
-                            message=body, created_at=now, next_attempt_at=now, attempts=0)
-    return _addressed(message, registration, recipient)
-
-
-def _addressed(message: OutboxMessage, registration: Registration, recipient: str | None) -> OutboxMessage:
-    """``message`` to ``recipient``, waiting to be sent; failed at once when there is none (see ``_recipient``)."""
-    for column, value in _address_columns(recipient, registration.email).items():
-        setattr(message, column, value)
-    return message
-
-
-def _address_columns(recipient: str | None, email: str) -> dict:
-    return {"recipient": recipient or email, "status": OutboxStatus.PENDING if recipient else OutboxStatus.FAILED,
-            "server_reply": "" if recipient else UNSENDABLE}
 
 
 def _subject(kind: str, event: Event) -> str:

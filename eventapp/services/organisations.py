@@ -5,12 +5,10 @@
 that differs only in case and spacing.
 """
 import csv
-import time
 import unicodedata
 from collections.abc import Iterable
 from importlib import resources
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
@@ -91,36 +89,8 @@ def find_organisation(typed: str) -> Organisation | None:
 
 
 def find_organisation_id(typed: str) -> int | None:
-    """The id of the organisation that what an attendee typed leads to, if any (no row is loaded).
-
-    When the typed name's most exact spelling is one of the registers' (most are: "Nacka kommun",
-    "Migrationsverket"), no other spelling can come before it, and the answer comes from this
-    process's copy of the registers' spellings (``register_aliases``) without a query.
-    """
-    keys = candidate_keys(typed)
-    known = register_aliases().get(keys[0]) if keys else None
-    return known if known is not None else _best_match(_IDS_BY_ALIASES, keys)
-
-
-#: Every spelling of a register entry and its organisation's id. Register organisations are never
-#: removed; only ``load_reference_data`` adds spellings or moves one to another register entry.
-_REGISTER_ALIASES = select(OrganisationAlias.key, OrganisationAlias.organisation_id) \
-    .join(OrganisationAlias.organisation).where(Organisation.register_id.is_not(None))
-_KEPT_ALIASES = "eventapp_register_aliases"
-
-
-def register_aliases() -> dict[str, int]:
-    """The registers' spellings and their organisations' ids, read once per application and process
-    and again after ``REGISTER_ALIASES_SECONDS`` (a register loaded by another process shows within
-    that time; one loaded by this one at once). Empty when the setting is 0."""
-    seconds = current_app.config.get("REGISTER_ALIASES_SECONDS", 600)
-    if seconds <= 0:
-        return {}
-    kept = current_app.extensions.get(_KEPT_ALIASES)
-    now = time.monotonic()
-    if kept is None or now - kept[0] >= seconds:
-        kept = current_app.extensions[_KEPT_ALIASES] = (now, dict(db.session.execute(_REGISTER_ALIASES).all()))
-    return kept[1]
+    """The id of the organisation that what an attendee typed leads to, if any (no row is loaded)."""
+    return _best_match(_IDS_BY_ALIASES, candidate_keys(typed))
 
 
 def _best_match(query, keys: list[str]):
@@ -216,5 +186,4 @@ def load_reference_data() -> dict[str, int]:
         elif alias.organisation_id != organisation.id:
             alias.organisation_id = organisation.id  # the register wins over a free spelling
     db.session.commit()
-    current_app.extensions.pop(_KEPT_ALIASES, None)
     return {"organisations": len(existing), "created": created, "counties": len(counties) or 21}

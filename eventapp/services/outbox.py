@@ -1,19 +1,18 @@
-"""Delivering the outbox: claim due messages, send them over SMTP, record what the server said.
+"""Delivering the outbox: claim due messages, write them, send them over SMTP, record what the server said.
 
-Several deliverers may run at once (cron, the web app after a response, a worker per machine). A
-deliverer claims a batch in one short writing transaction — ``FOR UPDATE SKIP LOCKED`` on
-PostgreSQL, the database-wide write lock on SQLite — by stamping its own claim id on the rows, and
-only sends rows carrying its stamp, so no message is sent twice. A claim older than
-``CLAIM_TIMEOUT`` is taken to be from a deliverer that died and is claimed again.
+The worker delivers (``jobs.deliver_outbox``: woken when a change that queued e-mail commits, and
+every minute for retries); ``flask outbox deliver`` does the same by hand. Several deliverers may run
+at once (a worker per machine). A deliverer claims a batch in one short writing transaction — ``FOR
+UPDATE SKIP LOCKED`` on PostgreSQL, the database-wide write lock on SQLite — by stamping its own claim
+id on the rows, and only sends rows carrying its stamp, so no message is sent twice. A claim older
+than ``CLAIM_TIMEOUT`` is taken to be from a deliverer that died and is claimed again.
+
+Each message is written just before it is sent (``notifications.compose``, ``invoice_mail.compose``):
+the personal link it carries is issued and stored then, and only its hash is kept. When a mail
+server accepts an invoice's e-mail, the invoice is marked sent in the transaction recording it.
 
 Without ``MAIL_SERVER`` (development) messages are not sent but written to
-``instance/mail/<id>.eml`` and kept in the outbox, readable in the organisers' outbox page.
-
-An invoice's e-mail and a new registration's are queued without their body; the deliverer holding
-the claim composes it (the PDF is rendered then, see ``invoice_mail``; the registration's personal
-link is issued then, see ``notifications.compose_queued``) and stores it before the first attempt,
-so every retry sends the same message. When a mail server accepts it, the invoice is marked sent in the same
-transaction that records the delivery.
+``instance/mail/<id>.eml`` and kept in the outbox.
 """
 import email
 import email.policy
@@ -60,12 +59,8 @@ class ServerUnavailable(Exception):
     """The mail server cannot be reached: every message of the batch waits for the next attempt."""
 
 
-def deliver_due(now: datetime, *, limit: int = 100, ignore_backoff: bool = False,
-                stopping: Callable[[], bool] = lambda: False) -> DeliveryReport:
-    """Send up to ``limit`` messages that are due at ``now``; ``ignore_backoff`` also sends deferred ones.
-
-    Once ``stopping()`` (the process is going away), the messages not yet sent are handed back.
-    """
+def deliver_due(now: datetime, *, limit: int = 100, ignore_backoff: bool = False) -> DeliveryReport:
+    """Send up to ``limit`` messages that are due at ``now``; ``ignore_backoff`` also sends deferred ones."""
     report = DeliveryReport()
     claim = claim_due(now, limit=limit, ignore_backoff=ignore_backoff)
     messages = claimed(claim)
@@ -74,26 +69,23 @@ def deliver_due(now: datetime, *, limit: int = 100, ignore_backoff: bool = False
     unavailable = None
     with _transport() as send:
         for message in messages:
-            if stopping():
-                hand_back(claim)
-                break
             if unavailable is not None:
                 _finish(message, now, claim, retry=unavailable, report=report)
                 continue
-            if not message.is_composed:
-                try:
-                    if not _compose(message, now, claim):
-                        continue  # another deliverer holds it now
-                except notifications.NothingToSend as error:
-                    _finish(message, now, claim, failed=str(error), report=report)
-                    continue
-                except Exception as error:
-                    # The row stays and is tried again; one document that cannot be made stops no other.
-                    current_app.logger.exception("Composing outbox message %s failed", message.id)
-                    _finish(message, now, claim, retry=f"{type(error).__name__}: {error}", report=report)
-                    continue
             try:
-                reply = send(message)
+                text = _written(message, now, claim)
+            except notifications.NothingToSend as error:
+                _finish(message, now, claim, failed=str(error), report=report)
+                continue
+            except Exception as error:
+                # The row stays and is tried again; one message that cannot be written stops no other.
+                current_app.logger.exception("Writing outbox message %s failed", message.id)
+                _finish(message, now, claim, retry=f"{type(error).__name__}: {error}", report=report)
+                continue
+            if text is None:
+                continue  # another deliverer holds it now
+            try:
+                reply = send(message, text)
             except PermanentFailure as error:
                 _finish(message, now, claim, failed=str(error), report=report)
             except ServerUnavailable as error:
@@ -115,22 +107,18 @@ class Outgoing:
     kind: str
     recipient: str
     subject: str
-    message: str
+    details: dict | None
     attempts: int
     invoice_id: int | None
     registration_id: int | None
     created_at: datetime
-
-    @property
-    def is_composed(self) -> bool:
-        return bool(self.message)
 
 
 def claimed(claim: str) -> list[Outgoing]:
     """The messages stamped with ``claim``, in the order they were queued."""
     rows = db.session.execute(
         select(OutboxMessage.id, OutboxMessage.kind, OutboxMessage.recipient, OutboxMessage.subject,
-               OutboxMessage.message, OutboxMessage.attempts, OutboxMessage.invoice_id,
+               OutboxMessage.details, OutboxMessage.attempts, OutboxMessage.invoice_id,
                OutboxMessage.registration_id, OutboxMessage.created_at)
         .where(OutboxMessage.claimed_by == claim).order_by(OutboxMessage.id)).all()
     db.session.rollback()
@@ -153,14 +141,13 @@ def has_due(now: datetime) -> bool:
     return found
 
 
-def deliver_while_due(now: Callable[[], datetime], *, limit: int = 100, rounds: int = 50,
-                      stopping: Callable[[], bool] = lambda: False) -> DeliveryReport:
+def deliver_while_due(now: Callable[[], datetime], *, limit: int = 100, rounds: int = 50) -> DeliveryReport:
     """Deliver batch after batch while messages are due (at most ``rounds`` batches); all outcomes."""
     total = DeliveryReport()
     for _ in range(rounds):
-        if stopping() or not has_due(now()):
+        if not has_due(now()):
             break
-        report = deliver_due(now(), limit=limit, stopping=stopping)
+        report = deliver_due(now(), limit=limit)
         total.sent += report.sent
         total.deferred += report.deferred
         total.failed += report.failed
@@ -198,32 +185,20 @@ def _short_write() -> Iterator[None]:
         raise
 
 
-def hand_back(claim: str) -> None:
-    """Give up the messages of ``claim`` not yet sent: due again at once, for any deliverer."""
-    with _short_write():
-        db.session.execute(
-            update(OutboxMessage).where(OutboxMessage.claimed_by == claim, OutboxMessage.status == OutboxStatus.SENDING)
-            .values(status=OutboxStatus.PENDING, claimed_by=None, claimed_at=None),
-            execution_options={"synchronize_session": False})
-
-
-def _compose(message: Outgoing, now: datetime, claim: str) -> bool:
-    """Compose a message queued without its body and store it while this deliverer holds the claim;
-    False if it does not."""
+def _written(message: Outgoing, now: datetime, claim: str) -> str | None:
+    """The whole e-mail of ``message``, its personal link (if it carries one) stored while this
+    deliverer holds the claim; None if it does not."""
     if message.invoice_id is not None:
-        composed, link = invoice_mail.compose(message, now), None
+        text, link = invoice_mail.compose(message, now), None
     else:
-        composed, link = notifications.compose_queued(message)
-    message.message = composed
-    db.session.rollback()  # composing only read: store the result in a short writing transaction
+        text, link = notifications.compose(message)
+    db.session.rollback()  # writing only read: store the link in a short writing transaction
     with _short_write():
-        stored = db.session.execute(
-            update(OutboxMessage).where(OutboxMessage.id == message.id, OutboxMessage.claimed_by == claim)
-            .values(message=composed), execution_options={"synchronize_session": False}
-        ).rowcount
-        if stored and link is not None:
+        held = db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.id == message.id,
+                                                                OutboxMessage.claimed_by == claim))
+        if held and link is not None:
             db.session.add(link)
-    return stored == 1
+    return text if held else None
 
 
 def _finish(message: Outgoing, now: datetime, claim: str, *, report: DeliveryReport, sent: str | None = None,
@@ -278,7 +253,7 @@ def _text(reply: bytes | str) -> str:
 
 
 @contextmanager
-def _transport() -> Iterator[Callable[[Outgoing], str]]:
+def _transport() -> Iterator[Callable[[Outgoing, str], str]]:
     """A function sending one message and returning what to record; SMTP when MAIL_SERVER is set."""
     config = current_app.config
     if not config.get("MAIL_SERVER"):
@@ -286,7 +261,7 @@ def _transport() -> Iterator[Callable[[Outgoing], str]]:
         return
     connection = None
 
-    def send(message: Outgoing) -> str:
+    def send(message: Outgoing, text: str) -> str:
         nonlocal connection
         try:  # queued before addresses were checked: an IDN domain goes out in its ASCII form
             recipient = sendable(message.recipient)
@@ -299,7 +274,7 @@ def _transport() -> Iterator[Callable[[Outgoing], str]]:
                 raise ServerUnavailable(_describe(error)) from error
         try:
             refused = connection.sendmail(_envelope_sender(config), [recipient],
-                                          message.message.encode("ascii"))
+                                          text.encode("ascii"))
         except smtplib.SMTPRecipientsRefused as error:
             _raise_if_permanent(error, [code for code, _ in error.recipients.values()])
             raise
@@ -356,24 +331,39 @@ def _envelope_sender(config) -> str:
     return notifications.sender().addr_spec
 
 
-def _write_to_folder(message: Outgoing) -> str:
+def _write_to_folder(message: Outgoing, text: str) -> str:
     folder = os.path.join(current_app.instance_path, "mail")
     os.makedirs(folder, exist_ok=True)
-    path = os.path.join(folder, f"{message.id:08d}.eml")
-    with open(path, "w", encoding="ascii", newline="") as file:
-        file.write(message.message)
-    return f"kept: {path}"
+    name = f"{message.id:08d}.eml"
+    with open(os.path.join(folder, name), "w", encoding="ascii", newline="") as file:
+        file.write(text)
+    return f"kept: instance/mail/{name}"
 
 
 # Reading the outbox ------------------------------------------------------------------------------
 
 
-def recent_messages(*, status: str | None = None, limit: int = 200) -> list[OutboxMessage]:
-    """The newest messages, optionally of one status, for the organisers' outbox page."""
-    query = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)
+PAGE_SIZE = 50
+
+
+@dataclass
+class OutboxPage:
+    messages: list[OutboxMessage]
+    page: int
+    pages: int
+
+
+def messages_page(*, status: str | None = None, page: int = 1, page_size: int = PAGE_SIZE) -> OutboxPage:
+    """One page of messages, newest first, optionally of one status, for the organisers' outbox page."""
+    query = select(OutboxMessage)
     if status is not None:
         query = query.where(OutboxMessage.status == status)
-    return list(db.session.scalars(query))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    pages = max(1, -(-total // page_size))
+    page = min(max(page, 1), pages)
+    messages = db.session.scalars(query.order_by(OutboxMessage.id.desc()).limit(page_size)
+                                  .offset((page - 1) * page_size))
+    return OutboxPage(list(messages), page, pages)
 
 
 def status_counts() -> dict[str, int]:
@@ -386,15 +376,32 @@ def get_message(message_id: int) -> OutboxMessage | None:
     return db.session.get(OutboxMessage, message_id)
 
 
-def readable_parts(message: OutboxMessage) -> dict[str, str]:
-    """Headers, plain text and calendar of a stored message, decoded for reading."""
-    parsed = email.message_from_string(message.message, policy=email.policy.default)
-    parts = {"headers": "\n".join(f"{name}: {value}" for name, value in parsed.items()), "text": "", "calendar": ""}
-    body = parsed.get_body(preferencelist=("plain",))
-    if body is not None:
-        parts["text"] = body.get_content()
-    for part in parsed.walk():
-        if part.get_content_type() == "text/calendar":
-            parts["calendar"] = part.get_content()
-            break
-    return parts
+@dataclass
+class Readable:
+    """A message as its recipient reads it: headers, text, HTML and the names of its attachments."""
+
+    sender: str = ""
+    to: str = ""
+    subject: str = ""
+    text: str = ""
+    html: str = ""
+    attachments: list[str] = field(default_factory=list)
+    #: Why there is nothing to read (what the message was about is gone).
+    missing: str = ""
+
+
+def readable(message: OutboxMessage) -> Readable:
+    """The message as it is sent, but without a working personal link (the organisers' outbox page)."""
+    if message.invoice_id is not None:
+        text = invoice_mail.compose(message, message.created_at)
+    else:
+        try:
+            text, _ = notifications.compose(message, with_link=False)
+        except notifications.NothingToSend as error:
+            return Readable(subject=message.subject, to=message.recipient, missing=str(error))
+    parsed = email.message_from_string(text, policy=email.policy.default)
+    plain, html = parsed.get_body(preferencelist=("plain",)), parsed.get_body(preferencelist=("html",))
+    return Readable(
+        sender=str(parsed["From"]), to=str(parsed["To"] or message.recipient), subject=str(parsed["Subject"]),
+        text=plain.get_content() if plain is not None else "", html=html.get_content() if html is not None else "",
+        attachments=[part.get_filename() for part in parsed.iter_attachments() if part.get_filename()])

@@ -44,9 +44,6 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(calendar.bp)
     app.register_blueprint(outbox.bp)
-    if app.config.get("OUTBOX_DELIVER_AFTER_RESPONSE"):
-        # Made with the app, before gunicorn forks its workers: they share its note of activity.
-        outbox.deliverer(app)
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):

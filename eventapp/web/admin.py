@@ -2,7 +2,6 @@
 statistics are in ``admin_attendees``, on the same blueprint."""
 import re
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -57,10 +56,6 @@ def to_local(moment: datetime | None) -> datetime | None:
 def last_day(deadline: datetime | None):
     """The last day a midnight deadline leaves open."""
     return local_date(deadline - timedelta(microseconds=1)) if deadline is not None else None
-
-
-def ore(kronor: Decimal | None) -> int:
-    return round((kronor or Decimal(0)) * 100)
 
 
 def agenda_text(event: Event) -> str:
@@ -153,8 +148,8 @@ def form_for(event: Event) -> EventForm:
             form[name].data = to_local(getattr(event, name))
         form.last_registration_day.data = last_day(event.registration_deadline)
         form.last_cancellation_day.data = last_day(event.cancellation_deadline)
-        form.price.data = Decimal(event.price) / 100
-        form.no_show_fee.data = Decimal(event.no_show_fee) / 100
+        form.price.data = event.price
+        form.no_show_fee.data = event.no_show_fee
         form.series.data = event.series.name if event.series else ""
         form.agenda.data = agenda_text(event)
         form.sessions.data = sessions_text(event)
@@ -197,7 +192,7 @@ def event_data(form: EventForm, now: datetime) -> event_service.EventData:
         cancellation_deadline=end_of_day(form.last_cancellation_day.data) if form.last_cancellation_day.data
         else None,
         capacity=form.capacity.data, waitlist_enabled=form.waitlist_enabled.data,
-        price=ore(form.price.data), no_show_fee=ore(form.no_show_fee.data),
+        price=form.price.data or 0, no_show_fee=form.no_show_fee.data or 0,
         charge_late_cancellation=form.charge_late_cancellation.data, fee_notice=form.fee_notice.data or "",
         agenda=agenda, sessions=sessions, questions=questions,
         reminder_days=form.reminder_days.data if form.reminder_days.data is not None else 2,

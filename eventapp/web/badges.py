@@ -6,7 +6,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..background import run_in_background
+from .. import jobs
 from ..database import utcnow
 from ..exports.badge_layouts import LAYOUTS
 from ..forms import BadgeForm, BadgeLogoForm, ConfirmForm, WalkInBadgeForm
@@ -82,7 +82,7 @@ def start_badge_run(slug: str):
         return _page(event, form, status=422)
     except DomainError as error:
         return _page(event, form, error=str(error), status=422)
-    run_in_background(current_app._get_current_object(), badges.process_run, run.id, utcnow)
+    jobs.render_badge_run(run.id)
     return redirect(url_for(".run_page", slug=slug, run_id=run.id), 303)
 
 

@@ -5,12 +5,7 @@ minutes. Its HTML is the same for every anonymous visitor except for two values 
 CSRF token and the signed time the form was shown. A page is rendered once per key (which names
 everything it shows: the event's version, the language, ...), kept with those values cut out, and
 served with each visitor's own values put back.
-
-To know which page to serve, a worker needs the event's version and whether registration is open;
-``RecentReads`` keeps what it read of each event for a moment (a second by default), so that in a
-rush most visitors get their form, and have it checked when they send it, without reading the event.
 """
-import time
 from collections.abc import Callable
 
 #: Marks where a visitor's own value goes in a kept page; NUL never occurs in rendered HTML.
@@ -42,36 +37,8 @@ class KeptPages:
             self._pages[key] = kept = html
         return self._filled(kept, own)
 
-    def find(self, key: tuple, own: dict[str, str]) -> str | None:
-        """The kept page for ``key`` with the visitor's ``own`` values, or None when none is kept."""
-        kept = self._pages.get(key)
-        return None if kept is None else self._filled(kept, own)
-
     @staticmethod
     def _filled(kept: str, own: dict[str, str]) -> str:
         for name, value in own.items():
             kept = kept.replace(_MARK.format(name), value)
         return kept
-
-
-class RecentReads:
-    """Values read from the database by key, each one used for ``seconds`` after it was read.
-
-    ``seconds`` is given on each lookup (from the configuration); 0 means never from here. At most
-    ``size`` values are kept (all are dropped when it is reached). ``clock``: seconds, monotonic.
-    """
-
-    def __init__(self, size: int = 256, clock: Callable[[], float] = time.monotonic):
-        self._size, self._clock = size, clock
-        self._values: dict = {}
-
-    def get(self, key, seconds: float):
-        found = self._values.get(key)
-        if found is None or seconds <= 0 or self._clock() - found[0] >= seconds:
-            return None
-        return found[1]
-
-    def keep(self, key, value) -> None:
-        if len(self._values) >= self._size:
-            self._values.clear()
-        self._values[key] = (self._clock(), value)

@@ -1,19 +1,19 @@
 """Public pages: the event list, an event, the registration form and its confirmation."""
-from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
 
 from .. import current_language, form_guard
-from ..database import read_without_transaction, utcnow
+from ..database import utcnow
 from ..extensions import db, limiter
 from ..forms import RegistrationForm, answers_from, registration_form_for
 from ..models import Event, Registration
 from ..security import registration_limit
-from ..services import questions as question_service
+from ..services import questions
 from ..services import registration as registrations
 from ..services.errors import DomainError
-from .kept_pages import KeptPages, RecentReads
+from .kept_pages import KeptPages
 
 bp = Blueprint("public", __name__)
 
@@ -35,7 +35,6 @@ def published_event_and_confirmed_or_404(slug: str, *, with_questions: bool = Fa
 
 @bp.get("/")
 def index():
-    read_without_transaction()
     now = utcnow()
     events = list(db.session.scalars(
         select(Event).where(Event.published.is_(True), Event.ends_at > now).order_by(Event.starts_at)
@@ -47,7 +46,6 @@ def index():
 
 @bp.get("/events/<slug>")
 def event_page(slug: str):
-    read_without_transaction()
     event, confirmed = published_event_and_confirmed_or_404(slug)
     now = utcnow()
     return render_template(
@@ -61,53 +59,46 @@ def event_page(slug: str):
 @limiter.limit(registration_limit, methods=["POST"])
 def register(slug: str):
     now = utcnow()
-    if request.method == "POST":
-        return _register_sent(slug, now)
-    anonymous = not current_user.is_authenticated and not session.get("_flashes")
-    if anonymous:
-        kept = _kept_blank_form(slug, now)
-        if kept is not None:
-            return kept
-    read_without_transaction()
-    event, snapshot = _read_event_or_404(slug)
-    closed_reason = registrations.registration_closed_reason(snapshot, now)
-    if anonymous and closed_reason is None:
-        return _blank_form(event, snapshot)
-    return _form_page(event, registration_form_for(event.questions), closed_reason), 200
+    event, confirmed = published_event_and_confirmed_or_404(slug, with_questions=True)
+    closed_reason = registrations.registration_closed_reason(event, now)
+    if request.method == "GET":
+        if closed_reason is None and not current_user.is_authenticated and not session.get("_flashes"):
+            return _blank_form(event, confirmed)
+        return _form_page(event, registration_form_for(event.questions), closed_reason)
+    form = registration_form_for(event.questions)
+    answers = answers_from(form, event.questions)
+    valid = closed_reason is None and form.validate_on_submit()
+    # Wrong answers are shown together with the form's other complaints, not after them.
+    wrong_answers = questions.check_answers(event, answers)
+    _put_beside_fields(form, wrong_answers)
+    if not valid or wrong_answers:
+        return _form_page(event, form, closed_reason), 422
+    try:
+        result = registrations.register_attendee(event.id, attendee_from(form, answers), now)
+    except DomainError as error:
+        return _form_page(event, form, None, _shown_beside_fields(form, error)), 422
+    remembered = session.get("registration", {})
+    same = remembered.get("id") == result.registration_id
+    token = result.token or (remembered.get("token") if same else None)
+    session["registration"] = {"id": result.registration_id, "token": token}
+    return redirect(url_for(".registered", slug=slug))
 
 
-def _register_sent(slug: str, now):
-    """A sent registration form, checked by what this worker read of the event a moment ago; the
-    registration itself is decided on the event as it is stored (``register_attendee``)."""
-    snapshot = _recent_event(slug, now)
-    closed_reason = registrations.registration_closed_reason(snapshot, now)
-    form = registration_form_for(snapshot.questions)
-    answers = answers_from(form, snapshot.questions)
-    error = None
-    if closed_reason is None:
-        valid = form.validate_on_submit()
-        # Wrong answers are shown together with the form's other complaints, not after them.
-        for name, messages in question_service.check_answers(snapshot, answers).items():
+def _shown_beside_fields(form: RegistrationForm, error: DomainError) -> str | None:
+    """Put the error's messages beside their fields; the message that belongs to none, if any."""
+    fields = getattr(error, "errors", None) or {error.field: [str(error)]}
+    return str(error) if _put_beside_fields(form, fields) else None
+
+
+def _put_beside_fields(form: RegistrationForm, errors: dict[str | None, list]) -> bool:
+    """Add ``errors`` ({field name: messages}) to the form's fields; whether any belongs to none."""
+    unplaced = False
+    for name, messages in errors.items():
+        if name and name in form:
             form[name].errors = list(form[name].errors) + [str(m) for m in messages]
-            valid = False
-        if valid:
-            try:
-                result = registrations.register_attendee(snapshot.id, attendee_from(form, answers), now, seen=snapshot)
-            except DomainError as exc:
-                fields = getattr(exc, "errors", None) or {exc.field: [str(exc)]}
-                for name, messages in fields.items():
-                    if name and name in form:
-                        form[name].errors = list(form[name].errors) + [str(m) for m in messages]
-                    else:
-                        error = str(exc)
-            else:
-                remembered = session.get("registration", {})
-                same = remembered.get("id") == result.registration_id
-                token = result.token or (remembered.get("token") if same else None)
-                session["registration"] = {"id": result.registration_id, "token": token}
-                return redirect(url_for(".registered", slug=slug))
-    event, _ = _read_event_or_404(slug)
-    return _form_page(event, form, closed_reason, error), 422
+        else:
+            unplaced = True
+    return unplaced
 
 
 def _form_page(event: Event, form: RegistrationForm, closed_reason, error=None) -> str:
@@ -117,43 +108,12 @@ def _form_page(event: Event, form: RegistrationForm, closed_reason, error=None) 
 
 #: The blank registration form as anonymous visitors see it while registration is open.
 _blank_forms = KeptPages()
-#: What this worker last read of each event's registration (``PUBLIC_EVENT_SECONDS``).
-_recent_events = RecentReads()
 
 
-def _read_event_or_404(slug: str) -> tuple[Event, registrations.EventSnapshot]:
-    """The published event as it is stored and its snapshot, which this worker keeps for a moment."""
-    found = registrations.published_event_snapshot(slug)
-    if found is None:
-        abort(404)
-    _recent_events.keep(slug, found[1])
-    return found
-
-
-def _recent_open_event(slug: str, now) -> registrations.EventSnapshot | None:
-    """What this worker read of the event within PUBLIC_EVENT_SECONDS, when that says registration
-    is open; None otherwise (a snapshot saying closed is not trusted: registration may just have opened)."""
-    snapshot = _recent_events.get(slug, current_app.config["PUBLIC_EVENT_SECONDS"])
-    if snapshot is None or registrations.registration_closed_reason(snapshot, now) is not None:
-        return None
-    return snapshot
-
-
-def _recent_event(slug: str, now) -> registrations.EventSnapshot:
-    """``_recent_open_event``, or the event read now; 404 when unknown."""
-    return _recent_open_event(slug, now) or _read_event_or_404(slug)[1]
-
-
-def _kept_blank_form(slug: str, now) -> str | None:
-    """The kept blank form, by what this worker read of the event a moment ago; None when it read
-    nothing lately, the event is not open for registration or its form is not kept."""
-    snapshot = _recent_open_event(slug, now)
-    return None if snapshot is None else _blank_forms.find(_blank_form_key(snapshot), _own_values())
-
-
-def _blank_form(event: Event, snapshot: registrations.EventSnapshot) -> str:
-    left = registrations.places_left(snapshot, snapshot.confirmed)
-    own = _own_values()
+def _blank_form(event: Event, confirmed: int) -> str:
+    """The blank form, rendered once per version of the event and kept (see ``KeptPages``)."""
+    left = registrations.places_left(event, confirmed)
+    own = {"csrf_token": generate_csrf(), "form_shown": form_guard.new_stamp()}
 
     def render() -> str:
         form = registration_form_for(event.questions)
@@ -161,21 +121,10 @@ def _blank_form(event: Event, snapshot: registrations.EventSnapshot) -> str:
         return render_template("public/register.html", event=event, form=form, closed_reason=None, error=None,
                                places_left=left)
 
-    return _blank_forms.page(_blank_form_key(snapshot), render, own=own)
-
-
-def _blank_form_key(snapshot: registrations.EventSnapshot) -> tuple:
     # Everything the page shows: the event (any change to it, its meetings or questions moves its
-    # version), the language, whether it is full, and the query string (the language links).
-    full = registrations.places_left(snapshot, snapshot.confirmed) == 0
-    return snapshot.id, snapshot.version, current_language(), full, request.query_string
-
-
-def _own_values() -> dict[str, str]:
-    """The visitor's own values on a kept form: their CSRF token and the signed time it was shown."""
-    if "blank_form_own" not in g:
-        g.blank_form_own = {"csrf_token": generate_csrf(), "form_shown": form_guard.new_stamp()}
-    return g.blank_form_own
+    # updated_at), the language, whether it is full, and the query string (the language links).
+    key = (event.id, event.updated_at, current_language(), left == 0, request.query_string)
+    return _blank_forms.page(key, render, own=own)
 
 
 def attendee_from(form: RegistrationForm, answers: dict[int, str]) -> registrations.Attendee:

@@ -1,7 +1,8 @@
 """Browser tests: the app served by a live server on its own SQLite file, driven by the system Chromium.
 
 Fixtures for later journeys: ``live_server`` (the base URL), ``in_app`` (build data with
-``tests/builders.py`` inside the served app), ``page`` / ``new_page`` (fresh browser profiles whose
+``tests/builders.py`` inside the served app), ``worker`` (the background jobs run as the worker
+would), ``page`` / ``new_page`` (fresh browser profiles whose
 every request is checked to stay on the app's origin) and ``log_in`` (a back-office account of a
 given role, logged in through the login form).
 """
@@ -20,7 +21,7 @@ from conftest import empty_database
 from werkzeug.serving import make_server
 
 from config import TestingConfig
-from eventapp import create_app
+from eventapp import create_app, jobs
 from eventapp.extensions import db, limiter
 from eventapp.models import Event
 from eventapp.services.organisations import load_reference_data
@@ -116,6 +117,24 @@ def live_server(e2e_app) -> Iterator[str]:
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join(timeout=5)
+
+
+@pytest.fixture
+def worker(e2e_app) -> Iterator[None]:
+    """Runs the jobs the live server queues, as the worker process does, from a thread of the tests."""
+    stop = threading.Event()
+
+    def work():
+        while not stop.is_set():
+            with e2e_app.app_context():
+                jobs.run_queued()
+            stop.wait(0.1)
+
+    thread = threading.Thread(target=work, name="e2e-worker", daemon=True)
+    thread.start()
+    yield
+    stop.set()
+    thread.join(timeout=30)
 
 
 @pytest.fixture

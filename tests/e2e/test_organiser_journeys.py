@@ -98,7 +98,7 @@ def event_with_registrations(in_app, title: str) -> None:
         cancel_registration(cancelled.registration.id, now)
 
 
-def test_organiser_prints_a_badge_for_each_confirmed_attendee(new_page, in_app, log_in):
+def test_organiser_prints_a_badge_for_each_confirmed_attendee(new_page, in_app, log_in, worker):
     title = "Kommunikation och integration – lär av varandra"
     event_with_registrations(in_app, title)
 

@@ -5,7 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 from builders import attendee, make_event
 
 from eventapp.extensions import db
-from eventapp.models import Registration
+from eventapp.models import OutboxMessage, Registration
 from eventapp.services.registration import register_attendee
 
 
@@ -23,7 +23,8 @@ def run_concurrently(app, event_id, attendees, now, workers=12):
 
 
 def test_sixty_registrations_for_twenty_places(app, now):
-    """Are exactly 20 confirmed and 40 waitlisted, with no error, when 60 people register at once?"""
+    """Are exactly 20 confirmed and 40 waitlisted, with no error and each with its e-mail, when 60 people
+    register at once?"""
     with app.app_context():
         event_id = make_event(now, capacity=20).id
     outcomes = run_concurrently(app, event_id, [attendee(n) for n in range(60)], now)
@@ -31,6 +32,9 @@ def test_sixty_registrations_for_twenty_places(app, now):
     with app.app_context():
         stored = Counter(db.session.scalars(db.select(Registration.status).where(Registration.event_id == event_id)))
         assert stored == {"confirmed": 20, "waitlisted": 40}
+        mail = Counter(db.session.execute(db.select(OutboxMessage.kind, OutboxMessage.registration_id)).all())
+        assert Counter(kind for kind, _ in mail) == {"confirmation": 20, "waitlisted": 40}
+        assert set(mail.values()) == {1}  # one e-mail per registration
 
 
 def test_the_same_person_submitting_many_times_at_once_gets_one_registration(app, now):

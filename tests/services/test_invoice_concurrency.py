@@ -14,7 +14,7 @@ from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 
 from config import TestingConfig
-from eventapp import create_app, sqlite_writers
+from eventapp import create_app
 from eventapp.extensions import db
 from eventapp.models import Invoice, InvoiceLine, NoShowCharge, OutboxMessage, User
 from eventapp.services import invoicing, noshow
@@ -186,8 +186,6 @@ class Writers:
         return writer
 
     def _waiting_for_a_lock(self, writer: Writer) -> bool:
-        if not self.postgresql and sqlite_writers.is_waiting(writer):
-            return True  # in the queue of writers, before its BEGIN IMMEDIATE
         statement = writer.statement
         if statement is None:
             return False

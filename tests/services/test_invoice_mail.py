@@ -54,7 +54,6 @@ def test_issuing_queues_the_e_mailed_invoice_in_the_same_transaction(issued, now
     [message] = messages()
     assert (message.invoice_id, message.recipient, message.status) == (emailed.id, "marta@example.org", "pending")
     assert message.subject == f"Faktura {emailed.number} från Nowa Kommunikation AB"
-    assert not message.is_composed  # the PDF is rendered by the deliverer, outside the issuing lock
     assert emailed.sent_on is None and emailed.status == "issued"
     assert audit_actions(emailed) == ["invoice.issued", "invoice.email_queued"]
     assert audit_actions(peppol) == ["invoice.issued"]
@@ -151,8 +150,7 @@ def test_nothing_is_lost_while_the_mail_server_is_down(issued, now, smtp_server)
     smtp_server.stop()
     during = outbox.deliver_due(now + timedelta(seconds=1))
     [message] = messages()
-    assert len(during.deferred) == 1 and message.status == "pending" and message.is_composed
-    composed = message.message
+    assert len(during.deferred) == 1 and message.status == "pending"
     db.session.refresh(emailed)
     assert emailed.sent_on is None and emailed.status == "issued"
 
@@ -161,8 +159,6 @@ def test_nothing_is_lost_while_the_mail_server_is_down(issued, now, smtp_server)
     assert outbox.deliver_due(back).sent == [message.id]
     assert outbox.deliver_due(back + timedelta(hours=1)).sent == []
     assert len(smtp_server.recorder.messages) == 1
-    db.session.refresh(message)
-    assert message.message == composed  # composed once: a retry sends the very same message
     db.session.refresh(emailed)
     assert emailed.sent_on == date(2017, 1, 18)
 
@@ -172,7 +168,7 @@ def test_kept_in_development_is_not_sent(issued, now):
     emailed, _, _ = issued
     outbox.deliver_due(now)
     [message] = messages()
-    assert message.status == OutboxStatus.KEPT and message.is_composed
+    assert message.status == OutboxStatus.KEPT
     db.session.refresh(emailed)
     assert emailed.sent_on is None
 
@@ -291,18 +287,8 @@ def test_a_document_that_cannot_be_rendered_is_tried_again(issued, now, monkeypa
     monkeypatch.setattr(invoice_mail, "invoice_pdf", broken)
     report = outbox.deliver_due(now)
     [message] = messages()
-    assert len(report.deferred) == 1 and message.status == "pending" and not message.is_composed
+    assert len(report.deferred) == 1 and message.status == "pending"
     assert "out of memory" in message.server_reply
     monkeypatch.undo()
     assert outbox.deliver_due(now + timedelta(minutes=1)).sent == [message.id]
     assert len(smtp_server.recorder.messages) == 1
-
-
-def test_only_the_deliverer_holding_the_claim_stores_the_composed_message(issued, now):
-    claim = outbox.claim_due(now, limit=10)
-    [message] = messages()
-    db.session.execute(OutboxMessage.__table__.update().values(claimed_by="another"))
-    db.session.commit()
-    assert outbox._compose(message, now, claim) is False
-    db.session.refresh(message)
-    assert not message.is_composed

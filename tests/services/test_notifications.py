@@ -122,7 +122,7 @@ def test_moving_the_event_sends_updates_with_the_same_uid_and_a_higher_sequence(
     register(event, now, 1)
     register(event, now, 2)
     [confirmation] = queued("confirmation")
-    written(confirmation)  # delivered before the move
+    before_uids, before_sequence = uids_and_sequence(calendar_of(confirmation))  # delivered before the move
     db.session.commit()
     data = EventData.from_event(event)
     data.starts_at += timedelta(hours=1)
@@ -130,7 +130,6 @@ def test_moving_the_event_sends_updates_with_the_same_uid_and_a_higher_sequence(
     changes = queued("event_changed")
     assert sorted(m.recipient for m in changes) == ["anna1@example.org", "anna2@example.org"]
     update = next(m for m in changes if m.recipient == "anna1@example.org")
-    before_uids, before_sequence = uids_and_sequence(calendar_of(confirmation))
     after_uids, after_sequence = uids_and_sequence(calendar_of(update))
     assert calendar_of(update)["METHOD"] == "REQUEST"
     assert after_uids == before_uids and min(after_sequence) > max(before_sequence)

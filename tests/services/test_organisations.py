@@ -51,44 +51,6 @@ def test_the_registers_copy_answers_as_the_database_does(ctx, app, monkeypatch, 
     assert kept == find_organisation_id(typed)
 
 
-def test_a_register_spelling_is_answered_without_a_query(ctx, app):
-    from conftest import counted
-
-    find_organisation_id("Nacka kommun")  # the registers' spellings are read once
-    with counted(app) as statements:
-        found = find_organisation_id("  NACKA  KOMMUN ")
-    assert statements == []
-    assert found == find_or_create_organisation("Nacka kommun").id
-    with counted(app) as statements:
-        assert find_organisation_id("Scouterna") is None  # in no register: the database is asked
-    assert any("organisation_alias" in s for s in statements)
-
-
-def test_a_spelling_moved_by_loading_the_registers_is_followed_at_once(ctx):
-    from flask import current_app
-
-    from eventapp.models import OrganisationAlias
-
-    nacka = find_organisation_id("Nacka kommun")
-    alias = db.session.get(OrganisationAlias, "nacka kommun")
-    alias.organisation_id = find_organisation_id("Tyresö kommun")  # as if a register had moved it
-    db.session.commit()
-    load_reference_data()  # moves it back: this process's copy is dropped and read again
-    assert find_organisation_id("Nacka kommun") == nacka
-    alias = db.session.get(OrganisationAlias, "nacka kommun")
-    alias.organisation_id = find_organisation_id("Tyresö kommun")
-    db.session.commit()
-    current_app.extensions.pop("eventapp_register_aliases")  # the copy now has the moved spelling
-    assert find_organisation_id("Nacka kommun") != nacka
-    load_reference_data()  # the register moves it back, and the copy must follow at once
-    assert find_organisation_id("Nacka kommun") == nacka
-    alias = db.session.get(OrganisationAlias, "nacka kommun")
-    alias.organisation_id = find_organisation_id("Tyresö kommun")
-    db.session.commit()
-    assert find_organisation_id("Nacka kommun") == nacka  # kept: another process's change shows later
-    load_reference_data()
-
-
 def test_municipality_carries_code_and_county(ctx):
     nacka = find_or_create_organisation("Nacka")
     assert nacka.municipality_code == "0182"

@@ -5,7 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
-from builders import make_event, register
+from builders import make_event, register, written
 
 from eventapp.extensions import db
 from eventapp.models import OutboxMessage
@@ -78,7 +78,7 @@ def test_the_reminder_says_when_where_and_how_to_cancel(ctx, now):
     send_reminders(event.starts_at - timedelta(days=2))
     [message] = reminders()
     assert message.subject == f"Påminnelse: {event.title}"
-    text = email.message_from_string(message.message, policy=email.policy.default).get_body(("plain",)).get_content()
+    text = email.message_from_string(written(message), policy=email.policy.default).get_body(("plain",)).get_content()
     assert "Citykonferensen" in text and "250\u00a0kr" in text and "/r/" in text
 
 

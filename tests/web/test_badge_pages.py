@@ -8,6 +8,7 @@ from pypdf import PdfReader
 
 from eventapp.database import utcnow
 from eventapp.extensions import db
+from eventapp.jobs import run_queued
 from eventapp.models import BadgePrint, BadgeRun
 from eventapp.services import badges
 from eventapp.services.events import get_event
@@ -73,6 +74,8 @@ def test_organiser_creates_the_pdf_and_downloads_it(app, client, event):
     response = submit(client, "/admin/events/konferens/badges/",
                       {"layout": "card", "selection": "all", "sort": "last_name", "back_text": ""})
     assert response.status_code == 303
+    with app.app_context():
+        run_queued()  # what the worker does: render the run
     run_page = client.get(response.headers["Location"])
     assert "2 namnbrickor är klara." in run_page.get_data(as_text=True)
     assert "Refresh" not in run_page.headers
@@ -99,6 +102,8 @@ def test_only_new_when_all_are_printed_says_so(app, client, event):
     login(app, client, "organiser")
     data = {"layout": "a6", "selection": "all", "sort": "last_name"}
     submit(client, "/admin/events/konferens/badges/", data)
+    with app.app_context():
+        run_queued()
     response = submit(client, "/admin/events/konferens/badges/", {**data, "selection": "new"})
     assert response.status_code == 422
     assert "redan skrivits ut" in response.get_data(as_text=True)

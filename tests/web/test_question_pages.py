@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 from builders import log_in, make_event, make_user, register
-from conftest import counted, csrf_token, submit
+from conftest import submit
 from openpyxl import load_workbook
 
 from eventapp.database import utcnow
@@ -88,17 +88,6 @@ def test_answers_are_stored_and_shown_on_the_personal_page(app, client, forum):
     personal = client.get(link).get_data(as_text=True)
     assert f"<dt>{TABLE}</dt><dd>Hälsa</dd>" in personal
     assert "&lt;script&gt;x&lt;/script&gt;" in personal and "<script>x</script>" not in personal
-
-
-def test_a_registration_being_sent_reads_the_questions_with_the_event(app, client, forum):
-    url = f"/events/{forum.slug}/register"
-    token = csrf_token(client, url)
-    with counted(app) as statements:
-        response = client.post(url, data={"csrf_token": token, **VALID, forum.group: "Chef"})
-    assert response.status_code == 302
-    assert stored(app) == [("asa@example.org", ["Chef"])]
-    assert not [s for s in statements if re.search(r"\bFROM question\b", s)], statements
-    assert any(re.search(r"\bJOIN question\b", s) for s in statements)
 
 
 def test_organiser_sets_questions_and_meetings_in_the_event_form(app, organiser):
