@@ -151,3 +151,32 @@ def test_export_rows_carry_organisation_kind_and_county_by_name(ctx, now):
     rows = attendees.attendee_export_rows(event.id)
     assert [(r.last_name, r.organisation_kind, r.county) for r in rows] == [
         ("Ahl", None, None), ("Berg", "nonprofit", None), ("Öberg", "municipality", "Stockholms län")]
+
+
+def test_search_ignores_case_and_accents_and_the_list_is_in_swedish_order(ctx, now):
+    """ "oberg" finds every Öberg and "Goteborg" finds Göteborgs stad; Åkesson comes before Ärlig, after Zetterberg."""
+    event = make_event(now, capacity=None)
+    register(event, now, 1, first_name="Åsa", last_name="Öberg", organisation="Nacka kommun")
+    register(event, now, 2, first_name="Örjan", last_name="Öberg", organisation="Göteborgs stad")
+    register(event, now, 3, first_name="Ulla", last_name="Ärlig", organisation="Scouterna")
+    register(event, now, 4, first_name="Per", last_name="Åkesson", organisation="Migrationsverket")
+    register(event, now, 5, first_name="Zara", last_name="Zetterberg", organisation="Region Skåne")
+    by = attendees.list_attendees
+    assert [r.first_name for r in by(event.id, AttendeeQuery(search="oberg")).registrations] == ["Åsa", "Örjan"]
+    assert [r.first_name for r in by(event.id, AttendeeQuery(search="Goteborg")).registrations] == ["Örjan"]
+    assert [r.first_name for r in by(event.id, AttendeeQuery(search="ÖRJAN göteborgs")).registrations] == ["Örjan"]
+    assert [r.last_name for r in by(event.id, AttendeeQuery()).registrations] == [
+        "Zetterberg", "Åkesson", "Ärlig", "Öberg", "Öberg"]
+    assert [r.last_name for r in by(event.id, AttendeeQuery(sort="organisation")).registrations] == [
+        "Öberg", "Åkesson", "Öberg", "Zetterberg", "Ärlig"]  # Göteborgs, Migrationsverket, Nacka, Region, Scouterna
+    assert [row.last_name for row in attendees.attendee_export_rows(event.id)] == [
+        "Zetterberg", "Åkesson", "Ärlig", "Öberg", "Öberg"]
+    assert [r.last_name for r in attendees.all_attendees(event.id)] == [
+        "Zetterberg", "Åkesson", "Ärlig", "Öberg", "Öberg"]
+
+
+def test_matching_ids_are_every_page_of_the_filtered_list(ctx, now):
+    event = make_event(now, capacity=None)
+    ids = [register(event, now, n, last_name=f"Öberg {n}").registration.id for n in range(1, 5)]
+    register(event, now, 9, last_name="Berg")
+    assert attendees.matching_ids(event.id, AttendeeQuery(search="oberg", page=2)) == ids
