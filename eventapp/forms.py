@@ -206,6 +206,42 @@ class LoginForm(Form):
     password = PasswordField(_l("Password"), validators=[_required(_l("Enter your password."))])
 
 
+class PasswordResetForm(Form):
+    """"Glömt lösenord?": the address to send a link to."""
+
+    email = EmailField(_l("E-mail"), filters=[_strip], validators=[
+        _required(_l("Enter your e-mail address.")), Length(max=254, message=_l("At most %(max)d characters."))])
+
+
+class ChoosePasswordForm(Form):
+    """A new password, chosen with a link from an invitation or a reset; its rules are the service's."""
+
+    password = PasswordField(_l("New password"), validators=[_required(_l("Choose a password."))])
+    repeat = PasswordField(_l("The same password again"), validators=[_required(_l("Type the password again."))])
+
+
+def _roles():
+    from .models.user import Role
+
+    return [SelectChoice(role.value, role.label) for role in Role]
+
+
+class StaffEditForm(Form):
+    """An account's name, role and, for a check-in volunteer, events (their choices set by the view)."""
+
+    name = StringField(_l("Name"), filters=[_strip], validators=[
+        Optional(), Length(max=NAME_MAX, message=_l("At most %(max)d characters.")), single_line])
+    role = RadioField(_l("Role"), choices=_roles, validators=[_required(_l("Choose a role."))])
+    events = SelectMultipleField(_l("Events at whose door a check-in volunteer works"), coerce=int, choices=[],
+                                 validate_choice=False)
+
+
+class StaffInviteForm(StaffEditForm):
+    email = EmailField(_l("E-mail"), filters=[_strip], validators=[
+        _required(_l("Enter the e-mail address to send the invitation to.")),
+        Length(max=254, message=_l("At most %(max)d characters.")), mailbox])
+
+
 # No-show fees and invoices ---------------------------------------------------------------------
 
 

@@ -12,7 +12,7 @@ from ..background import OutboxDeliverer
 from ..database import utcnow
 from ..forms import ConfirmForm
 from ..models import OutboxStatus, Role
-from ..services import outbox
+from ..services import outbox, staff_mail
 
 bp = Blueprint("outbox", __name__, url_prefix="/admin/outbox")
 
@@ -38,6 +38,8 @@ def message(message_id: int):
     found = outbox.get_message(message_id)
     if found is None:
         abort(404)
+    if found.kind in staff_mail.KINDS and current_user.role != Role.ADMIN:
+        abort(403)  # its link sets the password of an account, perhaps an administrator's
     return render_template("outbox/message.html", message=found, parts=outbox.readable_parts(found),
                            form=ConfirmForm())
 

@@ -67,6 +67,8 @@ EXPECTED = {
     "manage.transfer": everyone(),
     "auth.login": everyone(),
     "auth.logout": everyone(),
+    "auth.reset_password": everyone(),
+    "auth.choose_password": everyone(),
     # Back office.
     "admin.dashboard": back_office("organiser"),
     "admin.add_attendee": back_office("organiser"),
@@ -150,6 +152,13 @@ EXPECTED = {
     "outbox.index": back_office("organiser"),
     "outbox.message": back_office("organiser"),
     "outbox.retry": back_office("organiser"),
+    # Staff accounts: administrators only.
+    "staff.index": back_office(),
+    "staff.invite": back_office(),
+    "staff.edit": back_office(),
+    "staff.deactivate": back_office(),
+    "staff.reactivate": back_office(),
+    "staff.invite_again": back_office(),
 }
 
 
