@@ -474,6 +474,23 @@ class AttendeeForm(PersonFields):
         Optional(), Length(max=2000, message=_l("At most %(max)d characters."))])
 
 
+class BulkActionForm(Form):
+    """An action on the chosen attendees, or on every one the list's filter finds."""
+
+    scope = RadioField(_l("Which attendees"), default="selected", choices=[
+        SelectChoice("selected", _l("Those I have ticked")),
+        SelectChoice("filtered", _l("Everyone the search and filters find")),
+    ], validators=[_required(_l("Choose which attendees."))])
+    action = SelectField(_l("Action"), choices=[
+        SelectChoice("", _l("Choose…")),
+        SelectChoice("badges", _l("Print badges")),
+        SelectChoice("promote", _l("Give a place from the waiting list")),
+        SelectChoice("cancel", _l("Cancel the registrations")),
+    ], validators=[_required(_l("Choose what to do."))])
+    selected = SelectMultipleField(_l("Attendees"), coerce=int, choices=[], validate_choice=False)
+    confirmed = HiddenField()
+
+
 class BadgeForm(Form):
     """Which badges to print, and how."""
 

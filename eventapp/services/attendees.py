@@ -288,6 +288,80 @@ def promote_attendee(registration_id: int, *, actor: User | None, now: datetime)
         raise
 
 
+# Actions on many at once ------------------------------------------------------------------------
+
+#: At most this many registrations in one action: a list larger than any hall, so no request runs away.
+BULK_MAX = 5000
+
+
+@dataclass
+class BulkOutcome:
+    """What an action on many registrations did: who it was done for, and who not, with why."""
+
+    done: list[Registration] = field(default_factory=list)
+    refused: list[tuple[Registration, str]] = field(default_factory=list)
+    #: People given a place from the waiting list because others cancelled.
+    promoted: list[Registration] = field(default_factory=list)
+
+
+def chosen(event_id: int, ids: list[int]) -> list[Registration]:
+    """The registrations of the event among ``ids``, in the order of ``ids`` (others are ignored)."""
+    if len(ids) > BULK_MAX:
+        raise DomainError(_l("Choose at most %(max)d attendees at once.", max=BULK_MAX))
+    return [r for r in _registrations(list(dict.fromkeys(ids))) if r.event_id == event_id]
+
+
+def cancel_many(event_id: int, ids: list[int], *, actor: User | None, now: datetime) -> BulkOutcome:
+    """Cancel each chosen registration by the rules of a single cancellation (rule 4), one at a time, so
+    that one refusal stops no other. The waiting list is cancelled first: a place freed by a confirmed
+    attendee then goes to someone who stays."""
+    outcome = BulkOutcome()
+    targets = chosen(event_id, ids)
+    targets.sort(key=lambda r: r.status != RegistrationStatus.WAITLISTED)
+    for registration in targets:
+        try:
+            result = cancel_registration(registration.id, now, actor=actor)
+        except DomainError as refused:
+            outcome.refused.append((registration, str(refused)))
+        else:
+            outcome.done.append(result.registration)
+            outcome.promoted.extend(result.promoted)
+    cancelled = {r.id for r in outcome.done}
+    outcome.promoted = [r for r in outcome.promoted if r.id not in cancelled]
+    return outcome
+
+
+def give_places(event_id: int, ids: list[int], *, actor: User | None, now: datetime) -> BulkOutcome:
+    """Give the chosen people on the waiting list a place, in the order they joined it, while places are
+    free. Unlike moving one person up, it never raises the capacity: that stays a decision per person."""
+    outcome = BulkOutcome()
+    targets = chosen(event_id, ids)
+    event = lock_event(event_id)
+    try:
+        if now >= event.ends_at:
+            raise DomainError(_l("The event is over."))
+        waiting = sorted((r for r in targets if r.status == RegistrationStatus.WAITLISTED),
+                         key=lambda r: (r.queued_at, r.id))
+        outcome.refused = [(r, str(_l("Not on the waiting list."))) for r in targets
+                           if r.status != RegistrationStatus.WAITLISTED]
+        free = places_left(event)
+        for registration in waiting:
+            if free is not None and free <= 0:
+                outcome.refused.append((registration, str(_l("No place is free."))))
+                continue
+            registration.status = RegistrationStatus.CONFIRMED
+            registration.confirmed_at = now
+            audit.record("registration.promoted", registration, actor=actor, now=now, capacity=None)
+            outcome.done.append(registration)
+            free = None if free is None else free - 1
+        notifications.promoted(outcome.done, now)
+        db.session.commit()
+        return outcome
+    except Exception:
+        db.session.rollback()
+        raise
+
+
 def audit_log(event_id: int, limit: int = 500) -> list[AuditEntry]:
     """The event's audit entries, newest first, with who did it."""
     return list(db.session.scalars(

@@ -255,11 +255,18 @@ def preview(event_id: int, options: BadgeOptions) -> bytes:
 # Runs in the background ---------------------------------------------------------------------
 
 
-def start_run(event_id: int, options: BadgeOptions, *, actor: User | None, now: datetime) -> BadgeRun:
-    """Fix the selection and queue it; ``process_run`` renders it."""
+def start_run(event_id: int, options: BadgeOptions, *, actor: User | None, now: datetime,
+              registration_ids: list[int] | None = None) -> BadgeRun:
+    """Fix the selection and queue it; ``process_run`` renders it. ``registration_ids``: only these
+    (a selection on the attendee list), of which the confirmed get a badge."""
     options = options.validated()
     event = _event(event_id)
     registrations = select_registrations(event, options)
+    if registration_ids is not None:
+        wanted = set(registration_ids)
+        registrations = [r for r in registrations if r.id in wanted]
+        if not registrations:
+            raise NothingToPrint(_l("None of the chosen attendees is confirmed: only they get a badge."))
     run = BadgeRun(event_id=event.id, created_by_id=actor.id if actor else None, created_at=now, updated_at=now,
                    status=BadgeRunStatus.QUEUED, options=asdict(options),
                    registration_ids=[r.id for r in registrations], total=len(registrations), done=0, error="")

@@ -180,3 +180,39 @@ def test_matching_ids_are_every_page_of_the_filtered_list(ctx, now):
     ids = [register(event, now, n, last_name=f"Öberg {n}").registration.id for n in range(1, 5)]
     register(event, now, 9, last_name="Berg")
     assert attendees.matching_ids(event.id, AttendeeQuery(search="oberg", page=2)) == ids
+
+
+def test_cancelling_many_cancels_the_waiting_list_first_and_reports_refusals(ctx, now, organiser):
+    """The freed place goes to someone who stays, not to a chosen person about to be cancelled."""
+    event = make_event(now, capacity=1)
+    placed, waiting, next_in_line = (register(event, now, n).registration for n in (1, 2, 3))
+    gone = register(event, now, 4).registration
+    attendees.cancel_attendee(gone.id, actor=organiser, now=now)
+    other_event = register(make_event(now), now, 5).registration
+    outcome = attendees.cancel_many(event.id, [placed.id, waiting.id, gone.id, other_event.id],
+                                    actor=organiser, now=now)
+    assert [r.id for r in outcome.done] == [waiting.id, placed.id]
+    assert [r.id for r, _ in outcome.refused] == [gone.id]
+    assert [r.id for r in outcome.promoted] == [next_in_line.id]
+    assert db.session.get(Registration, other_event.id).status == RegistrationStatus.CONFIRMED
+
+
+def test_giving_places_fills_free_places_in_queue_order_and_never_raises_the_capacity(ctx, now, organiser):
+    event = make_event(now, capacity=1)
+    placed = register(event, now, 1).registration
+    early, late = register(event, now, 2).registration, register(event, now + timedelta(minutes=1), 3).registration
+    outcome = attendees.give_places(event.id, [late.id, early.id, placed.id], actor=organiser, now=now)
+    assert outcome.done == [] and {r.id for r, _ in outcome.refused} == {late.id, early.id, placed.id}
+    event.capacity = 2
+    db.session.commit()
+    outcome = attendees.give_places(event.id, [late.id, early.id], actor=organiser, now=now)
+    assert [r.id for r in outcome.done] == [early.id] and [r.id for r, _ in outcome.refused] == [late.id]
+    assert (early.status, late.status, event.capacity) == (RegistrationStatus.CONFIRMED,
+                                                          RegistrationStatus.WAITLISTED, 2)
+    assert actions(early.id) == ["registration.promoted"]
+
+
+def test_more_than_the_limit_at_once_is_refused(ctx, now):
+    event = make_event(now)
+    with pytest.raises(DomainError):
+        attendees.chosen(event.id, list(range(1, attendees.BULK_MAX + 2)))

@@ -84,6 +84,7 @@ EXPECTED = {
     "admin.export_attendees": back_office("organiser"),
     "admin.new_event": back_office("organiser"),
     "admin.promote_attendee": back_office("organiser"),
+    "admin.bulk_action": back_office("organiser"),
     "admin.publish_event": back_office("organiser"),
     "admin.statistics": back_office("organiser"),
     "admin.unpublish_event": back_office("organiser"),
