@@ -11,7 +11,7 @@ from ..exports import attendee_list
 from ..formatting import format_datetime_iso_local
 from ..forms import AttendeeForm, BulkActionForm, ConfirmForm
 from ..models import OrganisationKind, RegistrationStatus
-from ..services import attendees
+from ..services import attendees, history
 from ..services import badges as badge_service
 from ..services import questions as question_service
 from ..services import statistics as stats_service
@@ -226,4 +226,4 @@ def statistics(slug: str):
 @bp.get("/events/<slug>/log")
 def audit_log(slug: str):
     event = event_or_404(slug)
-    return render_template("admin/audit_log.html", event=event, entries=attendees.audit_log(event.id))
+    return render_template("admin/audit_log.html", event=event, lines=history.event_history(event.id))

@@ -95,6 +95,7 @@ EXPECTED = {
     "checkin.index": back_office("organiser", "checkin"),
     "checkin.door": door(),
     "checkin.results": door(),
+    "checkin.not_arrived": door(),
     "checkin.check_in_by_code": door(),
     "checkin.check_in": door(),
     "checkin.undo": door(),
