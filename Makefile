@@ -6,9 +6,10 @@ FLASK := EVENTAPP_ENV=development $(BIN)/flask --app eventapp
 CATALOGUES := $(patsubst %.po,%.mo,$(wildcard eventapp/translations/*/LC_MESSAGES/messages.po))
 
 #: The system packages (Debian names), the only list of them: WeasyPrint's text stack and a font
-#: for the PDFs; for `make test` also poppler (the PDF tests read PDFs back) and Chromium (the browser
-#: tests; where it cannot be installed they are skipped with the reason).
-PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
+#: for the PDFs; ICU and the compiler PyICU is built with (Swedish collation, no wheel on PyPI); for
+#: `make test` also poppler (the PDF tests read PDFs back) and Chromium (the browser tests; where it
+#: cannot be installed they are skipped with the reason).
+PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core libicu-dev pkg-config g++
 TEST_PACKAGES := poppler-utils
 BROWSER_PACKAGES := chromium
 

@@ -204,6 +204,42 @@ class LoginForm(Form):
     password = PasswordField(_l("Password"), validators=[_required(_l("Enter your password."))])
 
 
+class PasswordResetForm(Form):
+    """"Glömt lösenord?": the address to send a link to."""
+
+    email = EmailField(_l("E-mail"), filters=[_strip], validators=[
+        _required(_l("Enter your e-mail address.")), Length(max=254, message=_l("At most %(max)d characters."))])
+
+
+class ChoosePasswordForm(Form):
+    """A new password, chosen with a link from an invitation or a reset; its rules are the service's."""
+
+    password = PasswordField(_l("New password"), validators=[_required(_l("Choose a password."))])
+    repeat = PasswordField(_l("The same password again"), validators=[_required(_l("Type the password again."))])
+
+
+def _roles():
+    from .models.user import Role
+
+    return [SelectChoice(role.value, role.label) for role in Role]
+
+
+class StaffEditForm(Form):
+    """An account's name, role and, for a check-in volunteer, events (their choices set by the view)."""
+
+    name = StringField(_l("Name"), filters=[_strip], validators=[
+        Optional(), Length(max=NAME_MAX, message=_l("At most %(max)d characters.")), single_line])
+    role = RadioField(_l("Role"), choices=_roles, validators=[_required(_l("Choose a role."))])
+    events = SelectMultipleField(_l("Events at whose door a check-in volunteer works"), coerce=int, choices=[],
+                                 validate_choice=False)
+
+
+class StaffInviteForm(StaffEditForm):
+    email = EmailField(_l("E-mail"), filters=[_strip], validators=[
+        _required(_l("Enter the e-mail address to send the invitation to.")),
+        Length(max=254, message=_l("At most %(max)d characters.")), mailbox])
+
+
 # No-show fees and invoices ---------------------------------------------------------------------
 
 
@@ -420,6 +456,23 @@ class AttendeeForm(PersonFields):
         Optional(), Length(max=100, message=_l("At most %(max)d characters.")), single_line])
     organiser_note = TextAreaField(_l("Note (only organisers see it)"), filters=[_strip], validators=[
         Optional(), Length(max=2000, message=_l("At most %(max)d characters."))])
+
+
+class BulkActionForm(Form):
+    """An action on the chosen attendees, or on every one the list's filter finds."""
+
+    scope = RadioField(_l("Which attendees"), default="selected", choices=[
+        SelectChoice("selected", _l("Those I have ticked")),
+        SelectChoice("filtered", _l("Everyone the search and filters find")),
+    ], validators=[_required(_l("Choose which attendees."))])
+    action = SelectField(_l("Action"), choices=[
+        SelectChoice("", _l("Choose…")),
+        SelectChoice("badges", _l("Print badges")),
+        SelectChoice("promote", _l("Give a place from the waiting list")),
+        SelectChoice("cancel", _l("Cancel the registrations")),
+    ], validators=[_required(_l("Choose what to do."))])
+    selected = SelectMultipleField(_l("Attendees"), coerce=int, choices=[], validate_choice=False)
+    confirmed = HiddenField()
 
 
 class BadgeForm(Form):

@@ -21,6 +21,11 @@ CONTENT_SECURITY_POLICY = "; ".join([
     "frame-ancestors 'none'",
 ])
 
+#: No page may use the camera, the microphone, the location or payments...
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=()"
+#: ...but the check-in pages, which scan badges with the camera of this site's own pages.
+CAMERA_PERMISSIONS_POLICY = "camera=(self), microphone=(), geolocation=(), payment=()"
+
 #: Defaults that configuration may override (per minute and address).
 DEFAULTS = {
     #: Seconds browsers remember to use HTTPS only; sent outside development.
@@ -53,13 +58,19 @@ def set_security_headers(response: Response) -> Response:
     headers.setdefault("X-Frame-Options", "DENY")
     # Personal links carry a secret: never send the address to another site.
     headers.setdefault("Referrer-Policy", "same-origin")
-    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
+    headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     if not current_app.debug and current_app.config["HSTS_SECONDS"]:
         headers.setdefault("Strict-Transport-Security", f"max-age={int(current_app.config['HSTS_SECONDS'])}")
     if _private_page():
         # A shared computer's browser cache must not show someone's registration or the back office.
         headers["Cache-Control"] = "no-store"
+    return response
+
+
+def allow_camera(response: Response) -> Response:
+    """For a blueprint's after_request: its pages may use the camera (set before the app's defaults)."""
+    response.headers["Permissions-Policy"] = CAMERA_PERMISSIONS_POLICY
     return response
 
 

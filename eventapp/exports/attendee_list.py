@@ -6,6 +6,7 @@ from flask import render_template
 from flask_babel import gettext as _
 from sqlalchemy import Row
 
+from ..collation import sort_by_name
 from ..localtime import STOCKHOLM
 from ..models import Event, OrganisationKind, Question, Registration, RegistrationStatus
 from .pdf import render_pdf
@@ -61,5 +62,5 @@ def attendee_table(event: Event, registrations: Iterable[Row], fmt: str, delimit
 
 def door_list_pdf(event: Event, registrations: Sequence[Registration]) -> bytes:
     """An alphabetical list to tick off at the door: name, organisation and a check box."""
-    people = sorted(registrations, key=lambda r: (r.last_name.casefold(), r.first_name.casefold(), r.id))
+    people = sort_by_name(registrations)
     return render_pdf(render_template("admin/door_list_pdf.html", event=event, registrations=people))

@@ -21,7 +21,7 @@ from .outbox import OutboxMessage, OutboxStatus
 from .personal_link import PersonalLink
 from .registration import Answer, Registration, RegistrationStatus
 from .staff import CheckinAssignment
-from .user import Role, User
+from .user import Role, StaffLink, StaffLinkPurpose, User
 
 __all__ = [
     "AgendaItem",
@@ -61,4 +61,6 @@ __all__ = [
     "OutboxMessage",
     "OutboxStatus",
     "PersonalLink",
+    "StaffLink",
+    "StaffLinkPurpose",
 ]

@@ -5,9 +5,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Row, Select, func, or_, select
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy import Row, select
+from sqlalchemy.orm import joinedload
 
+from ..collation import matches, name_key, search_words, sort_by_name, sort_key
 from ..extensions import db
 from ..models import AuditEntry, County, Event, Organisation, Registration, RegistrationStatus, User
 from . import audit, notifications
@@ -26,12 +27,19 @@ from .registration import (
 )
 
 PAGE_SIZE = 50
-#: The orders the list offers: name -> columns.
+
+
+def _by_name(row) -> tuple:
+    return (*name_key(row.last_name, row.first_name), row.id)
+
+
+#: The orders the list offers: name -> key of a listed row. Names in Swedish order (``collation``).
 SORTS = {
-    "name": (Registration.last_name, Registration.first_name, Registration.id),
-    "organisation": (Registration.organisation_name, Registration.last_name, Registration.id),
-    "registered": (Registration.created_at, Registration.id),
-    "status": (Registration.status, Registration.queued_at, Registration.id),
+    "name": _by_name,
+    # attendees without an organisation come last, not first
+    "organisation": lambda row: (not row.organisation_name, sort_key(row.organisation_name), *_by_name(row)),
+    "registered": lambda row: (row.created_at, row.id),
+    "status": lambda row: (row.status, row.queued_at, row.id),
 }
 CHECKED_IN_CHOICES = ("yes", "no")
 
@@ -58,28 +66,16 @@ class AttendeePage:
     query: AttendeeQuery = field(default_factory=AttendeeQuery)
 
 
-SEARCHED = (Registration.first_name, Registration.last_name, Registration.email_key,
-            Registration.organisation_name, Registration.check_in_code)
+#: What a listed row carries: enough to search, sort and page without loading registrations.
+LISTED = (Registration.id, Registration.first_name, Registration.last_name, Registration.email,
+          Registration.organisation_name, Registration.check_in_code, Registration.status,
+          Registration.queued_at, Registration.created_at)
 
 
-def _like_pattern(word: str) -> str:
-    # LIKE wildcards typed by the organiser are searched for literally.
-    return "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
-def _matches(column, word: str) -> list:
-    """Case-insensitive containment. SQLite's lower() knows only ASCII, so "öberg" also tries "Öberg"."""
-    spellings = {word, word.capitalize(), word.upper()}
-    return [func.lower(column).like(_like_pattern(word.casefold()), escape="\\")] + [
-        column.like(_like_pattern(spelling), escape="\\") for spelling in spellings]
-
-
-def _filtered(event_id: int, query: AttendeeQuery) -> Select:
-    statement = (
-        select(Registration)
-        .outerjoin(Registration.organisation)
-        .where(Registration.event_id == event_id)
-    )
+def _listed(event_id: int, query: AttendeeQuery) -> list[Row]:
+    """The rows the query asks for, in its order. Filters by status, kind and check-in are the
+    database's; the search and the order are ``collation``'s, the same on SQLite and PostgreSQL."""
+    statement = select(*LISTED).outerjoin(Registration.organisation).where(Registration.event_id == event_id)
     if query.status in set(RegistrationStatus):
         statement = statement.where(Registration.status == query.status)
     if query.organisation_kind:
@@ -88,39 +84,48 @@ def _filtered(event_id: int, query: AttendeeQuery) -> Select:
         statement = statement.where(Registration.checked_in_at.is_not(None))
     elif query.checked_in == "no":
         statement = statement.where(Registration.checked_in_at.is_(None))
-    for word in query.search.split()[:5]:
-        statement = statement.where(or_(*(
-            condition for column in SEARCHED for condition in _matches(column, word))))
-    return statement
+    rows = db.session.execute(statement).all()
+    words = search_words(query.search)
+    if words:
+        rows = [row for row in rows if matches(words, row.first_name, row.last_name, row.email,
+                                                row.organisation_name, row.check_in_code)]
+    return sorted(rows, key=SORTS.get(query.sort, SORTS["name"]), reverse=query.descending)
 
 
 def list_attendees(event_id: int, query: AttendeeQuery, page_size: int = PAGE_SIZE) -> AttendeePage:
     """One page of the event's registrations: two queries, however many there are."""
-    statement = _filtered(event_id, query)
-    total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
-    pages = max((total + page_size - 1) // page_size, 1)
+    rows = _listed(event_id, query)
+    pages = max((len(rows) + page_size - 1) // page_size, 1)
     page = min(max(query.page, 1), pages)
-    columns = SORTS.get(query.sort, SORTS["name"])
-    order = [column.desc() for column in columns] if query.descending else list(columns)
-    rows = db.session.scalars(
-        statement.options(contains_eager(Registration.organisation))
-        .order_by(*order).limit(page_size).offset((page - 1) * page_size)
-    )
-    return AttendeePage(list(rows), total=total, page=page, pages=pages, query=query)
+    ids = [row.id for row in rows[(page - 1) * page_size:page * page_size]]
+    return AttendeePage(_registrations(ids), total=len(rows), page=page, pages=pages, query=query)
+
+
+def matching_ids(event_id: int, query: AttendeeQuery) -> list[int]:
+    """The ids of every registration the query finds, on every page, in the list's order."""
+    return [row.id for row in _listed(event_id, query)]
+
+
+def _registrations(ids: list[int]) -> list[Registration]:
+    """The registrations with these ids, with their organisations, in the order of ``ids``."""
+    if not ids:
+        return []
+    found = {registration.id: registration for registration in db.session.scalars(
+        select(Registration).where(Registration.id.in_(ids)).options(joinedload(Registration.organisation)))}
+    return [found[i] for i in ids if i in found]
 
 
 def all_attendees(event_id: int, *, active_only: bool = False) -> list[Registration]:
-    """Every registration of the event with its organisation and county, by name, in one query."""
+    """Every registration of the event with its organisation and county, in Swedish order of names."""
     statement = (
         select(Registration)
         .where(Registration.event_id == event_id)
         .options(joinedload(Registration.organisation).joinedload(Organisation.county))
-        .order_by(Registration.last_name, Registration.first_name, Registration.id)
     )
     if active_only:
         statement = statement.where(Registration.status.in_(
             (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED)))
-    return list(db.session.scalars(statement))
+    return sort_by_name(db.session.scalars(statement))
 
 
 #: What the attendee export shows of a registration, in its column order.
@@ -134,7 +139,7 @@ EXPORT_COLUMNS = (
 
 
 def attendee_export_rows(event_id: int) -> list[Row]:
-    """Every registration of the event as plain rows of ``EXPORT_COLUMNS``, by name, in one query.
+    """Every registration of the event as plain rows of ``EXPORT_COLUMNS``, in Swedish order of names.
 
     Plain rows, not ORM objects: building and tracking 10 000 registrations with their organisations
     would take longer than writing the whole file.
@@ -144,9 +149,8 @@ def attendee_export_rows(event_id: int) -> list[Row]:
         .outerjoin(Registration.organisation)
         .outerjoin(Organisation.county)
         .where(Registration.event_id == event_id)
-        .order_by(Registration.last_name, Registration.first_name, Registration.id)
     )
-    return list(db.session.execute(statement))
+    return sorted(db.session.execute(statement), key=_by_name)
 
 
 def get_registration(event: Event, registration_id: int) -> Registration:
@@ -279,6 +283,80 @@ def promote_attendee(registration_id: int, *, actor: User | None, now: datetime)
         notifications.promoted([registration], now)
         db.session.commit()
         return new_capacity
+    except Exception:
+        db.session.rollback()
+        raise
+
+
+# Actions on many at once ------------------------------------------------------------------------
+
+#: At most this many registrations in one action: a list larger than any hall, so no request runs away.
+BULK_MAX = 5000
+
+
+@dataclass
+class BulkOutcome:
+    """What an action on many registrations did: who it was done for, and who not, with why."""
+
+    done: list[Registration] = field(default_factory=list)
+    refused: list[tuple[Registration, str]] = field(default_factory=list)
+    #: People given a place from the waiting list because others cancelled.
+    promoted: list[Registration] = field(default_factory=list)
+
+
+def chosen(event_id: int, ids: list[int]) -> list[Registration]:
+    """The registrations of the event among ``ids``, in the order of ``ids`` (others are ignored)."""
+    if len(ids) > BULK_MAX:
+        raise DomainError(_l("Choose at most %(max)d attendees at once.", max=BULK_MAX))
+    return [r for r in _registrations(list(dict.fromkeys(ids))) if r.event_id == event_id]
+
+
+def cancel_many(event_id: int, ids: list[int], *, actor: User | None, now: datetime) -> BulkOutcome:
+    """Cancel each chosen registration by the rules of a single cancellation (rule 4), one at a time, so
+    that one refusal stops no other. The waiting list is cancelled first: a place freed by a confirmed
+    attendee then goes to someone who stays."""
+    outcome = BulkOutcome()
+    targets = chosen(event_id, ids)
+    targets.sort(key=lambda r: r.status != RegistrationStatus.WAITLISTED)
+    for registration in targets:
+        try:
+            result = cancel_registration(registration.id, now, actor=actor)
+        except DomainError as refused:
+            outcome.refused.append((registration, str(refused)))
+        else:
+            outcome.done.append(result.registration)
+            outcome.promoted.extend(result.promoted)
+    cancelled = {r.id for r in outcome.done}
+    outcome.promoted = [r for r in outcome.promoted if r.id not in cancelled]
+    return outcome
+
+
+def give_places(event_id: int, ids: list[int], *, actor: User | None, now: datetime) -> BulkOutcome:
+    """Give the chosen people on the waiting list a place, in the order they joined it, while places are
+    free. Unlike moving one person up, it never raises the capacity: that stays a decision per person."""
+    outcome = BulkOutcome()
+    targets = chosen(event_id, ids)
+    event = lock_event(event_id)
+    try:
+        if now >= event.ends_at:
+            raise DomainError(_l("The event is over."))
+        waiting = sorted((r for r in targets if r.status == RegistrationStatus.WAITLISTED),
+                         key=lambda r: (r.queued_at, r.id))
+        outcome.refused = [(r, str(_l("Not on the waiting list."))) for r in targets
+                           if r.status != RegistrationStatus.WAITLISTED]
+        free = places_left(event)
+        for registration in waiting:
+            if free is not None and free <= 0:
+                outcome.refused.append((registration, str(_l("No place is free."))))
+                continue
+            registration.status = RegistrationStatus.CONFIRMED
+            registration.confirmed_at = now
+            audit.record("registration.promoted", registration, actor=actor, now=now, capacity=None)
+            outcome.done.append(registration)
+            free = None if free is None else free - 1
+        notifications.promoted(outcome.done, now)
+        db.session.commit()
+        return outcome
     except Exception:
         db.session.rollback()
         raise

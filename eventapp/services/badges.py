@@ -6,7 +6,6 @@ chunks that report progress, outside the request that asked for it.
 """
 import base64
 import logging
-import unicodedata
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
@@ -16,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from PIL import Image, UnidentifiedImageError
 from sqlalchemy import func, select
 
+from ..collation import name_key, sort_key
 from ..exports.badge_layouts import DEFAULT_LAYOUT, LAYOUTS
 from ..exports.badges import BadgeData, BadgeDesign, render_badges
 from ..exports.pdf import first_page_png
@@ -62,27 +62,13 @@ class BadgeOptions:
 
 # Who, and in which order ----------------------------------------------------------------------
 
-_SWEDISH_LAST = {"å": "{", "ä": "|", "æ": "|", "ö": "}", "ø": "}"}  # the characters after z
-
-
-def swedish_key(text: str) -> str:
-    """Sort key in Swedish alphabetical order: å, ä, ö after z; other accents as their base letter."""
-    key = []
-    for char in text.casefold():
-        if char in _SWEDISH_LAST:
-            key.append(_SWEDISH_LAST[char])
-        else:
-            key.append("".join(c for c in unicodedata.normalize("NFD", char) if not unicodedata.combining(c)))
-    return "".join(key)
-
-
 def _sort_key(sort: str) -> Callable[[Registration], tuple]:
     def by_name(r: Registration) -> tuple:
-        return (swedish_key(r.last_name), swedish_key(r.first_name), r.id)
+        return (*name_key(r.last_name, r.first_name), r.id)
 
     if sort == "organisation":
         # attendees without an organisation come last, not first
-        return lambda r: (not r.organisation_name, swedish_key(r.organisation_name), *by_name(r))
+        return lambda r: (not r.organisation_name, sort_key(r.organisation_name), *by_name(r))
     return by_name
 
 
@@ -269,11 +255,18 @@ def preview(event_id: int, options: BadgeOptions) -> bytes:
 # Runs in the background ---------------------------------------------------------------------
 
 
-def start_run(event_id: int, options: BadgeOptions, *, actor: User | None, now: datetime) -> BadgeRun:
-    """Fix the selection and queue it; ``process_run`` renders it."""
+def start_run(event_id: int, options: BadgeOptions, *, actor: User | None, now: datetime,
+              registration_ids: list[int] | None = None) -> BadgeRun:
+    """Fix the selection and queue it; ``process_run`` renders it. ``registration_ids``: only these
+    (a selection on the attendee list), of which the confirmed get a badge."""
     options = options.validated()
     event = _event(event_id)
     registrations = select_registrations(event, options)
+    if registration_ids is not None:
+        wanted = set(registration_ids)
+        registrations = [r for r in registrations if r.id in wanted]
+        if not registrations:
+            raise NothingToPrint(_l("None of the chosen attendees is confirmed: only they get a badge."))
     run = BadgeRun(event_id=event.id, created_by_id=actor.id if actor else None, created_at=now, updated_at=now,
                    status=BadgeRunStatus.QUEUED, options=asdict(options),
                    registration_ids=[r.id for r in registrations], total=len(registrations), done=0, error="")

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, select
 
+from ..collation import matches, name_key, search_words, sort_by_name
 from ..extensions import db
 from ..formatting import format_datetime, format_time
 from ..models import Event, Registration, RegistrationStatus, User
@@ -108,12 +109,10 @@ def door_counts(event_id: int) -> DoorCounts:
 
 
 def search(event_id: int, query: str, limit: int = SEARCH_LIMIT) -> list[Registration]:
-    """Registrations of the event whose name, organisation, e-mail or code contain every word typed.
-
-    Compared case-insensitively in Python, because SQLite's lower() knows only ASCII and "åsa"
-    must find "Åsa". Active registrations first, then by name.
-    """
-    words = query.casefold().split()
+    """Registrations of the event whose name, organisation, e-mail or code contain every word typed,
+    ignoring case and accents ("oberg" finds Öberg, see ``collation``). Active registrations first,
+    then in Swedish order of names."""
+    words = search_words(query)
     if not words:
         return []
     code = normalise_code(query)
@@ -127,15 +126,21 @@ def search(event_id: int, query: str, limit: int = SEARCH_LIMIT) -> list[Registr
                Registration.email, Registration.check_in_code, Registration.status)
         .where(Registration.event_id == event_id, Registration.status != RegistrationStatus.TRANSFERRED)
     ).all()
-    matches = []
-    for row in rows:
-        haystack = " ".join((row.first_name, row.last_name, row.organisation_name, row.email,
-                             row.check_in_code)).casefold()
-        if all(word in haystack for word in words):
-            matches.append(row)
+    found = [row for row in rows if matches(words, row.first_name, row.last_name, row.organisation_name,
+                                            row.email, row.check_in_code)]
     active = {RegistrationStatus.CONFIRMED: 0, RegistrationStatus.WAITLISTED: 1}
-    matches.sort(key=lambda r: (active.get(r.status, 2), r.last_name.casefold(), r.first_name.casefold(), r.id))
-    ids = [row.id for row in matches[:limit]]
+    found.sort(key=lambda r: (active.get(r.status, 2), *name_key(r.last_name, r.first_name), r.id))
+    return _in_order([row.id for row in found[:limit]])
+
+
+def not_arrived(event_id: int) -> list[Registration]:
+    """Confirmed registrations not checked in yet, in Swedish order of names: who is still to come."""
+    return sort_by_name(db.session.scalars(select(Registration).where(
+        Registration.event_id == event_id, Registration.status == RegistrationStatus.CONFIRMED,
+        Registration.checked_in_at.is_(None))))
+
+
+def _in_order(ids: list[int]) -> list[Registration]:
     found = {r.id: r for r in db.session.scalars(select(Registration).where(Registration.id.in_(ids)))} if ids else {}
     return [found[i] for i in ids]
 

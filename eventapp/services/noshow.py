@@ -11,6 +11,7 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from ..collation import name_key, sort_key
 from ..extensions import db
 from ..models import (
     ChargeKind,
@@ -113,8 +114,8 @@ def no_shows_for(event: Event) -> NoShowList:
             charge = charges.get(registration.id)
             waived = charge is not None and charge.is_waived
             entries.append(NoShow(registration, kind, charge, 0 if waived else event.no_show_fee))
-    entries.sort(key=lambda e: (e.registration.organisation_name.casefold(), e.registration.last_name.casefold(),
-                                e.registration.first_name.casefold(), e.registration.id))
+    entries.sort(key=lambda e: (sort_key(e.registration.organisation_name),
+                                *name_key(e.registration.last_name, e.registration.first_name), e.registration.id))
     return NoShowList(event, billing, entries)
 
 

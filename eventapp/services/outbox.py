@@ -16,6 +16,7 @@ Without ``MAIL_SERVER`` (development) messages are not sent but written to
 """
 import email
 import email.policy
+import functools
 import os
 import secrets
 import smtplib
@@ -31,7 +32,7 @@ from sqlalchemy import and_, func, or_, select, update
 from ..database import begin_write
 from ..extensions import db
 from ..models import OutboxMessage, OutboxStatus
-from . import invoice_mail, notifications
+from . import invoice_mail, notifications, staff_mail
 from .email_addresses import UnsendableAddress, sendable
 
 #: Waits after the 1st, 2nd, … failed attempt; after the last one the message is given up.
@@ -186,18 +187,23 @@ def _short_write() -> Iterator[None]:
 
 
 def _written(message: Outgoing, now: datetime, claim: str) -> str | None:
-    """The whole e-mail of ``message``, its personal link (if it carries one) stored while this
-    deliverer holds the claim; None if it does not."""
+    """The whole e-mail of ``message``, the link it carries (if any) stored while this deliverer holds
+    the claim; None if it does not."""
+    store = None
     if message.invoice_id is not None:
-        text, link = invoice_mail.compose(message, now), None
+        text = invoice_mail.compose(message, now)
+    elif message.kind in staff_mail.KINDS:
+        text, store = staff_mail.compose(message)
     else:
         text, link = notifications.compose(message)
+        if link is not None:
+            store = functools.partial(db.session.add, link)
     db.session.rollback()  # writing only read: store the link in a short writing transaction
     with _short_write():
         held = db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.id == message.id,
                                                                 OutboxMessage.claimed_by == claim))
-        if held and link is not None:
-            db.session.add(link)
+        if held and store is not None:
+            store()
     return text if held else None
 
 
@@ -392,13 +398,15 @@ class Readable:
 
 def readable(message: OutboxMessage) -> Readable:
     """The message as it is sent, but without a working personal link (the organisers' outbox page)."""
-    if message.invoice_id is not None:
-        text = invoice_mail.compose(message, message.created_at)
-    else:
-        try:
+    try:
+        if message.invoice_id is not None:
+            text = invoice_mail.compose(message, message.created_at)
+        elif message.kind in staff_mail.KINDS:
+            text, _ = staff_mail.compose(message, with_link=False)
+        else:
             text, _ = notifications.compose(message, with_link=False)
-        except notifications.NothingToSend as error:
-            return Readable(subject=message.subject, to=message.recipient, missing=str(error))
+    except notifications.NothingToSend as error:
+        return Readable(subject=message.subject, to=message.recipient, missing=str(error))
     parsed = email.message_from_string(text, policy=email.policy.default)
     plain, html = parsed.get_body(preferencelist=("plain",)), parsed.get_body(preferencelist=("html",))
     return Readable(

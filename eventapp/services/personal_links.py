@@ -19,9 +19,19 @@ CODE_LENGTH = 8
 
 def new_token() -> tuple[str, str, str]:
     """(token for the link, selector to store, verifier hash to store)."""
-    selector = secrets.token_urlsafe(9)  # 12 characters
+    selector = new_selector()
+    verifier, verifier_hash = new_verifier()
+    return selector + verifier, selector, verifier_hash
+
+
+def new_selector() -> str:
+    return secrets.token_urlsafe(9)  # 12 characters
+
+
+def new_verifier() -> tuple[str, str]:
+    """(the secret part of a token, its hash to store)."""
     verifier = secrets.token_urlsafe(24)
-    return selector + verifier, selector, _hash(verifier)
+    return verifier, _hash(verifier)
 
 
 def split_token(token: str) -> tuple[str, str] | None:

@@ -11,6 +11,8 @@
   var last = document.getElementById("door-last");
   var counts = document.getElementById("door-counts");
   var resultsUrl = door.getAttribute("data-results-url");
+  var waiting = document.getElementById("door-waiting");
+  var waitingUrl = door.getAttribute("data-waiting-url");
   var searchTimer = null;
   var searchSeq = 0;
 
@@ -23,6 +25,14 @@
         if (html !== null && seq === searchSeq) { results.innerHTML = html; }
       })
       .catch(function () { /* the plain search button still works */ });
+  }
+
+  function refreshWaiting() {
+    if (!waiting || !waitingUrl) { return; }
+    fetch(waitingUrl, {credentials: "same-origin"})
+      .then(function (response) { return response.ok ? response.text() : null; })
+      .then(function (html) { if (html !== null) { waiting.innerHTML = html; } })
+      .catch(function () { /* shown right at the next reload */ });
   }
 
   function send(form) {
@@ -38,6 +48,7 @@
       last.innerHTML = outcome.panel;
       counts.textContent = outcome.counts_text.trim();
       if (searchInput.value.trim()) { refreshResults(); }
+      refreshWaiting();
       return outcome;
     });
   }
@@ -70,8 +81,21 @@
   var camera = document.getElementById("door-camera");
   var toggle = document.getElementById("door-camera-toggle");
   var video = document.getElementById("door-video");
-  if (!camera || !navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) { return; }
+  var problem = document.getElementById("door-camera-problem");
+  if (!camera) { return; }
   camera.hidden = false;
+
+  // Why the camera did not start, in words the volunteer can act on (the texts come from the page).
+  function showProblem(error) {
+    var name = error && error.name;
+    var key = "data-failed";
+    if (error === "unsupported") { key = "data-unsupported"; }
+    else if (name === "NotAllowedError" || name === "SecurityError") { key = "data-denied"; }
+    else if (name === "NotFoundError" || name === "OverconstrainedError") { key = "data-missing"; }
+    else if (name === "NotReadableError" || name === "AbortError") { key = "data-busy"; }
+    problem.textContent = camera.getAttribute(key);
+    problem.hidden = false;
+  }
   var stream = null;
   var reader = null;
   var canvas = document.createElement("canvas");
@@ -138,6 +162,11 @@
 
   toggle.addEventListener("click", function () {
     if (stream) { stop(); return; }
+    problem.hidden = true;
+    if (!window.isSecureContext || !navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+      showProblem("unsupported");
+      return;
+    }
     loadReader().then(function (loaded) {
       reader = loaded;
       return navigator.mediaDevices.getUserMedia({video: {facingMode: "environment"}, audio: false});
@@ -147,6 +176,6 @@
       video.hidden = false;
       toggle.textContent = toggle.getAttribute("data-stop");
       return video.play();
-    }).then(scan).catch(function () { stop(); });
+    }).then(scan).catch(function (error) { stop(); showProblem(error); });
   });
 })();

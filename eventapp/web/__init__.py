@@ -40,10 +40,11 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(health.bp)
     app.register_blueprint(privacy.bp)
 
-    from . import calendar, outbox
+    from . import calendar, outbox, staff
 
     app.register_blueprint(calendar.bp)
     app.register_blueprint(outbox.bp)
+    app.register_blueprint(staff.bp)
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):

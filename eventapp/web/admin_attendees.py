@@ -1,17 +1,20 @@
 """The back office's attendee list, its exports, the statistics and the audit log of an event."""
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
-from .. import current_language
+from .. import current_language, jobs
 from ..database import utcnow
 from ..exports import attendee_list
 from ..formatting import format_datetime_iso_local
-from ..forms import AttendeeForm, ConfirmForm
+from ..forms import AttendeeForm, BulkActionForm, ConfirmForm
 from ..models import OrganisationKind, RegistrationStatus
-from ..services import attendees
+from ..services import attendees, history
+from ..services import badges as badge_service
 from ..services import questions as question_service
 from ..services import statistics as stats_service
+from ..services.badges import BadgeOptions
 from ..services.errors import DomainError, NotFound
 from ..services.registration import Attendee
 from .admin import bp, event_or_404, show_errors
@@ -34,11 +37,61 @@ def attendee_query(args) -> attendees.AttendeeQuery:
 
 @bp.get("/events/<slug>/attendees")
 def attendee_list_page(slug: str):
+    return _list_page(event_or_404(slug), request.args, BulkActionForm(formdata=None))
+
+
+def _list_page(event, args, bulk: BulkActionForm, error: str | None = None):
+    result = attendees.list_attendees(event.id, attendee_query(args))
+    return render_template("admin/attendees.html", event=event, result=result, form=ConfirmForm(), bulk=bulk,
+                           bulk_error=error, statuses=list(RegistrationStatus), kinds=list(OrganisationKind),
+                           short_datetime=format_datetime_iso_local), (422 if bulk.errors or error else 200)
+
+
+@bp.post("/events/<slug>/attendees/bulk")
+def bulk_action(slug: str):
+    """Print badges for, give places to or cancel the ticked attendees, or all the filter finds; the
+    last two after a confirmation that names everyone."""
     event = event_or_404(slug)
-    result = attendees.list_attendees(event.id, attendee_query(request.args))
-    return render_template("admin/attendees.html", event=event, result=result, form=ConfirmForm(),
-                           statuses=list(RegistrationStatus), kinds=list(OrganisationKind),
-                           short_datetime=format_datetime_iso_local)
+    bulk = BulkActionForm()
+    if not bulk.validate_on_submit():
+        return _list_page(event, request.form, bulk)
+    ids = (attendees.matching_ids(event.id, attendee_query(request.form)) if bulk.scope.data == "filtered"
+           else list(bulk.selected.data or []))
+    try:
+        chosen = attendees.chosen(event.id, ids)
+    except DomainError as error:
+        return _list_page(event, request.form, bulk, error=str(error))
+    if not chosen:
+        bulk.selected.errors = [_("Tick at least one attendee, or choose everyone the filters find.")]
+        return _list_page(event, request.form, bulk)
+    ids = [registration.id for registration in chosen]
+    now = utcnow()
+    if bulk.action.data == "badges":
+        try:
+            run = badge_service.start_run(event.id, BadgeOptions(), actor=current_user, now=now, registration_ids=ids)
+        except DomainError as error:
+            return _list_page(event, request.form, bulk, error=str(error))
+        jobs.render_badge_run(run.id)
+        return redirect(url_for("badges.run_page", slug=slug, run_id=run.id), 303)
+    if bulk.confirmed.data != "yes":
+        return render_template("admin/bulk_confirm.html", event=event, bulk=bulk, chosen=chosen)
+    act = attendees.cancel_many if bulk.action.data == "cancel" else attendees.give_places
+    try:
+        outcome = act(event.id, ids, actor=current_user, now=now)
+    except DomainError as error:
+        flash(str(error), "error")
+        return redirect(url_for(".attendee_list_page", slug=slug))
+    if bulk.action.data == "cancel":
+        flash(ngettext("%(num)d registration was cancelled.", "%(num)d registrations were cancelled.",
+                       len(outcome.done)), "success")
+    else:
+        flash(ngettext("%(num)d person got a place.", "%(num)d people got a place.", len(outcome.done)), "success")
+    if outcome.promoted:
+        flash(_("From the waiting list, these got the freed places: %(names)s.",
+                names=", ".join(r.full_name for r in outcome.promoted)), "success")
+    for registration, reason in outcome.refused:
+        flash(f"{registration.full_name}: {reason}", "warning")
+    return redirect(url_for(".attendee_list_page", slug=slug))
 
 
 def person_from(form: AttendeeForm) -> Attendee:
@@ -172,4 +225,4 @@ def statistics(slug: str):
 @bp.get("/events/<slug>/log")
 def audit_log(slug: str):
     event = event_or_404(slug)
-    return render_template("admin/audit_log.html", event=event, entries=attendees.audit_log(event.id))
+    return render_template("admin/audit_log.html", event=event, lines=history.event_history(event.id))

@@ -5,11 +5,14 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
+from .. import current_language
 from ..database import utcnow
 from ..extensions import limiter
-from ..forms import LoginForm
+from ..forms import ChoosePasswordForm, LoginForm, PasswordResetForm
 from ..models import Role
+from ..services import staff_accounts
 from ..services.accounts import authenticate
+from ..services.errors import DomainError
 
 bp = Blueprint("auth", __name__)
 
@@ -71,17 +74,65 @@ def login():
     if form.validate_on_submit():
         user = authenticate(form.email.data, form.password.data)
         if user is not None:
-            language = session.get("lang")
-            session.clear()  # a fresh session on login
-            if language:
-                session["lang"] = language
-            login_user(user)
-            session.permanent = True
-            session[LAST_SEEN] = int(utcnow().timestamp())
+            _start_session(user)
             return redirect(_safe_next(request.args.get("next")))
         error = _("Wrong e-mail address or password.")
     status = 422 if request.method == "POST" else 200
     return render_template("auth/login.html", form=form, error=error), status
+
+
+def _start_session(user) -> None:
+    language = session.get("lang")
+    session.clear()  # a fresh session on login
+    if language:
+        session["lang"] = language
+    login_user(user)
+    session.permanent = True
+    session[LAST_SEEN] = int(utcnow().timestamp())
+
+
+@bp.route("/login/reset", methods=["GET", "POST"])
+@limiter.limit("5 per minute", methods=["POST"])
+def reset_password():
+    """"Glömt lösenord?": the same answer whether or not the address has an account."""
+    form = PasswordResetForm()
+    if form.validate_on_submit():
+        staff_accounts.request_password_reset(form.email.data, now=utcnow(), language=current_language())
+        return render_template("auth/reset_sent.html", email=form.email.data)
+    status = 422 if request.method == "POST" else 200
+    return render_template("auth/reset.html", form=form), status
+
+
+@bp.route("/login/password/<token>", methods=["GET", "POST"])
+@limiter.limit("10 per minute", methods=["POST"])
+def choose_password(token: str):
+    """Choose a password with the link of an invitation or a reset; a bad link gets a page saying so."""
+    now = utcnow()
+    try:
+        link = staff_accounts.link_for(token, now)
+    except staff_accounts.LinkRefused as refused:
+        return _refused_link(refused)
+    form = ChoosePasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = staff_accounts.choose_password(token, form.password.data, form.repeat.data, now=now)
+        except staff_accounts.LinkRefused as refused:
+            return _refused_link(refused)
+        except DomainError as error:
+            form[error.field if error.field in form else "password"].errors.append(str(error))
+        else:
+            if current_user.is_authenticated:
+                logout_user()
+            _start_session(user)
+            flash(_("Your password is saved. You are logged in."), "success")
+            return redirect(back_office_url())
+    status = 422 if request.method == "POST" else 200
+    return render_template("auth/choose_password.html", form=form, link=link), status
+
+
+def _refused_link(refused):
+    status = 404 if refused.reason == "invalid" else 410
+    return render_template("auth/link_refused.html", refused=refused), status
 
 
 @bp.post("/logout")

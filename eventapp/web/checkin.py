@@ -13,12 +13,14 @@ from ..database import utcnow
 from ..extensions import db
 from ..forms import AssignVolunteerForm, CheckinCodeForm, ConfirmForm, WalkInForm
 from ..models import Event, Registration, Role
+from ..security import allow_camera
 from ..services import checkin, staff
 from ..services.errors import DomainError
 from ..services.events import get_event
 from ..services.registration import Attendee
 
 bp = Blueprint("checkin", __name__, url_prefix="/checkin")
+bp.after_request(allow_camera)  # the door page scans badges with the camera; no other page may use it
 
 
 @bp.before_request
@@ -57,7 +59,20 @@ def door(slug: str):
         "checkin/door.html", event=event, query=query, form=CheckinCodeForm(formdata=None),
         results=checkin.search(event.id, query), counts=checkin.door_counts(event.id), last=last,
         closed_reason=checkin.checkin_closed_reason(event, utcnow()), action_form=ConfirmForm(formdata=None),
+        waiting=checkin.not_arrived(event.id), shown=NOT_ARRIVED_SHOWN,
     )
+
+
+#: The list of who has not arrived shows this many; a search finds the rest.
+NOT_ARRIVED_SHOWN = 300
+
+
+@bp.get("/<slug>/not-arrived")
+def not_arrived(slug: str):
+    """The list of who has not arrived yet alone, for the page's script to refresh after a check-in."""
+    event = door_or_403(slug)
+    return render_template("checkin/_not_arrived.html", event=event, waiting=checkin.not_arrived(event.id),
+                           shown=NOT_ARRIVED_SHOWN, action_form=ConfirmForm(formdata=None))
 
 
 @bp.get("/<slug>/results")

@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 from ..database import utcnow
 from ..forms import ConfirmForm
 from ..models import OutboxStatus, Role
-from ..services import outbox
+from ..services import outbox, staff_mail
 
 bp = Blueprint("outbox", __name__, url_prefix="/admin/outbox")
 
@@ -34,6 +34,8 @@ def message(message_id: int):
     found = outbox.get_message(message_id)
     if found is None:
         abort(404)
+    if found.kind in staff_mail.KINDS and current_user.role != Role.ADMIN:
+        abort(403)  # about the password of an account, perhaps an administrator's
     return render_template("outbox/message.html", message=found, mail=outbox.readable(found), form=ConfirmForm())
 
 

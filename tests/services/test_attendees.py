@@ -151,3 +151,68 @@ def test_export_rows_carry_organisation_kind_and_county_by_name(ctx, now):
     rows = attendees.attendee_export_rows(event.id)
     assert [(r.last_name, r.organisation_kind, r.county) for r in rows] == [
         ("Ahl", None, None), ("Berg", "nonprofit", None), ("Öberg", "municipality", "Stockholms län")]
+
+
+def test_search_ignores_case_and_accents_and_the_list_is_in_swedish_order(ctx, now):
+    """ "oberg" finds every Öberg and "Goteborg" finds Göteborgs stad; Åkesson comes before Ärlig, after Zetterberg."""
+    event = make_event(now, capacity=None)
+    register(event, now, 1, first_name="Åsa", last_name="Öberg", organisation="Nacka kommun")
+    register(event, now, 2, first_name="Örjan", last_name="Öberg", organisation="Göteborgs stad")
+    register(event, now, 3, first_name="Ulla", last_name="Ärlig", organisation="Scouterna")
+    register(event, now, 4, first_name="Per", last_name="Åkesson", organisation="Migrationsverket")
+    register(event, now, 5, first_name="Zara", last_name="Zetterberg", organisation="Region Skåne")
+    by = attendees.list_attendees
+    assert [r.first_name for r in by(event.id, AttendeeQuery(search="oberg")).registrations] == ["Åsa", "Örjan"]
+    assert [r.first_name for r in by(event.id, AttendeeQuery(search="Goteborg")).registrations] == ["Örjan"]
+    assert [r.first_name for r in by(event.id, AttendeeQuery(search="ÖRJAN göteborgs")).registrations] == ["Örjan"]
+    assert [r.last_name for r in by(event.id, AttendeeQuery()).registrations] == [
+        "Zetterberg", "Åkesson", "Ärlig", "Öberg", "Öberg"]
+    assert [r.last_name for r in by(event.id, AttendeeQuery(sort="organisation")).registrations] == [
+        "Öberg", "Åkesson", "Öberg", "Zetterberg", "Ärlig"]  # Göteborgs, Migrationsverket, Nacka, Region, Scouterna
+    assert [row.last_name for row in attendees.attendee_export_rows(event.id)] == [
+        "Zetterberg", "Åkesson", "Ärlig", "Öberg", "Öberg"]
+    assert [r.last_name for r in attendees.all_attendees(event.id)] == [
+        "Zetterberg", "Åkesson", "Ärlig", "Öberg", "Öberg"]
+
+
+def test_matching_ids_are_every_page_of_the_filtered_list(ctx, now):
+    event = make_event(now, capacity=None)
+    ids = [register(event, now, n, last_name=f"Öberg {n}").registration.id for n in range(1, 5)]
+    register(event, now, 9, last_name="Berg")
+    assert attendees.matching_ids(event.id, AttendeeQuery(search="oberg", page=2)) == ids
+
+
+def test_cancelling_many_cancels_the_waiting_list_first_and_reports_refusals(ctx, now, organiser):
+    """The freed place goes to someone who stays, not to a chosen person about to be cancelled."""
+    event = make_event(now, capacity=1)
+    placed, waiting, next_in_line = (register(event, now, n).registration for n in (1, 2, 3))
+    gone = register(event, now, 4).registration
+    attendees.cancel_attendee(gone.id, actor=organiser, now=now)
+    other_event = register(make_event(now), now, 5).registration
+    outcome = attendees.cancel_many(event.id, [placed.id, waiting.id, gone.id, other_event.id],
+                                    actor=organiser, now=now)
+    assert [r.id for r in outcome.done] == [waiting.id, placed.id]
+    assert [r.id for r, _ in outcome.refused] == [gone.id]
+    assert [r.id for r in outcome.promoted] == [next_in_line.id]
+    assert db.session.get(Registration, other_event.id).status == RegistrationStatus.CONFIRMED
+
+
+def test_giving_places_fills_free_places_in_queue_order_and_never_raises_the_capacity(ctx, now, organiser):
+    event = make_event(now, capacity=1)
+    placed = register(event, now, 1).registration
+    early, late = register(event, now, 2).registration, register(event, now + timedelta(minutes=1), 3).registration
+    outcome = attendees.give_places(event.id, [late.id, early.id, placed.id], actor=organiser, now=now)
+    assert outcome.done == [] and {r.id for r, _ in outcome.refused} == {late.id, early.id, placed.id}
+    event.capacity = 2
+    db.session.commit()
+    outcome = attendees.give_places(event.id, [late.id, early.id], actor=organiser, now=now)
+    assert [r.id for r in outcome.done] == [early.id] and [r.id for r, _ in outcome.refused] == [late.id]
+    assert (early.status, late.status, event.capacity) == (RegistrationStatus.CONFIRMED,
+                                                          RegistrationStatus.WAITLISTED, 2)
+    assert actions(early.id) == ["registration.promoted"]
+
+
+def test_more_than_the_limit_at_once_is_refused(ctx, now):
+    event = make_event(now)
+    with pytest.raises(DomainError):
+        attendees.chosen(event.id, list(range(1, attendees.BULK_MAX + 2)))

@@ -191,3 +191,14 @@ def test_the_list_of_doors_leaves_out_closed_and_cancelled_events(ctx, now):
     organiser = make_user("org@example.org", "organiser")
     assert staff.events_at_the_door(volunteer, now) == [open_door]
     assert staff.events_at_the_door(organiser, now) == [open_door, later]
+
+
+def test_search_ignores_accents_and_not_arrived_lists_who_is_still_to_come(door):
+    event, registration, now = door
+    åsa = register(event, now - timedelta(days=2), n=2, first_name="Åsa", last_name="Öberg",
+                   organisation="Göteborgs stad").registration
+    ärlig = register(event, now - timedelta(days=2), n=3, first_name="Ulla", last_name="Ärlig").registration
+    assert [r.id for r in checkin.search(event.id, "oberg goteborg")] == [åsa.id]
+    assert [r.last_name for r in checkin.not_arrived(event.id)] == [registration.last_name, "Ärlig", "Öberg"]
+    checkin.check_in(event.id, ärlig.id, actor=None, now=now)
+    assert [r.id for r in checkin.not_arrived(event.id)] == [registration.id, åsa.id]

@@ -67,6 +67,8 @@ EXPECTED = {
     "manage.transfer": everyone(),
     "auth.login": everyone(),
     "auth.logout": everyone(),
+    "auth.reset_password": everyone(),
+    "auth.choose_password": everyone(),
     # Back office.
     "admin.dashboard": back_office("organiser"),
     "admin.add_attendee": back_office("organiser"),
@@ -82,6 +84,7 @@ EXPECTED = {
     "admin.export_attendees": back_office("organiser"),
     "admin.new_event": back_office("organiser"),
     "admin.promote_attendee": back_office("organiser"),
+    "admin.bulk_action": back_office("organiser"),
     "admin.publish_event": back_office("organiser"),
     "admin.statistics": back_office("organiser"),
     "admin.unpublish_event": back_office("organiser"),
@@ -92,6 +95,7 @@ EXPECTED = {
     "checkin.index": back_office("organiser", "checkin"),
     "checkin.door": door(),
     "checkin.results": door(),
+    "checkin.not_arrived": door(),
     "checkin.check_in_by_code": door(),
     "checkin.check_in": door(),
     "checkin.undo": door(),
@@ -150,6 +154,13 @@ EXPECTED = {
     "outbox.index": back_office("organiser"),
     "outbox.message": back_office("organiser"),
     "outbox.retry": back_office("organiser"),
+    # Staff accounts: administrators only.
+    "staff.index": back_office(),
+    "staff.invite": back_office(),
+    "staff.edit": back_office(),
+    "staff.deactivate": back_office(),
+    "staff.reactivate": back_office(),
+    "staff.invite_again": back_office(),
 }
 
 

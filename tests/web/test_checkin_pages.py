@@ -187,3 +187,22 @@ def test_the_event_page_of_the_back_office_leads_to_the_door(client, door):
     page = client.get(f"/admin/events/{door['slug']}").get_data(as_text=True)
     assert f'href="/checkin/{door["slug"]}"' in page
     assert f'href="/checkin/{door["slug"]}/staff"' in page
+
+
+def test_only_the_check_in_pages_may_use_the_camera(client, door):
+    login(client, "organiser@example.org")
+    for page in (f"/checkin/{door['slug']}", f"/checkin/{door['slug']}/walk-in", "/checkin/"):
+        assert "camera=(self)" in client.get(page).headers["Permissions-Policy"], page
+    for page in ("/", "/login", f"/admin/events/{door['slug']}/attendees"):
+        assert "camera=()" in client.get(page).headers["Permissions-Policy"], page
+
+
+def test_the_door_lists_who_has_not_arrived_in_swedish_order(app, client, door):
+    login(client, "checkin@example.org")
+    page = client.get(f"/checkin/{door['slug']}").get_data(as_text=True)
+    waiting = page[page.index('id="door-waiting"'):]
+    assert "Inte kommit än" in waiting and "(2)" in waiting
+    assert waiting.index("Anna Andersson 1") < waiting.index("Åsa Öberg")
+    submit(client, f"/checkin/{door['slug']}/registrations/{door['anna']}", {}, form_url=f"/checkin/{door['slug']}")
+    fragment = client.get(f"/checkin/{door['slug']}/not-arrived").get_data(as_text=True)
+    assert "(1)" in fragment and "Anna Andersson" not in fragment and "Åsa Öberg" in fragment
