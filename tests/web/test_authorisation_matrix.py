@@ -135,6 +135,7 @@ EXPECTED = {
     "finance.mark_sent": back_office("finance"),
     "finance.email_invoice": back_office("finance"),
     "finance.record_payment": back_office("finance"),
+    "finance.record_refund": back_office("finance"),
     "finance.credit": back_office("finance"),
     "finance.invoice_pdf_download": back_office("finance"),
     "finance.invoice_xml_download": back_office("finance"),
