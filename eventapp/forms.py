@@ -222,6 +222,15 @@ class TransferForm(PersonFields):
                            validators=[InputRequired(message=_l("Confirm that you hand over your place."))])
 
 
+class InvoiceDetailsLookupForm(Form):
+    """An organisation's name and number, to offer the invoice details it gave before."""
+
+    organisation = StringField(_l("Organisation"), filters=[_strip], validators=[
+        _required(_l("Enter your organisation, e.g. Nacka kommun.")), Length(max=NAME_MAX), single_line])
+    org_number = StringField(_l("Organisation number"), filters=[_strip], validators=[
+        _required(_l("Enter the organisation number.")), Length(max=20), org_number])
+
+
 class ConfirmForm(Form):
     """A bare form for confirmation buttons: carries the CSRF token."""
 

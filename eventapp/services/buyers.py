@@ -8,14 +8,17 @@ from functools import cache
 from importlib import resources
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 from stdnum import ean
 from stdnum.au import abn
 from stdnum.be import vat as be_vat
 from stdnum.no import orgnr as no_orgnr
 from stdnum.se import orgnr
 
+from ..extensions import db
 from ..models import OrganisationKind, Registration
 from .errors import DomainError, ValidationFailed
+from .organisations import find_organisation_id, validate_org_number
 
 #: Public bodies that receive e-invoices through Peppol at 0007:<organisation number>.
 PUBLIC_KINDS = (OrganisationKind.MUNICIPALITY, OrganisationKind.REGION, OrganisationKind.AGENCY)
@@ -179,3 +182,49 @@ def checked_address(street: str, postcode: str, city: str, extra: str = "", *, r
 
 def missing_address_reason():
     return _l("No invoice address: add street, postcode and city to the registration, then issue again.")
+
+
+# What an organisation gave before -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProposedInvoiceDetails:
+    """The invoice details an organisation gave last: what its next registrant is offered."""
+
+    street: str
+    postcode: str
+    city: str
+    peppol_id: str
+
+
+#: How many of an organisation number's latest registrations are looked through for the typed name.
+_LATEST = 50
+
+
+def proposed_invoice_details(organisation: str, org_number: str) -> ProposedInvoiceDetails | None:
+    """The invoice address and Peppol ID last given for the organisation named ``organisation`` with the
+    organisation number ``org_number``, or None.
+
+    Only someone who names the organisation and gives its number is offered them, inside their own
+    registration. The reference and the extra line are left out: the one is often a person's or a
+    department's, the other may be a person's e-mail address.
+    """
+    try:
+        number = validate_org_number(org_number)
+    except DomainError:
+        return None
+    typed = " ".join((organisation or "").split()).casefold()
+    if not typed:
+        return None
+    organisation_id = find_organisation_id(organisation)
+    candidates = db.session.scalars(
+        select(Registration).where(Registration.org_number == number, Registration.invoice_street != "",
+                                   Registration.invoice_postcode != "", Registration.invoice_city != "")
+        .order_by(Registration.created_at.desc(), Registration.id.desc()).limit(_LATEST))
+    for registration in candidates:
+        same = (registration.organisation_id == organisation_id if organisation_id is not None
+                else " ".join(registration.organisation_name.split()).casefold() == typed)
+        if same:
+            return ProposedInvoiceDetails(registration.invoice_street, registration.invoice_postcode,
+                                          registration.invoice_city, registration.peppol_id)
+    return None

@@ -40,10 +40,11 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(health.bp)
     app.register_blueprint(privacy.bp)
 
-    from . import calendar, outbox
+    from . import calendar, invoice_details, outbox
 
     app.register_blueprint(calendar.bp)
     app.register_blueprint(outbox.bp)
+    app.register_blueprint(invoice_details.bp)
     if app.config.get("OUTBOX_DELIVER_AFTER_RESPONSE"):
         # Made with the app, before gunicorn forks its workers: they share its note of activity.
         outbox.deliverer(app)

@@ -6,9 +6,11 @@ from builders import make_event, register
 from eventapp.services.buyers import (
     BuyerAddress,
     InvalidPeppolId,
+    ProposedInvoiceDetails,
     address_errors,
     checked_address,
     peppol_schemes,
+    proposed_invoice_details,
     proposed_peppol_id,
     validate_peppol_id,
 )
@@ -94,3 +96,38 @@ def test_a_required_address_needs_all_three(ctx):
 ])
 def test_an_address_typed_as_free_lines_never_takes_the_name_for_the_street(text, name, address):
     assert BuyerAddress.from_lines(text, name) == address
+
+
+NACKA_BUYER = dict(organisation="Nacka kommun", org_number="212000-0142", invoice_reference="KS-4711 Anna",
+                   invoice_street="Granitvägen 15", invoice_postcode="131 81", invoice_city="Nacka",
+                   invoice_address="anna@example.org", peppol_id="0007:2120000142")
+
+
+def test_the_invoice_details_an_organisation_gave_last_are_offered_to_whoever_names_it_and_its_number(ctx, now):
+    event = make_event(now)
+    register(event, now, 1, **NACKA_BUYER)
+    register(event, now, 2, **{**NACKA_BUYER, "invoice_street": "Box 1"})  # the latest
+    offered = proposed_invoice_details("nacka kommun", "2120000142")
+    assert offered == ProposedInvoiceDetails("Box 1", "131 81", "Nacka", "0007:2120000142")
+    # The reference and the extra line are a person's or a department's: never offered.
+    assert "KS-4711" not in repr(offered) and "anna@" not in repr(offered)
+
+
+@pytest.mark.parametrize(("organisation", "number"), [
+    ("Nacka kommun", "212000-0143"),  # a wrong number
+    ("Nacka kommun", ""),
+    ("", "212000-0142"),
+    ("Lunds kommun", "212000-0142"),  # another organisation's name with Nacka's number
+    ("Nacka kommun", "212000-1124"),  # another organisation's number
+])
+def test_nothing_is_offered_without_the_right_name_and_number(ctx, now, organisation, number):
+    register(make_event(now), now, 1, **NACKA_BUYER)
+    assert proposed_invoice_details(organisation, number) is None
+
+
+def test_an_organisation_outside_the_registers_is_matched_by_its_name(ctx, now):
+    register(make_event(now), now, 1, organisation="Exempelbolaget AB", organisation_kind="company",
+             org_number="556999-9997", invoice_street="Storgatan 1", invoice_postcode="111 22",
+             invoice_city="Stockholm")
+    assert proposed_invoice_details(" exempelbolaget  ab", "5569999997").street == "Storgatan 1"
+    assert proposed_invoice_details("Annat AB", "5569999997") is None

@@ -62,6 +62,7 @@ EXPECTED = {
     "public.event_page": everyone(),
     "public.register": everyone(),
     "public.registered": everyone(),
+    "invoice_details.proposed": everyone(),
     "manage.personal_page": everyone(),
     "manage.cancel": everyone(),
     "manage.transfer": everyone(),

@@ -1,7 +1,7 @@
 """The registration form collects what an invoice needs when the event has a fee."""
 import pytest
 from builders import make_event
-from conftest import submit
+from conftest import csrf_token, submit
 from sqlalchemy import select
 
 from eventapp.database import utcnow
@@ -81,3 +81,33 @@ def test_a_bad_peppol_id_is_refused_beside_its_field_and_nothing_is_stored(app, 
     assert 'id="peppol_id-error"' in page
     with app.app_context():
         assert db.session.scalar(select(Registration.id)) is None
+
+
+def test_the_form_offers_the_invoice_address_the_organisation_gave_before(app, client, slug):
+    first = submit(client, f"/events/{slug}/register", {
+        **FORM, "invoice_street": "Storgatan 1", "invoice_postcode": "111 22", "invoice_city": "Stockholm",
+        "invoice_address": "inkop@example.org"})
+    assert first.status_code == 302
+    colleague = app.test_client()
+    url = f"/events/{slug}/invoice-details"
+    token = csrf_token(colleague, f"/events/{slug}/register")
+    page = colleague.get(f"/events/{slug}/register").get_data(as_text=True)
+    assert f'data-invoice-details="{url}"' in page
+    asked = {"csrf_token": token, "organisation": "Exempelbolaget AB", "org_number": "5569999997"}
+    response = colleague.post(url, data=asked)
+    assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
+    assert response.get_json() == {"found": True, "invoice_street": "Storgatan 1", "invoice_postcode": "111 22",
+                                   "invoice_city": "Stockholm", "peppol_id": ""}
+    assert colleague.post(url, data={**asked, "org_number": "556677-8899"}).get_json() == {"found": False}
+    wrong = colleague.post(url, data={**asked, "org_number": "12"})
+    assert wrong.status_code == 422 and "org_number" in wrong.get_json()["errors"]
+    assert colleague.post(url, data={k: v for k, v in asked.items() if k != "csrf_token"}).status_code == 400
+
+
+def test_no_invoice_details_are_offered_for_an_event_without_a_fee(app, client):
+    with app.app_context():
+        free = make_event(utcnow(), slug="gratis").slug
+    token = csrf_token(client, f"/events/{free}/register")
+    response = client.post(f"/events/{free}/invoice-details",
+                           data={"csrf_token": token, "organisation": "Nacka kommun", "org_number": "2120000142"})
+    assert response.status_code == 404
