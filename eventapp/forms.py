@@ -284,7 +284,8 @@ class InvoiceFilterForm(Form):
 
     status = SelectField(_l("Status"), choices=[
         SelectChoice("", _l("All")), SelectChoice("issued", _l("Issued")), SelectChoice("sent", _l("Sent")),
-        SelectChoice("paid", _l("Paid")), SelectChoice("credited", _l("Credited")),
+        SelectChoice("paid", _l("Paid")), SelectChoice("refund_due", _l("Refund due")),
+        SelectChoice("credited", _l("Credited")),
         SelectChoice("credit_note", _l("Credit note"))], validators=[Optional()])
     buyer = StringField(_l("Buyer or organisation number"), filters=[_strip], validators=[Optional(), Length(max=200)])
     date_from = DateField(_l("Invoice date from"), validators=[Optional()])

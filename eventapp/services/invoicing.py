@@ -52,10 +52,8 @@ from .noshow import billing_for
 from .organisations import validate_org_number
 from .registration import event_for_update
 from .seller import Seller, seller_from_config
-from .vat import vat_on
 
 SERIES = "main"
-__all__ = ["vat_on"]  # where tests and older callers find it
 
 
 def local_date(moment: datetime) -> date:
@@ -348,8 +346,9 @@ def plan_credit(invoice: Invoice, *, line_ids: list[int] | None, whole: bool, re
         raise InvoicingRefused(_l("Give the reason for the credit note; it is printed on it."), field="reason")
     if len(reason) > 500:
         raise InvoicingRefused(_l("At most %(max)d characters.", max=500), field="reason")
-    before = [(line.net_amount, line.vat_rate, -credit.vat_amount) for line_id, credit in credited.items()
-              for line in invoice.lines if line.id == line_id]
+    by_id = {line.id: line for line in invoice.lines}
+    before = [(by_id[line_id].net_amount, by_id[line_id].vat_rate, -credit.vat_amount)
+              for line_id, credit in credited.items()]
     rate_vat = vat.credited_vat(before, [(line.net_amount, line.vat_rate) for line in lines])
     plan = CreditPlan(invoice, lines, reason, rate_vat)
     if invoice.credited_amount + plan.total > invoice.total_amount:
