@@ -84,6 +84,12 @@ class Config:
     SIE_ACCOUNT_VAT = os.environ.get("SIE_ACCOUNT_VAT", "2611")
     SIE_ACCOUNT_BANK = os.environ.get("SIE_ACCOUNT_BANK", "1930")
     SIE_VOUCHER_SERIES = os.environ.get("SIE_VOUCHER_SERIES", "A")
+    # The accounts' names in the SIE file (empty: the BAS name of the default account).
+    SIE_ACCOUNT_NAME_RECEIVABLE = os.environ.get("SIE_ACCOUNT_NAME_RECEIVABLE", "")
+    SIE_ACCOUNT_NAME_REVENUE = os.environ.get("SIE_ACCOUNT_NAME_REVENUE", "")
+    SIE_ACCOUNT_NAME_REVENUE_NO_VAT = os.environ.get("SIE_ACCOUNT_NAME_REVENUE_NO_VAT", "")
+    SIE_ACCOUNT_NAME_VAT = os.environ.get("SIE_ACCOUNT_NAME_VAT", "")
+    SIE_ACCOUNT_NAME_BANK = os.environ.get("SIE_ACCOUNT_NAME_BANK", "")
     # Production readiness (eventapp/security.py, form_guard.py, services/privacy.py)
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"

@@ -57,7 +57,7 @@ def _timed(action) -> float:
 
 def _issue_once(app, no_shows: int, round_number: int) -> tuple[float, list[int]]:
     """An ended event with ``no_shows`` no-shows from no_shows/5 buyers, approved; the time to issue it."""
-    from invoice_builders import no_show, past_event, staff
+    from invoice_builders import ADDRESS, no_show, past_event, staff
 
     from eventapp.services import invoicing, noshow
 
@@ -66,7 +66,7 @@ def _issue_once(app, no_shows: int, round_number: int) -> tuple[float, list[int]
         event, at = past_event(now, slug=f"bench-{round_number}", capacity=None)
         for n in range(no_shows):
             no_show(event, at, round_number * 100000 + n, organisation=f"Bolag {n % (no_shows // 5 or 1)} AB",
-                    org_number="556999-9997", invoice_reference=f"Ref {n % 3}")
+                    org_number="556999-9997", invoice_reference=f"Ref {n % 3}", **ADDRESS)
         organiser, finance = staff("organiser"), staff("finance")
         noshow.approve_no_shows(event.id, actor=organiser, now=now + timedelta(days=1))
         result = {}

@@ -27,7 +27,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Reg
 
 from . import current_language, form_guard
 from .models.organisation import KIND_LABELS
-from .services.buyers import validate_peppol_id
+from .services.buyers import address_errors, normalised_postcode, validate_peppol_id
 from .services.email_addresses import checked_email
 from .services.errors import DomainError
 from .services.organisations import validate_org_number
@@ -108,6 +108,31 @@ def _required(message):
     return InputRequired(message=message)
 
 
+class InvoiceAddressFields:
+    """The buyer's postal address for the invoice: street, postcode and city, all or none (the rule is the
+    buyer service's); mixed into a form."""
+
+    invoice_street = StringField(_l("Street address or box"), filters=[_strip], validators=[
+        Optional(), Length(max=200, message=_l("At most %(max)d characters.")), single_line])
+    invoice_postcode = StringField(_l("Postcode"), filters=[_strip], validators=[
+        Optional(), Length(max=10, message=_l("At most %(max)d characters.")), single_line])
+    invoice_city = StringField(_l("City"), filters=[_strip], validators=[
+        Optional(), Length(max=100, message=_l("At most %(max)d characters.")), single_line])
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        fields = (self.invoice_street, self.invoice_postcode, self.invoice_city)
+        if any(field.errors for field in fields):
+            return False
+        errors = address_errors(*(field.data or "" for field in fields), required=False)
+        for name, messages in errors.items():
+            self[name].errors = list(self[name].errors) + [str(m) for m in messages]
+        if errors:
+            return False
+        self.invoice_postcode.data = normalised_postcode(self.invoice_postcode.data or "") or ""
+        return valid
+
+
 class PersonFields(Form):
     first_name = StringField(_l("First name"), filters=[_strip], validators=[
         _required(_l("Enter your first name.")),
@@ -128,7 +153,7 @@ class PersonFields(Form):
         Optional(), Length(max=500, message=_l("At most %(max)d characters."))])
 
 
-class RegistrationForm(PersonFields):
+class RegistrationForm(InvoiceAddressFields, PersonFields):
     organisation = StringField(_l("Organisation"), filters=[_strip], validators=[
         _required(_l("Enter your organisation, e.g. Nacka kommun.")),
         Length(max=NAME_MAX, message=_l("At most %(max)d characters.")), single_line])
@@ -142,7 +167,7 @@ class RegistrationForm(PersonFields):
                              validators=[Optional(), Length(max=20), org_number])
     invoice_reference = StringField(_l("Invoice reference (optional)"), filters=[_strip], validators=[
         Optional(), Length(max=100, message=_l("At most %(max)d characters.")), single_line])
-    invoice_address = TextAreaField(_l("Invoice address (optional)"), filters=[_strip], validators=[
+    invoice_address = TextAreaField(_l("Extra line on the invoice (optional)"), filters=[_strip], validators=[
         Optional(), Length(max=500, message=_l("At most %(max)d characters."))])
     peppol_id = StringField(_l("Peppol ID for e-invoices (optional)"), filters=[_strip], validators=[
         Optional(), Length(max=60, message=_l("At most %(max)d characters.")), peppol_id])
@@ -193,6 +218,15 @@ class TransferForm(PersonFields):
 
     confirm = BooleanField(_l("I hand over my place to this colleague."),
                            validators=[InputRequired(message=_l("Confirm that you hand over your place."))])
+
+
+class InvoiceDetailsLookupForm(Form):
+    """An organisation's name and number, to offer the invoice details it gave before."""
+
+    organisation = StringField(_l("Organisation"), filters=[_strip], validators=[
+        _required(_l("Enter your organisation, e.g. Nacka kommun.")), Length(max=NAME_MAX), single_line])
+    org_number = StringField(_l("Organisation number"), filters=[_strip], validators=[
+        _required(_l("Enter the organisation number.")), Length(max=20), org_number])
 
 
 class ConfirmForm(Form):
@@ -294,7 +328,8 @@ class InvoiceFilterForm(Form):
 
     status = SelectField(_l("Status"), choices=[
         SelectChoice("", _l("All")), SelectChoice("issued", _l("Issued")), SelectChoice("sent", _l("Sent")),
-        SelectChoice("paid", _l("Paid")), SelectChoice("credited", _l("Credited")),
+        SelectChoice("paid", _l("Paid")), SelectChoice("refund_due", _l("Refund due")),
+        SelectChoice("credited", _l("Credited")),
         SelectChoice("credit_note", _l("Credit note"))], validators=[Optional()])
     buyer = StringField(_l("Buyer or organisation number"), filters=[_strip], validators=[Optional(), Length(max=200)])
     date_from = DateField(_l("Invoice date from"), validators=[Optional()])
@@ -318,16 +353,29 @@ class EmailInvoiceForm(Form):
 
 
 class CreditForm(Form):
+    """A credit note: the ticked lines or the whole invoice, a reason, then a confirmation."""
+
     lines = SelectMultipleField(_l("Lines to credit"), coerce=int, validators=[Optional()])
-    reason = StringField(_l("Reason"), filters=[_strip], validators=[
-        Optional(), Length(max=500, message=_l("At most %(max)d characters.")), single_line])
+    whole = BooleanField(_l("The whole invoice (every line not yet credited)"))
+    reason = StringField(_l("Reason (printed on the credit note)"), filters=[_strip], validators=[
+        _required(_l("Give the reason for the credit note; it is printed on it.")),
+        Length(max=500, message=_l("At most %(max)d characters.")), single_line])
+    #: Set by the confirmation page: only then is the credit note issued.
+    confirmed = HiddenField()
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if not self.lines.errors and not self.lines.data and not self.whole.data:
+            self.lines.errors = list(self.lines.errors) + [_l("Tick the lines to credit, or the whole invoice.")]
+            valid = False
+        return valid
 
 
-class BuyerForm(Form):
+class BuyerForm(InvoiceAddressFields, Form):
     """Finance completes a buyer that was held back."""
 
-    org_number = StringField(_l("Organisation number"), filters=[_strip], validators=[
-        _required(_l("Enter the organisation number.")), Length(max=20), org_number])
+    org_number = StringField(_l("Organisation number (empty: keep the one given)"), filters=[_strip], validators=[
+        Optional(), Length(max=20), org_number])
     peppol_id = StringField(_l("Peppol ID (optional)"), filters=[_strip], validators=[
         Optional(), Length(max=60), peppol_id])
 class CheckinCodeForm(Form):

@@ -16,7 +16,11 @@ from eventapp.services.registration import cancel_registration
 
 _numbers = count(1)
 
-NACKA = dict(organisation="Nacka kommun", org_number="212000-0142", invoice_reference="KS-4711")
+#: An invoice address: street, postcode and city (an invoice is held back without one).
+ADDRESS = dict(invoice_street="Storgatan 1", invoice_postcode="111 22", invoice_city="Stockholm")
+#: A buyer with everything an invoice needs: organisation number, reference and postal address.
+NACKA = dict(organisation="Nacka kommun", org_number="212000-0142", invoice_reference="KS-4711",
+             invoice_street="Granitvägen 15", invoice_postcode="131 81", invoice_city="Nacka")
 
 
 def staff(role: str) -> User:
@@ -101,6 +105,19 @@ def ubl(invoice) -> bytes:
         with open(os.path.join(folder, name), "wb") as f:
             f.write(xml)
     return xml
+
+
+def pdf(invoice) -> bytes:
+    """The invoice's PDF; also written to $INVOICE_PDF_DIR when set, to look at."""
+    from eventapp.exports.invoice_pdf import invoice_pdf
+
+    data = invoice_pdf(invoice)
+    folder = os.environ.get("INVOICE_PDF_DIR")
+    if folder:
+        os.makedirs(folder, exist_ok=True)
+        with open(os.path.join(folder, f"{_test_name()}-{invoice.number}.pdf"), "wb") as f:
+            f.write(data)
+    return data
 
 
 def _test_name() -> str:

@@ -3,7 +3,9 @@ from flask import render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from ..models import Invoice
+from ..models import Invoice, VatTreatment
+from ..services import vat
+from ..services.buyers import BuyerAddress
 from ..services.seller import Seller
 from .pdf import render_pdf
 
@@ -18,6 +20,9 @@ def invoice_pdf(invoice: Invoice) -> bytes:
     """PDF bytes of an issued invoice; needs an application context (templates, translations)."""
     with force_locale("sv"):
         title = _("Credit note") if invoice.is_credit_note else _("Invoice")
+        breakdown = vat.stated((line.net_amount, line.vat_rate, line.vat_amount) for line in invoice.lines)
         html = render_template("invoices/invoice.html", invoice=invoice, title=title,
-                               seller=Seller.from_snapshot(invoice.seller))
+                               seller=Seller.from_snapshot(invoice.seller), breakdown=breakdown,
+                               address=BuyerAddress.of_invoice(invoice),
+                               outside_scope=invoice.vat_treatment == VatTreatment.OUTSIDE_SCOPE)
     return render_pdf(html)

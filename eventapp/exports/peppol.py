@@ -5,13 +5,20 @@ What the Swedish rules ask for: the seller's VAT number is SE + 12 digits, the o
 as standard rates, and bankgiro/plusgiro as credit transfer (code 30) with SE:BANKGIRO/SE:PLUSGIRO.
 A fee outside the scope of VAT (category O) carries an exemption reason and no VAT numbers.
 Credit notes carry positive amounts; the document type says they reduce the invoice.
+
+VAT is stated per rate, on the rate's total (BR-CO-17); the buyer's address is its street, postcode
+and city. Only a buyer reached through Peppol has an electronic address (``EndpointID``): for a buyer
+who gets the PDF by e-mail the document is a plain EN 16931 invoice, naming no Peppol participant
+that nobody registered.
 """
 import re
 from zoneinfo import ZoneInfo
 
 from lxml import etree
 
-from ..models import Invoice, VatTreatment
+from ..models import Delivery, Invoice, VatTreatment
+from ..services import vat
+from ..services.buyers import BuyerAddress
 
 NS = {
     "cac": "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2",
@@ -21,10 +28,11 @@ INVOICE_NS = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
 CREDIT_NOTE_NS = "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2"
 CUSTOMIZATION_ID = "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0"
 PROFILE_ID = "urn:fdc:peppol.eu:2017:poacc:billing:01:1.0"
+#: For a buyer outside Peppol: the European standard alone (whose buyer needs no electronic address).
+EN16931_ID = "urn:cen.eu:en16931:2017"
 CURRENCY = "SEK"
 #: The day of supply is the event's day where it takes place.
 SWEDEN = ZoneInfo("Europe/Stockholm")
-POSTCODE_CITY = re.compile(r"^(?:SE-?)?(\d{3}\s?\d{2})\s+(.+)$")
 # XML 1.0 cannot carry most control characters; whatever an attendee typed loses them.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -57,25 +65,6 @@ class _Builder:
 def _scheme_and_id(participant: str) -> tuple[str, str]:
     scheme, _, identifier = participant.partition(":")
     return scheme, identifier
-
-
-def _address_parts(text: str) -> dict[str, str]:
-    """Free address lines as UBL address parts: street, additional street, postcode and city."""
-    parts: dict[str, str] = {}
-    streets = []
-    for line in (line.strip() for line in (text or "").splitlines()):
-        if not line:
-            continue
-        match = POSTCODE_CITY.match(line)
-        if match and "postcode" not in parts:
-            parts["postcode"], parts["city"] = match.group(1).replace(" ", ""), match.group(2)
-        elif line.casefold() not in ("sverige", "sweden"):
-            streets.append(line)
-    if streets:
-        parts["street"] = streets[0]
-    if len(streets) > 1:
-        parts["additional"] = ", ".join(streets[1:])
-    return parts
 
 
 def _postal_address(b: _Builder, party, street: str, additional: str, city: str, postcode: str) -> None:
@@ -119,15 +108,21 @@ def _supplier(b: _Builder, invoice: Invoice) -> None:
 def _customer(b: _Builder, invoice: Invoice) -> None:
     party = b.add(b.add(b.root, "cac:AccountingCustomerParty"), "cac:Party")
     org_digits = invoice.buyer_org_number.replace("-", "")
-    scheme, identifier = _scheme_and_id(invoice.buyer_peppol_id or f"0007:{org_digits}")
-    b.add(party, "cbc:EndpointID", identifier, schemeID=scheme)
+    if _through_peppol(invoice):
+        scheme, identifier = _scheme_and_id(invoice.buyer_peppol_id)
+        b.add(party, "cbc:EndpointID", identifier, schemeID=scheme)
     b.add(b.add(party, "cac:PartyName"), "cbc:Name", invoice.buyer_name)
-    parts = _address_parts(invoice.buyer_address)
-    _postal_address(b, party, parts.get("street", ""), parts.get("additional", ""), parts.get("city", ""),
-                    parts.get("postcode", ""))
+    address = BuyerAddress.of_invoice(invoice)
+    # The extra line goes on the address when it is one (a c/o), not when it is where the PDF is mailed.
+    additional = "" if "@" in address.extra else address.extra
+    _postal_address(b, party, address.street, additional, address.city, address.postcode.replace(" ", ""))
     legal = b.add(party, "cac:PartyLegalEntity")
     b.add(legal, "cbc:RegistrationName", invoice.buyer_name)
     b.add(legal, "cbc:CompanyID", org_digits, schemeID="0007")
+
+
+def _through_peppol(invoice: Invoice) -> bool:
+    return invoice.delivery == Delivery.PEPPOL and bool(invoice.buyer_peppol_id)
 
 
 def _payment(b: _Builder, invoice: Invoice) -> None:
@@ -145,11 +140,11 @@ def _payment(b: _Builder, invoice: Invoice) -> None:
     b.add(terms, "cbc:Note", f"{seller['payment_terms_days']} dagar netto")
 
 
-def _tax_category(b: _Builder, parent, name: str, invoice: Invoice, with_reason: bool) -> None:
+def _tax_category(b: _Builder, parent, name: str, invoice: Invoice, rate: int, with_reason: bool) -> None:
     category = b.add(parent, name)
     if invoice.vat_treatment == VatTreatment.STANDARD:
         b.add(category, "cbc:ID", "S")
-        b.add(category, "cbc:Percent", str(invoice.vat_rate))
+        b.add(category, "cbc:Percent", str(rate))
     else:
         b.add(category, "cbc:ID", "O")
         if with_reason:
@@ -164,8 +159,11 @@ def invoice_xml(invoice: Invoice) -> bytes:
     sign = -1 if credit else 1
     b = _Builder(CREDIT_NOTE_NS if credit else INVOICE_NS, "CreditNote" if credit else "Invoice")
     root = b.root
-    b.add(root, "cbc:CustomizationID", CUSTOMIZATION_ID)
-    b.add(root, "cbc:ProfileID", PROFILE_ID)
+    if _through_peppol(invoice):
+        b.add(root, "cbc:CustomizationID", CUSTOMIZATION_ID)
+        b.add(root, "cbc:ProfileID", PROFILE_ID)
+    else:
+        b.add(root, "cbc:CustomizationID", EN16931_ID)
     b.add(root, "cbc:ID", str(invoice.number))
     b.add(root, "cbc:IssueDate", invoice.issue_date.isoformat())
     if not credit:
@@ -187,10 +185,11 @@ def invoice_xml(invoice: Invoice) -> bytes:
         _payment(b, invoice)
     tax_total = b.add(root, "cac:TaxTotal")
     b.money(tax_total, "cbc:TaxAmount", sign * invoice.vat_amount)
-    subtotal = b.add(tax_total, "cac:TaxSubtotal")
-    b.money(subtotal, "cbc:TaxableAmount", sign * invoice.net_amount)
-    b.money(subtotal, "cbc:TaxAmount", sign * invoice.vat_amount)
-    _tax_category(b, subtotal, "cac:TaxCategory", invoice, with_reason=True)
+    for total in vat.stated((line.net_amount, line.vat_rate, line.vat_amount) for line in invoice.lines):
+        subtotal = b.add(tax_total, "cac:TaxSubtotal")
+        b.money(subtotal, "cbc:TaxableAmount", sign * total.taxable)
+        b.money(subtotal, "cbc:TaxAmount", sign * total.vat)
+        _tax_category(b, subtotal, "cac:TaxCategory", invoice, total.rate, with_reason=True)
     totals = b.add(root, "cac:LegalMonetaryTotal")
     b.money(totals, "cbc:LineExtensionAmount", sign * invoice.net_amount)
     b.money(totals, "cbc:TaxExclusiveAmount", sign * invoice.net_amount)
@@ -204,6 +203,6 @@ def invoice_xml(invoice: Invoice) -> bytes:
         item = b.add(element, "cac:Item")
         b.add(item, "cbc:Description", line.attendee_name)
         b.add(item, "cbc:Name", line.description[:100])
-        _tax_category(b, item, "cac:ClassifiedTaxCategory", invoice, with_reason=False)
+        _tax_category(b, item, "cac:ClassifiedTaxCategory", invoice, line.vat_rate, with_reason=False)
         b.money(b.add(element, "cac:Price"), "cbc:PriceAmount", sign * line.net_amount)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)

@@ -14,6 +14,7 @@ from .invoice import (
     InvoiceSeries,
     NoShowCharge,
     Payment,
+    Refund,
     VatTreatment,
 )
 from .organisation import County, Organisation, OrganisationAlias, OrganisationKind
@@ -53,6 +54,7 @@ __all__ = [
     "InvoiceSeries",
     "NoShowCharge",
     "Payment",
+    "Refund",
     "VatTreatment",
     "CheckinAssignment",
     "ApiToken",

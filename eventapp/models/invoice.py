@@ -124,7 +124,12 @@ class Invoice(db.Model):
     buyer_org_number: Mapped[str] = mapped_column(String(11))
     #: "0007:2120000142"; empty for a buyer without an e-invoice address.
     buyer_peppol_id: Mapped[str] = mapped_column(String(60), default="")
-    #: Postal or invoice address lines as given.
+    #: The buyer's postal address (empty on invoices issued before it was asked for separately).
+    buyer_street: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    buyer_postcode: Mapped[str] = mapped_column(String(10), default="", server_default="")
+    buyer_city: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    #: The buyer's extra invoice line as given (a c/o or an e-mail address); on invoices issued before
+    #: the postal address was asked for separately, the whole address as typed.
     buyer_address: Mapped[str] = mapped_column(Text, default="")
     buyer_email: Mapped[str] = mapped_column(String(254), default="")
     buyer_reference: Mapped[str] = mapped_column(String(100), default="")
@@ -149,6 +154,9 @@ class Invoice(db.Model):
     payments: Mapped[list["Payment"]] = relationship(
         back_populates="invoice", order_by="Payment.paid_on", cascade="all, delete-orphan"
     )
+    refunds: Mapped[list["Refund"]] = relationship(
+        back_populates="invoice", order_by="Refund.paid_on", cascade="all, delete-orphan"
+    )
     credited_invoice: Mapped["Invoice | None"] = relationship(remote_side=[id], back_populates="credit_notes")
     credit_notes: Mapped[list["Invoice"]] = relationship(back_populates="credited_invoice")
 
@@ -169,17 +177,40 @@ class Invoice(db.Model):
         return -sum(c.total_amount for c in self.credit_notes)
 
     @property
+    def refunded_amount(self) -> int:
+        return sum(r.amount for r in self.refunds)
+
+    @property
     def balance(self) -> int:
-        """What is still to be paid."""
+        """What is still to be paid; negative when more was paid than is left after credit notes."""
         if self.is_credit_note:
             return 0
-        return self.total_amount - self.credited_amount - self.paid_amount
+        return self.total_amount - self.credited_amount - self.paid_amount + self.refunded_amount
+
+    @property
+    def to_pay(self) -> int:
+        """What the buyer still owes (never less than nothing)."""
+        return max(self.balance, 0)
+
+    @property
+    def owed_back(self) -> int:
+        """What the buyer paid and is owed back after a credit note, until the refund is recorded."""
+        return max(-self.balance, 0)
+
+    @property
+    def buyer_postal_lines(self) -> list[str]:
+        """The buyer's postal address as printed: street, then postcode and city."""
+        if not (self.buyer_street or self.buyer_city):
+            return []
+        return [self.buyer_street, f"{self.buyer_postcode} {self.buyer_city}".strip()]
 
     @property
     def status(self) -> str:
-        """issued, sent, paid, credited (wholly) or, for a credit note, credit_note."""
+        """issued, sent, paid, refund_due, credited (wholly) or, for a credit note, credit_note."""
         if self.is_credit_note:
             return "credit_note"
+        if self.owed_back > 0:
+            return "refund_due"
         if self.credited_amount >= self.total_amount:
             return "credited"
         if self.paid_on is not None or self.balance <= 0:
@@ -213,6 +244,7 @@ INVOICE_STATUS_LABELS = {
     "sent": _l("Sent"),
     "paid": _l("Paid"),
     "credited": _l("Credited"),
+    "refund_due": _l("Refund due"),
     "credit_note": _l("Credit note"),
 }
 
@@ -251,6 +283,21 @@ class Payment(db.Model):
     invoice: Mapped[Invoice] = relationship(back_populates="payments")
 
 
+class Refund(db.Model):
+    """Money paid back to a buyer whose paid invoice was credited, as finance recorded it."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoice.id", ondelete="CASCADE"), index=True)
+    #: The day the money left the account.
+    paid_on: Mapped[date] = mapped_column(Date)
+    #: In öre, positive.
+    amount: Mapped[int] = mapped_column(Integer)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+
+    invoice: Mapped[Invoice] = relationship(back_populates="refunds")
+
+
 class FrozenInvoiceError(RuntimeError):
     """Code tried to change or delete an issued invoice; corrections are credit notes."""
 
@@ -273,5 +320,5 @@ def _issued_invoices_are_frozen(session, flush_context, instances):
         if frozen:
             raise FrozenInvoiceError(f"issued {type(obj).__name__} cannot change: {sorted(frozen)}")
     for obj in session.deleted:
-        if isinstance(obj, Invoice | InvoiceLine | Payment):
+        if isinstance(obj, Invoice | InvoiceLine | Payment | Refund):
             raise FrozenInvoiceError(f"issued {type(obj).__name__} cannot be deleted")

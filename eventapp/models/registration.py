@@ -70,7 +70,12 @@ class Registration(db.Model):
     #: The buyer's organisation number for the invoice, formatted NNNNNN-NNNN.
     org_number: Mapped[str] = mapped_column(String(11), default="")
     invoice_reference: Mapped[str] = mapped_column(String(100), default="")
-    #: Where a paper/PDF invoice goes when the buyer has no e-invoice address (postal or e-mail).
+    #: The buyer's postal address for the invoice (mervärdesskattelagen asks for it on every invoice).
+    invoice_street: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    #: NNN NN.
+    invoice_postcode: Mapped[str] = mapped_column(String(10), default="", server_default="")
+    invoice_city: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    #: An extra line for the invoice: a c/o, or the e-mail address a PDF invoice goes to.
     invoice_address: Mapped[str] = mapped_column(Text, default="", server_default="")
     #: The buyer's Peppol participant ID, e.g. "0007:2120000142", for an e-invoice.
     peppol_id: Mapped[str] = mapped_column(String(60), default="", server_default="")

@@ -214,7 +214,8 @@ def past_seminar(now: datetime) -> Event:
     return event
 
 
-_NACKA = dict(organisation="Nacka kommun", org_number="212000-0142", invoice_reference="KOM-4711 Kommunikationsenheten")
+_NACKA = dict(organisation="Nacka kommun", org_number="212000-0142", invoice_reference="KOM-4711 Kommunikationsenheten",
+              invoice_street="Box 4711", invoice_postcode="131 81", invoice_city="Nacka")
 #: Who came to the past seminar: (first name, last name, organisation details, what happened).
 _PAST_ATTENDEES = [
     ("Åsa", "Lindqvist", dict(organisation="Göteborgs Stad"), "came"),
@@ -226,13 +227,14 @@ _PAST_ATTENDEES = [
     ("Elin", "Åkesson", dict(organisation="Scouterna", organisation_kind="nonprofit"), "came"),
     ("Olof", "Karlsson", dict(organisation="Göteborgs Stad"), "cancelled in time"),
     ("Hamid", "Nilsson", dict(organisation="Al-Kompis", organisation_kind="company", org_number="556677-8899",
-                              invoice_reference="Hamid Nilsson"), "cancelled late"),
+                              invoice_reference="Hamid Nilsson", invoice_street="Storgatan 1",
+                              invoice_postcode="411 38", invoice_city="Göteborg"), "cancelled late"),
     ("Karin", "Eriksson", _NACKA, "did not come"),
     ("Lars", "Johansson", _NACKA, "did not come"),
     ("Fatima", "Larsson", dict(organisation="Svenska med baby", organisation_kind="nonprofit",
                                org_number="802400-1235", invoice_reference="Styrelsen",
-                               invoice_address="Svenska med baby\nBox 4711\n411 04 Göteborg\n"
-                                               "ekonomi.svenskamedbaby@example.org"), "did not come"),
+                               invoice_street="Box 4711", invoice_postcode="411 04", invoice_city="Göteborg",
+                               invoice_address="ekonomi.svenskamedbaby@example.org"), "did not come"),
 ]
 
 

@@ -40,12 +40,13 @@ from ..models import (
     NoShowCharge,
     OutboxMessage,
     Payment,
+    Refund,
     Registration,
     Role,
     User,
 )
-from . import audit, invoice_mail
-from .buyers import proposed_peppol_id, validate_peppol_id
+from . import audit, invoice_mail, vat
+from .buyers import BuyerAddress, checked_address, missing_address_reason, proposed_peppol_id, validate_peppol_id
 from .errors import Forbidden, InvoicingRefused, NotFound
 from .noshow import billing_for
 from .organisations import validate_org_number
@@ -53,12 +54,6 @@ from .registration import event_for_update
 from .seller import Seller, seller_from_config
 
 SERIES = "main"
-
-
-def vat_on(net: int, rate: int) -> int:
-    """VAT in öre on a net amount in öre, rounded half away from zero to the nearest öre."""
-    magnitude = (abs(net) * rate + 50) // 100
-    return magnitude if net >= 0 else -magnitude
 
 
 def local_date(moment: datetime) -> date:
@@ -164,6 +159,27 @@ def _buyer_org_number(buyer: _Buyer) -> tuple[str | None, str | None]:
     return None, _("No organisation number: add it to the registration, then issue again.")
 
 
+def _buyer_address(buyer: _Buyer) -> BuyerAddress | None:
+    """The first complete invoice address the buyer's attendees gave, or None."""
+    for charge in buyer.charges:
+        address = BuyerAddress.of(charge.registration)
+        if address.is_complete:
+            return address
+    return None
+
+
+def _held_back_reason(buyer: _Buyer) -> str | None:
+    """Why the buyer's invoice cannot be issued (the invoice would break the law or the rules), or None.
+
+    Mervärdesskattelagen asks for the buyer's address on every invoice: rather than issue one without
+    it, the buyer is held back until finance (or the registration) gives it.
+    """
+    reason = _buyer_org_number(buyer)[1]
+    if reason is None and _buyer_address(buyer) is None:
+        reason = str(missing_address_reason())
+    return reason
+
+
 def _held_back(buyer: _Buyer, reason: str) -> HeldBack:
     return HeldBack(buyer.name, buyer.reference, [c.registration.full_name for c in buyer.charges], reason,
                     [c.registration_id for c in buyer.charges])
@@ -181,13 +197,15 @@ def _new_invoice(event: Event, billing: EventBilling, buyer: _Buyer, org_number:
     peppol_id = next((r.peppol_id for r in registrations if r.peppol_id), "")
     if not peppol_id:
         peppol_id = next((p for p in map(proposed_peppol_id, registrations) if p), "")
+    address = _buyer_address(buyer) or BuyerAddress()
     issue_date = local_date(now)
     invoice = Invoice(
         number=_take_number(series), kind=InvoiceKind.INVOICE, event=event, issued_at=now, issue_date=issue_date,
         due_date=issue_date + timedelta(days=seller.payment_terms_days), seller=seller.snapshot(),
         buyer_name=buyer.name or registrations[0].full_name, buyer_org_number=org_number,
-        buyer_peppol_id=peppol_id,
-        buyer_address=next((r.invoice_address for r in registrations if r.invoice_address), ""),
+        buyer_peppol_id=peppol_id, buyer_street=address.street, buyer_postcode=address.postcode,
+        buyer_city=address.city,
+        buyer_address=address.extra or next((r.invoice_address for r in registrations if r.invoice_address), ""),
         buyer_email=registrations[0].email,
         # Public buyers route e-invoices on the reference; without one, the attendee is named.
         buyer_reference=buyer.reference or registrations[0].full_name,
@@ -201,16 +219,26 @@ def _new_invoice(event: Event, billing: EventBilling, buyer: _Buyer, org_number:
             invoice.lines.append(InvoiceLine(
                 position=position, charge=charge, description=_line_description(charge.kind, event),
                 attendee_name=charge.registration.full_name, net_amount=charge.amount, vat_rate=rate,
-                vat_amount=vat_on(charge.amount, rate)))
+                vat_amount=0))
     _total(invoice)
     db.session.add(invoice)
     return invoice
 
 
-def _total(invoice: Invoice) -> None:
+def _total(invoice: Invoice, rate_vat: dict[int, int] | None = None) -> None:
+    """The lines' VAT and the invoice's sums: VAT on each rate's total (EN 16931), shared out over the
+    lines so that they add up to it; ``rate_vat`` as ``vat.line_vat`` takes it."""
+    pairs = [(line.net_amount, line.vat_rate) for line in invoice.lines]
+    for line, share in zip(invoice.lines, vat.line_vat(pairs, rate_vat), strict=True):
+        line.vat_amount = share
     invoice.net_amount = sum(line.net_amount for line in invoice.lines)
     invoice.vat_amount = sum(line.vat_amount for line in invoice.lines)
     invoice.total_amount = invoice.net_amount + invoice.vat_amount
+
+
+def vat_breakdown(invoice: Invoice) -> list[vat.RateTotal]:
+    """The invoice's VAT per rate as it was issued: the taxable amount and the VAT of each rate."""
+    return vat.stated((line.net_amount, line.vat_rate, line.vat_amount) for line in invoice.lines)
 
 
 def issue_invoices(event_id: int, *, actor: User, now: datetime, seller: Seller | None = None) -> IssueResult:
@@ -235,10 +263,11 @@ def issue_invoices(event_id: int, *, actor: User, now: datetime, seller: Seller 
             raise InvoicingRefused(_l("The organiser has not approved the no-show list yet."))
         result = IssueResult()
         for buyer in _group(_pending_charges(event)):
-            org_number, reason = _buyer_org_number(buyer)
+            reason = _held_back_reason(buyer)
             if reason is not None:
                 result.held_back.append(_held_back(buyer, reason))
                 continue
+            org_number = _buyer_org_number(buyer)[0]
             result.invoices.append(_new_invoice(event, billing, buyer, org_number, seller, series, actor, now))
         db.session.flush()  # all invoices in one go; the audit entries follow
         for invoice in result.invoices:
@@ -256,57 +285,120 @@ def issue_invoices(event_id: int, *, actor: User, now: datetime, seller: Seller 
 # Credit notes ---------------------------------------------------------------------------------
 
 
-def credit_invoice(invoice_id: int, *, actor: User, now: datetime, line_ids: list[int] | None = None,
-                   reason: str = "") -> Invoice:
-    """A credit note reversing the given lines of an invoice (all not yet credited lines by default)."""
-    _require_finance(actor)
+@dataclass
+class CreditPlan:
+    """What a credit note would take off an invoice: the lines and the amounts (positive), before it is
+    issued (finance confirms it) or as it is being issued."""
+
+    invoice: Invoice
+    lines: list[InvoiceLine]
+    reason: str
+    #: {rate: VAT credited at that rate} (see ``vat.credited_vat``).
+    rate_vat: dict[int, int]
+
+    @property
+    def net(self) -> int:
+        return sum(line.net_amount for line in self.lines)
+
+    @property
+    def vat(self) -> int:
+        return sum(self.rate_vat.values())
+
+    @property
+    def total(self) -> int:
+        return self.net + self.vat
+
+    @property
+    def whole(self) -> bool:
+        """Every line of the invoice not yet credited is in it."""
+        return len(self.lines) == len(self.invoice.lines) - len(_credited_lines(self.invoice))
+
+
+def _credited_lines(invoice: Invoice) -> dict[int, InvoiceLine]:
+    """{invoice line id: the credit note line reversing it}."""
+    ids = [line.id for line in invoice.lines]
+    return {line.credited_line_id: line for line in db.session.scalars(
+        select(InvoiceLine).where(InvoiceLine.credited_line_id.in_(ids)))}
+
+
+def plan_credit(invoice: Invoice, *, line_ids: list[int] | None, whole: bool, reason: str) -> CreditPlan:
+    """Check a credit note asked for and say what it takes off: the ticked lines, or every line not yet
+    credited when ``whole``; a reason is always needed. Writes nothing."""
     reason = " ".join((reason or "").split())
+    if invoice.is_credit_note:
+        raise InvoicingRefused(_l("A credit note cannot be credited."))
+    credited = _credited_lines(invoice)
+    open_lines = [line for line in invoice.lines if line.id not in credited]
+    if not open_lines:
+        raise InvoicingRefused(_l("Everything on this invoice is already credited."))
+    if whole:
+        lines = open_lines
+    elif line_ids:
+        wanted = set(line_ids)
+        lines = [line for line in invoice.lines if line.id in wanted]
+        if len(lines) != len(wanted):
+            raise InvoicingRefused(_l("Choose lines of this invoice."), field="lines")
+        if any(line.id in credited for line in lines):
+            raise InvoicingRefused(_l("A line that is already credited cannot be credited again."), field="lines")
+    else:
+        raise InvoicingRefused(_l("Tick the lines to credit, or the whole invoice."), field="lines")
+    if not reason:
+        raise InvoicingRefused(_l("Give the reason for the credit note; it is printed on it."), field="reason")
     if len(reason) > 500:
         raise InvoicingRefused(_l("At most %(max)d characters.", max=500), field="reason")
+    by_id = {line.id: line for line in invoice.lines}
+    before = [(by_id[line_id].net_amount, by_id[line_id].vat_rate, -credit.vat_amount)
+              for line_id, credit in credited.items()]
+    rate_vat = vat.credited_vat(before, [(line.net_amount, line.vat_rate) for line in lines])
+    plan = CreditPlan(invoice, lines, reason, rate_vat)
+    if invoice.credited_amount + plan.total > invoice.total_amount:
+        raise InvoicingRefused(_l("A credit note cannot be for more than the invoice."))
+    return plan
+
+
+def credit_preview(invoice_id: int, *, actor: User, line_ids: list[int] | None = None, whole: bool = False,
+                   reason: str = "") -> CreditPlan:
+    """The credit note ``credit_invoice`` would issue with the same arguments, for finance to confirm."""
+    _require_finance(actor)
+    invoice = db.session.get(Invoice, invoice_id)
+    if invoice is None:
+        raise NotFound(_l("The invoice does not exist."))
+    return plan_credit(invoice, line_ids=line_ids, whole=whole, reason=reason)
+
+
+def credit_invoice(invoice_id: int, *, actor: User, now: datetime, line_ids: list[int] | None = None,
+                   whole: bool = False, reason: str = "") -> Invoice:
+    """A credit note reversing the ticked lines of an invoice, or all its lines not yet credited
+    (``whole``), for a reason that is printed on it."""
+    _require_finance(actor)
     begin_write()
     try:
         series = _lock_series()
         invoice = db.session.get(Invoice, invoice_id, populate_existing=True)
         if invoice is None:
             raise NotFound(_l("The invoice does not exist."))
-        if invoice.is_credit_note:
-            raise InvoicingRefused(_l("A credit note cannot be credited."))
-        credited = set(db.session.scalars(select(InvoiceLine.credited_line_id).where(
-            InvoiceLine.credited_line_id.in_([line.id for line in invoice.lines]))))
-        open_lines = [line for line in invoice.lines if line.id not in credited]
-        if line_ids is None:
-            lines = open_lines
-        else:
-            wanted = set(line_ids)
-            lines = [line for line in invoice.lines if line.id in wanted]
-            if len(lines) != len(wanted):
-                raise InvoicingRefused(_l("Choose lines of this invoice."))
-            if any(line.id in credited for line in lines):
-                raise InvoicingRefused(_l("A line that is already credited cannot be credited again."))
-        if not lines:
-            raise InvoicingRefused(_l("Everything on this invoice is already credited."))
-        amount = sum(line.total_amount for line in lines)
-        if invoice.credited_amount + amount > invoice.total_amount:
-            raise InvoicingRefused(_l("A credit note cannot be for more than the invoice."))
+        plan = plan_credit(invoice, line_ids=line_ids, whole=whole, reason=reason)
         note = Invoice(
             number=_take_number(series), kind=InvoiceKind.CREDIT_NOTE, credited_invoice=invoice,
             event_id=invoice.event_id,
             issued_at=now, issue_date=local_date(now), due_date=local_date(now), seller=dict(invoice.seller),
             buyer_name=invoice.buyer_name, buyer_org_number=invoice.buyer_org_number,
-            buyer_peppol_id=invoice.buyer_peppol_id, buyer_address=invoice.buyer_address,
+            buyer_peppol_id=invoice.buyer_peppol_id, buyer_street=invoice.buyer_street,
+            buyer_postcode=invoice.buyer_postcode, buyer_city=invoice.buyer_city,
+            buyer_address=invoice.buyer_address,
             buyer_email=invoice.buyer_email, buyer_reference=invoice.buyer_reference, delivery=invoice.delivery,
             vat_treatment=invoice.vat_treatment, vat_exemption_reason=invoice.vat_exemption_reason,
-            net_amount=0, vat_amount=0, total_amount=0, note=reason, issued_by_id=actor.id, sent_via="",
+            net_amount=0, vat_amount=0, total_amount=0, note=plan.reason, issued_by_id=actor.id, sent_via="",
         )
-        for position, line in enumerate(lines, start=1):
+        for position, line in enumerate(plan.lines, start=1):
             note.lines.append(InvoiceLine(
                 position=position, credited_line_id=line.id, description=line.description,
                 attendee_name=line.attendee_name, net_amount=-line.net_amount, vat_rate=line.vat_rate,
-                vat_amount=-line.vat_amount))
-        _total(note)
+                vat_amount=0))
+        _total(note, {rate: -amount for rate, amount in plan.rate_vat.items()})
         db.session.add(note)
         audit.record("invoice.credited", invoice, actor=actor, now=now, event_id=invoice.event_id,
-                     credit_note=note.number, amount=amount, reason=reason)
+                     credit_note=note.number, amount=plan.total, reason=plan.reason)
         # An e-mailed invoice's credit note goes the same way, to where the invoice went.
         invoice_mail.queue_if_emailed(note, now, actor=actor)
         db.session.commit()
@@ -411,6 +503,35 @@ def record_payment(invoice_id: int, paid_on: date, *, actor: User, now: datetime
     return payment
 
 
+def record_refund(invoice_id: int, paid_on: date, *, actor: User, now: datetime,
+                  amount: int | None = None) -> Refund:
+    """Record money paid back to a buyer whose paid invoice was credited (all that is owed back by default)."""
+    _require_finance(actor)
+    try:
+        invoice = _invoice_for_update(invoice_id)
+        if invoice.is_credit_note:
+            raise InvoicingRefused(_l("Record the refund on the invoice the credit note credits."))
+        _check_date(paid_on, invoice, now)
+        owed = invoice.owed_back
+        if owed <= 0:
+            raise InvoicingRefused(_l("Nothing is owed back on this invoice."))
+        amount = owed if amount is None else amount
+        if amount <= 0:
+            raise InvoicingRefused(_l("The amount must be more than 0 kr."), field="amount")
+        if amount > owed:
+            raise InvoicingRefused(_l("The amount is more than what is owed back."), field="amount")
+        refund = Refund(invoice=invoice, paid_on=paid_on, amount=amount, recorded_at=now, recorded_by_id=actor.id)
+        db.session.add(refund)
+        db.session.flush()
+        audit.record("invoice.refund", invoice, actor=actor, now=now, event_id=invoice.event_id,
+                     amount=amount, paid_on=paid_on)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return refund
+
+
 # Finding invoices -----------------------------------------------------------------------------
 
 
@@ -451,7 +572,13 @@ class InvoiceList:
 
     @property
     def outstanding(self) -> int:
-        return sum(i.balance for i in self.invoices)
+        """What buyers still owe; an amount owed back to one buyer is never set against another's debt."""
+        return sum(i.to_pay for i in self.invoices)
+
+    @property
+    def owed_back(self) -> int:
+        """What buyers paid and are owed back after credit notes, until the refunds are recorded."""
+        return sum(i.owed_back for i in self.invoices)
 
 
 def list_invoices(filters: InvoiceFilter) -> InvoiceList:
@@ -492,25 +619,31 @@ def events_to_invoice() -> list[ReadyToInvoice]:
         if pending:
             held_back = []
             for buyer in _group(pending):
-                reason = _buyer_org_number(buyer)[1]
+                reason = _held_back_reason(buyer)
                 if reason is not None:
                     held_back.append(_held_back(buyer, reason))
             rows.append(ReadyToInvoice(event, len(pending), sum(c.amount for c in pending), held_back))
     return rows
 
 
-def update_buyer(registration_id: int, *, org_number: str, peppol_id: str, actor: User,
-                 now: datetime) -> Registration:
-    """Finance completes a held-back buyer: the organisation number (and Peppol ID) of a registration."""
+def update_buyer(registration_id: int, *, org_number: str, peppol_id: str, actor: User, now: datetime,
+                 street: str = "", postcode: str = "", city: str = "") -> Registration:
+    """Finance completes a held-back buyer: the organisation number, invoice address (and Peppol ID) of a
+    registration. An organisation number or address left empty keeps the one the registration has."""
     _require_finance(actor)
     org_number = validate_org_number(org_number) if org_number.strip() else ""
     peppol_id = validate_peppol_id(peppol_id) if peppol_id.strip() else ""
+    address = checked_address(street, postcode, city, required=False)
     begin_write()
     try:
         registration = db.session.get(Registration, registration_id, populate_existing=True)
         if registration is None:
             raise NotFound(_l("The registration does not exist."))
-        changed = audit.changes(registration, {"org_number": org_number, "peppol_id": peppol_id})
+        values = {"org_number": org_number or registration.org_number, "peppol_id": peppol_id}
+        if not address.is_empty:
+            values.update(invoice_street=address.street, invoice_postcode=address.postcode,
+                          invoice_city=address.city)
+        changed = audit.changes(registration, values)
         if changed:
             audit.record("registration.buyer_updated", registration, actor=actor, now=now, changes=changed)
         db.session.commit()
@@ -524,3 +657,9 @@ def payments_between(start: date, end: date) -> list[Payment]:
     """Payments received from ``start`` to ``end`` inclusive, for the accounting export."""
     return list(db.session.scalars(select(Payment).where(Payment.paid_on >= start, Payment.paid_on <= end)
                                    .order_by(Payment.paid_on, Payment.id)))
+
+
+def refunds_between(start: date, end: date) -> list[Refund]:
+    """Refunds paid from ``start`` to ``end`` inclusive, for the accounting export."""
+    return list(db.session.scalars(select(Refund).where(Refund.paid_on >= start, Refund.paid_on <= end)
+                                   .order_by(Refund.paid_on, Refund.id)))

@@ -115,6 +115,8 @@ def _pseudonymise(registration_ids: list[int], now: datetime, other: dict[str, i
         registration.phone = ""
         registration.dietary = ""
         registration.invoice_reference = ""
+        # The extra invoice line may be the person's e-mail address; the organisation's postal address stays.
+        registration.invoice_address = ""
         # The organisers' note is about the person ("speaker", "wheelchair").
         registration.organiser_note = ""
     # Personal links stop working, and the e-mails sent to the person (their name, address and
@@ -186,6 +188,8 @@ def _registration_data(registration: Registration) -> dict:
         "organisation_register": organisation.name if organisation else None,
         "org_number": registration.org_number,
         "invoice_reference": registration.invoice_reference,
+        **{name: getattr(registration, name) for name in (
+            "invoice_street", "invoice_postcode", "invoice_city", "invoice_address", "peppol_id")},
         "organiser_note": registration.organiser_note,
         "answers": [{"question": answer.question.text, "answer": answer.value} for answer in registration.answers],
         "language": registration.language,

@@ -49,6 +49,11 @@ class Attendee:
     org_number: str = ""
     invoice_reference: str = ""
     language: str = "sv"
+    #: The buyer's invoice address: street, postcode (NNN NN) and city, and an extra line (a c/o or an
+    #: e-mail address for PDF invoices).
+    invoice_street: str = ""
+    invoice_postcode: str = ""
+    invoice_city: str = ""
     invoice_address: str = ""
     #: The buyer's Peppol participant ID, e.g. "0007:2120000142".
     peppol_id: str = ""
@@ -306,6 +311,9 @@ def prepare_registration(event: Event, attendee: Attendee, now: datetime, *, org
         dietary=attendee.dietary.strip(),
         org_number=org_number,
         invoice_reference=attendee.invoice_reference.strip(),
+        invoice_street=" ".join(attendee.invoice_street.split()),
+        invoice_postcode=attendee.invoice_postcode.strip(),
+        invoice_city=" ".join(attendee.invoice_city.split()),
         invoice_address=attendee.invoice_address.strip(),
         peppol_id="".join(attendee.peppol_id.split()),
         language=attendee.language,
@@ -435,6 +443,12 @@ def transfer_registration(registration_id: int, colleague: Attendee, now: dateti
             phone=colleague.phone,
             dietary=colleague.dietary,
             invoice_reference=registration.invoice_reference,
+            # The colleague keeps the invoice: the buyer's details go with the place.
+            invoice_street=registration.invoice_street,
+            invoice_postcode=registration.invoice_postcode,
+            invoice_city=registration.invoice_city,
+            invoice_address=registration.invoice_address,
+            peppol_id=registration.peppol_id,
             language=colleague.language,
             # The colleague takes the place as it was booked: the table or session chosen, too.
             answers={answer.question_id: answer.value for answer in registration.answers},

@@ -40,11 +40,12 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(health.bp)
     app.register_blueprint(privacy.bp)
 
-    from . import calendar, outbox, staff
+    from . import calendar, invoice_details, outbox, staff
 
     app.register_blueprint(calendar.bp)
     app.register_blueprint(outbox.bp)
     app.register_blueprint(staff.bp)
+    app.register_blueprint(invoice_details.bp)
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):

@@ -52,8 +52,10 @@ def update_buyer(registration_id: int):
     form = BuyerForm()
     if form.validate_on_submit():
         try:
-            invoicing.update_buyer(registration_id, org_number=form.org_number.data,
-                                   peppol_id=form.peppol_id.data or "", actor=current_user, now=utcnow())
+            invoicing.update_buyer(registration_id, org_number=form.org_number.data or "",
+                                   peppol_id=form.peppol_id.data or "", street=form.invoice_street.data or "",
+                                   postcode=form.invoice_postcode.data or "", city=form.invoice_city.data or "",
+                                   actor=current_user, now=utcnow())
         except DomainError as exc:
             flash(str(exc), "error")
         else:
@@ -96,8 +98,8 @@ def _invoice_or_404(number: int):
         abort(404)
 
 
-def _invoice_page(invoice, *, sent_form=None, paid_form=None, credit_form=None, email_form=None, error=None,
-                  status=200):
+def _invoice_page(invoice, *, sent_form=None, paid_form=None, credit_form=None, email_form=None, refund_form=None,
+                  error=None, status=200):
     today = invoicing.local_date(utcnow())
     credit_form = credit_form or CreditForm(formdata=None)
     recipient = invoice_mail.default_recipient(invoice) if invoice.delivery == Delivery.EMAIL else ""
@@ -108,6 +110,7 @@ def _invoice_page(invoice, *, sent_form=None, paid_form=None, credit_form=None, 
         "finance/invoice.html", invoice=invoice, error=error, credited=credited,
         sent_form=sent_form or DateActionForm(formdata=None, prefix="sent", date=today),
         paid_form=paid_form or DateActionForm(formdata=None, prefix="paid", date=today), credit_form=credit_form,
+        refund_form=refund_form or DateActionForm(formdata=None, prefix="refund", date=today),
         emails=invoice_mail.messages_for(invoice), recipient=recipient,
         email_form=email_form or EmailInvoiceForm(formdata=None, prefix="email", recipient=recipient),
     ), status
@@ -166,20 +169,43 @@ def record_payment(number: int):
     return _invoice_page(invoice, paid_form=form, error=" ".join(map(str, errors)) or None, status=422)
 
 
+@bp.post("/invoices/<int:number>/refunds")
+def record_refund(number: int):
+    invoice = _invoice_or_404(number)
+    form = DateActionForm(prefix="refund")
+    if form.validate_on_submit():
+        try:
+            invoicing.record_refund(invoice.id, form.date.data, actor=current_user, now=utcnow(),
+                                    amount=form.amount.data)
+        except DomainError as exc:
+            return _invoice_page(invoice, refund_form=form, error=str(exc), status=422)
+        flash(_("The refund is recorded."), "success")
+        return redirect(url_for(".invoice_page", number=number))
+    errors = [e for field in (form.date, form.amount) for e in field.errors]
+    return _invoice_page(invoice, refund_form=form, error=" ".join(map(str, errors)) or None, status=422)
+
+
 @bp.post("/invoices/<int:number>/credit")
 def credit(number: int):
+    """A credit note in two steps: what is asked for is shown to confirm, and only a confirmed one is issued."""
     invoice = _invoice_or_404(number)
     form = CreditForm()
     form.lines.choices = [SelectChoice(line.id, str(line.position)) for line in invoice.lines]
-    if form.validate_on_submit():
-        try:
-            note = invoicing.credit_invoice(invoice.id, actor=current_user, now=utcnow(),
-                                            line_ids=form.lines.data or None, reason=form.reason.data or "")
-        except DomainError as exc:
-            return _invoice_page(invoice, credit_form=form, error=str(exc), status=422)
-        flash(_("Credit note %(number)d issued.", number=note.number), "success")
-        return redirect(url_for(".invoice_page", number=note.number))
-    return _invoice_page(invoice, credit_form=form, error=_("Choose lines of this invoice."), status=422)
+    if not form.validate_on_submit():
+        return _invoice_page(invoice, credit_form=form, status=422)
+    asked = dict(line_ids=form.lines.data or None, whole=form.whole.data, reason=form.reason.data or "")
+    try:
+        if form.confirmed.data != "yes":
+            plan = invoicing.credit_preview(invoice.id, actor=current_user, **asked)
+            return render_template("finance/credit_confirm.html", invoice=invoice, plan=plan, form=form)
+        note = invoicing.credit_invoice(invoice.id, actor=current_user, now=utcnow(), **asked)
+    except DomainError as exc:
+        if exc.field in ("lines", "reason"):
+            form[exc.field].errors = list(form[exc.field].errors) + [str(exc)]
+            return _invoice_page(invoice, credit_form=form, status=422)
+        return _invoice_page(invoice, credit_form=form, error=str(exc), status=422)
+    flash(_("Credit note %(number)d issued.", number=note.number), "success")
+    return redirect(url_for(".invoice_page", number=note.number))
 
 
 @bp.get("/invoices/<int:number>.pdf")
@@ -209,13 +235,14 @@ def export_csv():
     return send_bytes(invoices_csv(invoices), f"fakturor-{start}-{end}.csv", "text/csv; charset=utf-8")
 
 
-@bp.get("/exports/invoices.se")
+@bp.get("/exports/invoices.si")
 def export_sie():
+    """SIE 4I, named .si as the import of vouchers expects."""
     start, end, invoices = _period()
     payments = invoicing.payments_between(start, end)
     config = current_app.config
     seller = seller_from_config(config)
     data = sie_file(invoices, payments, company=seller.name, org_number=seller.org_number,
                     accounts=accounts_from_config(config), generated_on=invoicing.local_date(utcnow()),
-                    period=(start, end))
-    return send_bytes(data, f"fakturor-{start}-{end}.se", "text/plain; charset=cp437")
+                    period=(start, end), refunds=invoicing.refunds_between(start, end))
+    return send_bytes(data, f"fakturor-{start}-{end}.si", "text/plain; charset=cp437")

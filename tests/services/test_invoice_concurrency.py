@@ -8,7 +8,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from invoice_builders import NACKA, no_show, past_event, staff
+from invoice_builders import ADDRESS, NACKA, no_show, past_event, staff
 from sqlalchemy import event as sa_event
 from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
@@ -29,7 +29,7 @@ def test_twenty_concurrent_issuing_runs_give_consecutive_unique_numbers(app, now
         for n in range(20):
             event, at = past_event(now, slug=f"frukostseminarium-{n}")
             no_show(event, at, 2 * n, **NACKA)
-            no_show(event, at, 2 * n + 1, organisation="Migrationsverket")
+            no_show(event, at, 2 * n + 1, organisation="Migrationsverket", **ADDRESS)
             noshow.approve_no_shows(event.id, actor=organiser, now=now)
             event_ids.append(event.id)
         finance_id = finance.id
@@ -63,7 +63,7 @@ def test_concurrent_issuing_queues_one_e_mail_per_e_mailed_invoice(app, now):
             event, at = past_event(now, slug=f"nyfiken-{n}")
             no_show(event, at, 2 * n, **NACKA)
             no_show(event, at, 2 * n + 1, organisation="Svenska med baby", organisation_kind="nonprofit",
-                    org_number="802400-1235")
+                    org_number="802400-1235", **ADDRESS)
             noshow.approve_no_shows(event.id, actor=organiser, now=now)
             event_ids.append(event.id)
         finance_id = finance.id
@@ -327,7 +327,8 @@ def test_finance_and_the_review_writing_while_an_invoice_run_waits_to_commit_all
         event, at = past_event(now, title="Nowa Nyfiken på Almedalen")
         no_show(event, at, 1, **NACKA)
         no_show(event, at, 2, **NACKA)
-        scout = no_show(event, at, 3, organisation="Scouterna")  # no organisation number: held back at first
+        # No organisation number: held back at first.
+        scout = no_show(event, at, 3, organisation="Scouterna", **ADDRESS)
         organiser, finance = staff("organiser"), staff("finance")
         noshow.approve_no_shows(event.id, actor=organiser, now=now)
         first = invoicing.issue_invoices(event.id, actor=finance, now=now).invoices[0]

@@ -14,7 +14,8 @@ from eventapp.services.errors import Forbidden, InvoicingRefused
 
 #: A non-profit buyer with no Peppol address: its invoices go as PDF by e-mail.
 FORENINGEN = dict(organisation="Föreningen Svenska med baby", organisation_kind="nonprofit",
-                  org_number="802400-1235", invoice_reference="Styrelsen")
+                  org_number="802400-1235", invoice_reference="Styrelsen", invoice_street="Box 4711",
+                  invoice_postcode="411 04", invoice_city="Göteborg")
 PDFTOTEXT = "pdftotext"  # poppler-utils, which `make test` installs
 
 
@@ -213,8 +214,9 @@ def test_a_credit_note_goes_where_the_invoice_went(issued, now, smtp_server):
     emailed, peppol, finance = issued
     invoicing.email_invoice(emailed.id, actor=finance, now=now, recipient="ekonomi@example.org")
     outbox.deliver_due(now)
-    note = invoicing.credit_invoice(emailed.id, actor=finance, now=now + timedelta(days=3), reason="Fel person")
-    invoicing.credit_invoice(peppol.id, actor=finance, now=now + timedelta(days=3))
+    note = invoicing.credit_invoice(emailed.id, actor=finance, now=now + timedelta(days=3), whole=True,
+                                    reason="Fel person")
+    invoicing.credit_invoice(peppol.id, actor=finance, now=now + timedelta(days=3), whole=True, reason="Fel person")
     notes = [m for m in messages() if m.invoice_id != emailed.id]
     assert [(m.invoice_id, m.recipient) for m in notes] == [(note.id, "ekonomi@example.org")]
 

@@ -1,8 +1,10 @@
 """Rule 7: issuing, numbering, VAT, credit notes and payments."""
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from invoice_builders import (
+    ADDRESS,
     NACKA,
     approved_and_issued,
     attended,
@@ -20,10 +22,16 @@ from eventapp.exports.sie import SieAccounts, invoice_voucher, sie_file
 from eventapp.extensions import db
 from eventapp.models import AuditEntry, Delivery, Invoice, InvoiceLine, Payment, VatTreatment
 from eventapp.models.invoice import FrozenInvoiceError
-from eventapp.services import invoicing, noshow
-from eventapp.services.errors import Forbidden, InvalidOrganisationNumber, InvoicingRefused, NotFound
+from eventapp.services import invoicing, noshow, vat
+from eventapp.services.errors import (
+    Forbidden,
+    InvalidOrganisationNumber,
+    InvoicingRefused,
+    NotFound,
+    ValidationFailed,
+)
 
-MIGRATIONSVERKET = dict(organisation="Migrationsverket", invoice_reference="")
+MIGRATIONSVERKET = dict(organisation="Migrationsverket", invoice_reference="", **ADDRESS)
 
 
 def test_end_to_end_from_check_in_to_credit_note_and_sie(ctx, now):
@@ -54,7 +62,7 @@ def test_end_to_end_from_check_in_to_credit_note_and_sie(ctx, now):
     assert agency.buyer_reference == late.full_name  # no reference given: the attendee is named
     assert agency.due_date == nacka.issue_date + timedelta(days=30)
 
-    credit = invoicing.credit_invoice(nacka.id, actor=finance, now=now, reason="Fel person")
+    credit = invoicing.credit_invoice(nacka.id, actor=finance, now=now, whole=True, reason="Fel person")
     assert credit.number == 3 and credit.credited_invoice_id == nacka.id
     assert (credit.net_amount, credit.vat_amount, credit.total_amount) == (-25000, -6250, -31250)
     assert nacka.status == "credited" and nacka.balance == 0
@@ -105,7 +113,7 @@ def test_issuing_before_approval_is_refused(ctx, now):
 
 def test_a_buyer_without_organisation_number_is_held_back_with_the_reason(ctx, now):
     event, at = past_event(now)
-    no_show(event, at, 1, organisation="Scouterna", first_name="Sam")
+    no_show(event, at, 1, organisation="Scouterna", first_name="Sam", **ADDRESS)
     no_show(event, at, 2, **NACKA)
     result = approved_and_issued(event, now, staff("organiser"), staff("finance"))
     assert [i.buyer_name for i in result.invoices] == ["Nacka kommun"]
@@ -124,9 +132,10 @@ def test_conflicting_organisation_numbers_are_held_back(ctx, now):
 
 def test_a_company_gets_a_pdf_by_email_unless_it_gives_a_peppol_id(ctx, now):
     event, at = past_event(now)
-    no_show(event, at, 1, organisation="Exempelbolaget AB", org_number="556999-9997", invoice_reference="R1")
+    no_show(event, at, 1, organisation="Exempelbolaget AB", org_number="556999-9997", invoice_reference="R1",
+            **ADDRESS)
     no_show(event, at, 2, organisation="Annat AB", org_number="559900-0006", invoice_reference="R2",
-            peppol_id="0007:5599000006")
+            peppol_id="0007:5599000006", **ADDRESS)
     result = approved_and_issued(event, now, staff("organiser"), staff("finance"))
     by_name = {i.buyer_name: i for i in result.invoices}
     assert by_name["Exempelbolaget AB"].delivery == Delivery.EMAIL
@@ -147,9 +156,9 @@ def test_outside_the_scope_of_vat_has_no_vat(ctx, now):
     ubl(invoice)
 
 
-@pytest.mark.parametrize(("net", "vat"), [(25000, 6250), (1, 0), (2, 1), (3, 1), (6, 2), (-2, -1), (0, 0)])
-def test_vat_is_rounded_per_line_half_away_from_zero(net, vat):
-    assert invoicing.vat_on(net, 25) == vat
+@pytest.mark.parametrize(("net", "expected"), [(25000, 6250), (1, 0), (2, 1), (3, 1), (6, 2), (-2, -1), (0, 0)])
+def test_vat_is_rounded_half_away_from_zero(net, expected):
+    assert vat.vat_on(net, 25) == expected
 
 
 def test_numbers_stay_gap_free_when_issuing_fails_half_way(ctx, now, monkeypatch):
@@ -200,15 +209,15 @@ def test_a_credit_note_for_more_than_the_invoice_is_refused(ctx, now):
     finance = staff("finance")
     [invoice] = approved_and_issued(event, now, staff("organiser"), finance).invoices
     first_line, second_line = invoice.lines
-    partial = invoicing.credit_invoice(invoice.id, actor=finance, now=now, line_ids=[first_line.id])
+    partial = invoicing.credit_invoice(invoice.id, actor=finance, now=now, line_ids=[first_line.id], reason="Sjuk")
     assert partial.total_amount == -31250 and invoice.balance == 31250 and invoice.status == "issued"
     with pytest.raises(InvoicingRefused):
-        invoicing.credit_invoice(invoice.id, actor=finance, now=now, line_ids=[first_line.id])
-    invoicing.credit_invoice(invoice.id, actor=finance, now=now)
+        invoicing.credit_invoice(invoice.id, actor=finance, now=now, line_ids=[first_line.id], reason="Igen")
+    invoicing.credit_invoice(invoice.id, actor=finance, now=now, whole=True, reason="Resten")
     with pytest.raises(InvoicingRefused):
-        invoicing.credit_invoice(invoice.id, actor=finance, now=now)
+        invoicing.credit_invoice(invoice.id, actor=finance, now=now, whole=True, reason="Igen")
     with pytest.raises(InvoicingRefused):
-        invoicing.credit_invoice(partial.id, actor=finance, now=now)
+        invoicing.credit_invoice(partial.id, actor=finance, now=now, whole=True, reason="Igen")
     assert db.session.scalar(select(db.func.count()).select_from(Invoice)) == 3
     assert invoice.status == "credited"
     ubl(partial)
@@ -249,7 +258,8 @@ def test_finance_actions_by_other_staff_are_refused_and_change_nothing(ctx, now,
     assert db.session.scalar(select(Invoice.id)) is None
     [invoice] = invoicing.issue_invoices(event.id, actor=finance, now=now).invoices
     for action in (
-        lambda: invoicing.credit_invoice(invoice.id, actor=other, now=now),
+        lambda: invoicing.credit_invoice(invoice.id, actor=other, now=now, whole=True, reason="Fel"),
+        lambda: invoicing.record_refund(invoice.id, invoice.issue_date, actor=other, now=now),
         lambda: invoicing.mark_sent(invoice.id, invoice.issue_date, actor=other, now=now),
         lambda: invoicing.record_payment(invoice.id, invoice.issue_date, actor=other, now=now),
     ):
@@ -264,7 +274,7 @@ def test_issue_and_credit_are_audited(ctx, now):
     no_show(event, at, 1, **NACKA)
     finance = staff("finance")
     [invoice] = approved_and_issued(event, now, staff("organiser"), finance).invoices
-    invoicing.credit_invoice(invoice.id, actor=finance, now=now, reason="Dubbelbokad")
+    invoicing.credit_invoice(invoice.id, actor=finance, now=now, whole=True, reason="Dubbelbokad")
     actions = list(db.session.scalars(select(AuditEntry.action).where(AuditEntry.actor_id == finance.id)
                                       .order_by(AuditEntry.id)))
     assert actions == ["invoice.issued", "invoice.credited"]
@@ -298,7 +308,7 @@ def test_lines_name_the_event_and_its_date_in_swedish(ctx, now):
 
 def test_finance_completes_a_held_back_buyer_and_issues_it_later(ctx, now):
     event, at = past_event(now)
-    sam = no_show(event, at, 1, organisation="Scouterna", first_name="Sam")
+    sam = no_show(event, at, 1, organisation="Scouterna", first_name="Sam", **ADDRESS)
     finance = staff("finance")
     first = approved_and_issued(event, now, staff("organiser"), finance)
     assert first.invoices == []
@@ -324,3 +334,127 @@ def test_follow_up_on_an_unknown_invoice_leaves_no_transaction_open(ctx, now, da
         call(10**6, invoicing.local_date(now), actor=finance, now=now)
     assert not db.session().in_transaction()
     write_from_another_connection(database_uri)
+
+
+def test_vat_is_computed_on_each_rate_total_for_250_lines_of_1_02_kr(ctx, now):
+    """EN 16931 (BR-CO-17): 250 fees of 1,02 kr are 255,00 kr with 63,75 kr VAT, not 65,00 kr rounded per line."""
+    event, at = past_event(now, no_show_fee=102)
+    for n in range(250):
+        no_show(event, at, n, **NACKA)
+    finance = staff("finance")
+    [invoice] = approved_and_issued(event, now, staff("organiser"), finance).invoices
+    assert len(invoice.lines) == 250
+    assert (invoice.net_amount, invoice.vat_amount, invoice.total_amount) == (25500, 6375, 31875)
+    assert sum(line.vat_amount for line in invoice.lines) == 6375
+    assert invoicing.vat_breakdown(invoice) == [vat.RateTotal(25, 25500, 6375)]
+    ubl(invoice)
+    first = invoicing.credit_invoice(invoice.id, actor=finance, now=now, reason="Fel",
+                                     line_ids=[line.id for line in invoice.lines[:101]])
+    assert first.vat_amount == -(101 * 102 * 25 + 50) // 100
+    rest = invoicing.credit_invoice(invoice.id, actor=finance, now=now, whole=True, reason="Resten")
+    assert first.vat_amount + rest.vat_amount == -6375 and first.total_amount + rest.total_amount == -31875
+    assert invoice.status == "credited" and invoice.balance == 0
+    ubl(rest)
+
+
+def test_a_buyer_without_an_invoice_address_is_held_back_until_finance_gives_it(ctx, now):
+    """The law asks for the buyer's address on every invoice: none is issued without one."""
+    event, at = past_event(now)
+    sam = no_show(event, at, 1, organisation="Exempelbolaget AB", org_number="556999-9997", first_name="Sam")
+    finance = staff("finance")
+    first = approved_and_issued(event, now, staff("organiser"), finance)
+    assert first.invoices == []
+    [held] = first.held_back
+    assert held.reason == "Fakturaadress saknas: lägg till gatuadress, postnummer och ort på anmälan och " \
+                          "fakturera sedan igen." and held.registration_ids == [sam.id]
+    with pytest.raises(ValidationFailed) as half:
+        invoicing.update_buyer(sam.id, org_number="", peppol_id="", street="Storgatan 1", actor=finance, now=now)
+    assert set(half.value.errors) == {"invoice_postcode", "invoice_city"}
+    invoicing.update_buyer(sam.id, org_number="", peppol_id="", street="Storgatan 1", postcode="11122",
+                           city="Stockholm", actor=finance, now=now)
+    [invoice] = invoicing.issue_invoices(event.id, actor=finance, now=now).invoices
+    assert (invoice.buyer_street, invoice.buyer_postcode, invoice.buyer_city) == ("Storgatan 1", "111 22", "Stockholm")
+    assert invoice.buyer_org_number == "556999-9997"  # left empty: kept
+
+
+def test_an_address_typed_in_one_field_before_it_was_asked_for_in_three_still_serves(ctx, now):
+    event, at = past_event(now)
+    no_show(event, at, 1, organisation="Nacka kommun", org_number="212000-0142",
+            invoice_address="Nacka kommun\nBox 1, 131 81 Nacka")
+    [invoice] = approved_and_issued(event, now, staff("organiser"), staff("finance")).invoices
+    assert (invoice.buyer_street, invoice.buyer_postcode, invoice.buyer_city) == ("Box 1", "131 81", "Nacka")
+
+
+@pytest.mark.parametrize(("asked", "field"), [
+    (dict(reason="Fel"), "lines"),  # nothing ticked: not the whole invoice by default
+    (dict(whole=True), "reason"),
+    (dict(whole=True, reason="   "), "reason"),
+    (dict(line_ids=[10**6], reason="Fel"), "lines"),
+])
+def test_a_credit_note_needs_ticked_lines_or_the_whole_invoice_and_a_reason(ctx, now, asked, field):
+    event, at = past_event(now)
+    no_show(event, at, 1, **NACKA)
+    finance = staff("finance")
+    [invoice] = approved_and_issued(event, now, staff("organiser"), finance).invoices
+    with pytest.raises(InvoicingRefused) as refused:
+        invoicing.credit_invoice(invoice.id, actor=finance, now=now, **asked)
+    assert refused.value.field == field
+    assert invoice.credit_notes == [] and db.session.scalar(select(db.func.count()).select_from(Invoice)) == 1
+
+
+def test_the_preview_of_a_credit_note_says_what_it_takes_and_issues_nothing(ctx, now):
+    event, at = past_event(now)
+    no_show(event, at, 1, **NACKA)
+    no_show(event, at, 2, **NACKA)
+    finance = staff("finance")
+    [invoice] = approved_and_issued(event, now, staff("organiser"), finance).invoices
+    plan = invoicing.credit_preview(invoice.id, actor=finance, line_ids=[invoice.lines[1].id], reason="Sjuk")
+    assert (plan.net, plan.vat, plan.total, plan.whole) == (25000, 6250, 31250, False)
+    assert invoicing.credit_preview(invoice.id, actor=finance, whole=True, reason="Fel").whole
+    assert db.session.scalar(select(db.func.count()).select_from(Invoice)) == 1
+    with pytest.raises(Forbidden):
+        invoicing.credit_preview(invoice.id, actor=staff("organiser"), whole=True, reason="Fel")
+
+
+def test_a_paid_invoice_that_is_credited_owes_a_refund_that_finance_records(ctx, now):
+    """Paid, then credited: the money owed back is recorded as a refund, exported as a balanced voucher,
+    and never set against another buyer's debt in the list."""
+    event, at = past_event(now)
+    no_show(event, at, 1, **NACKA)
+    late_cancelled(event, at, 2, **MIGRATIONSVERKET)
+    finance = staff("finance")
+    nacka, agency = approved_and_issued(event, now, staff("organiser"), finance).invoices
+    day = nacka.issue_date
+    invoicing.record_payment(nacka.id, day, actor=finance, now=now)
+    with pytest.raises(InvoicingRefused):
+        invoicing.record_refund(nacka.id, day, actor=finance, now=now)  # nothing owed back yet
+    note = invoicing.credit_invoice(nacka.id, actor=finance, now=now, whole=True, reason="Kom ändå")
+    assert (nacka.status, nacka.owed_back, nacka.to_pay) == ("refund_due", 31250, 0)
+    listed = invoicing.list_invoices(invoicing.InvoiceFilter())
+    assert listed.outstanding == agency.total_amount == 31250 and listed.owed_back == 31250
+    assert [i.number for i in invoicing.list_invoices(invoicing.InvoiceFilter(status="refund_due")).invoices] == [
+        nacka.number]
+    for wrong in (dict(amount=31251), dict(amount=0)):
+        with pytest.raises(InvoicingRefused) as refused:
+            invoicing.record_refund(nacka.id, day, actor=finance, now=now, **wrong)
+        assert refused.value.field == "amount"
+    with pytest.raises(InvoicingRefused):
+        invoicing.record_refund(nacka.id, day + timedelta(days=1), actor=finance, now=now)  # in the future
+    with pytest.raises(InvoicingRefused):
+        invoicing.record_refund(note.id, day, actor=finance, now=now)
+    refund = invoicing.record_refund(nacka.id, day, actor=finance, now=now)
+    assert refund.amount == 31250 and nacka.owed_back == 0 and nacka.status == "credited"
+    assert invoicing.refunds_between(day, day) == [refund]
+
+    sie = sie_file([nacka, agency, note], invoicing.payments_between(day, day), company="Nowa Kommunikation AB",
+                   org_number="559900-0006", accounts=SieAccounts(), generated_on=day,
+                   refunds=invoicing.refunds_between(day, day)).decode("cp437")
+    vouchers = sie.split("#VER")[1:]
+    assert len(vouchers) == 5 and "Återbetalning faktura" in vouchers[-1]
+    assert "#TRANS 1510 {} 312.50" in vouchers[-1] and "#TRANS 1930 {} -312.50" in vouchers[-1]
+    receivable = 0
+    for voucher in vouchers:
+        amounts = {line.split()[1]: Decimal(line.split()[-1]) for line in voucher.splitlines() if "#TRANS" in line}
+        assert sum(amounts.values()) == 0
+        receivable += amounts.get("1510", 0)
+    assert receivable == Decimal("312.50")  # what the agency still owes, and nothing of Nacka's

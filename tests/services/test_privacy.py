@@ -14,7 +14,7 @@ from eventapp.services.registration import cancel_registration, find_by_token
 
 PERSONAL = {"first_name": "Zainab", "last_name": "Ahmadi-Lindqvist", "email": "Zainab.Ahmadi@Example.org",
             "phone": "070-987 65 43", "dietary": "Glutenfri, rullstol", "job_title": "Integrationssamordnare",
-            "invoice_reference": "Zainab Ahmadi"}
+            "invoice_reference": "Zainab Ahmadi", "invoice_address": "zainab.faktura@example.org"}
 #: What an organiser noted about the person.
 NOTE = "Talare, behöver ramp"
 

@@ -176,7 +176,8 @@ def test_a_registration_stores_the_rows_an_organiser_adding_the_person_stores(ct
     """The form's registration inserts its rows directly, an organiser's adds objects to the session:
     the registration, its answers, its personal link and its queued e-mail come out the same."""
     person = attendee(1, phone="070-123 45 67", dietary="Vegetarisk", org_number="212000-0142",
-                      invoice_reference="Ref 1", invoice_address="Box 1, 111 11 Stockholm", language="en")
+                      invoice_reference="Ref 1", invoice_street="Box 1", invoice_postcode="111 11",
+                      invoice_city="Stockholm", invoice_address="c/o Ekonomi", language="en")
     from_the_form = register_attendee(make_event(now, title="Samma").id, person, now).registration
     by_the_organiser = add_attendee(make_event(now, title="Samma").id, person, actor=None, now=now)
     # The organiser vouches instead of the person's consent; codes and keys are drawn for each.

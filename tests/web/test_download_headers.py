@@ -103,7 +103,7 @@ def test_finance_documents_and_exports_keep_their_names(client, invoice_number):
     period = f"date_from={day}&date_to={day}"
     assert_download(client.get(f"/finance/exports/invoices.csv?{period}"), f"fakturor-{day}-{day}.csv",
                     "text/csv; charset=utf-8")
-    assert_download(client.get(f"/finance/exports/invoices.se?{period}"), f"fakturor-{day}-{day}.se",
+    assert_download(client.get(f"/finance/exports/invoices.si?{period}"), f"fakturor-{day}-{day}.si",
                     "text/plain; charset=cp437")
 
 

@@ -12,7 +12,8 @@ from eventapp.models import AuditEntry, OutboxMessage
 from eventapp.services import outbox
 
 FORENINGEN = dict(organisation="Föreningen Svenska med baby", organisation_kind="nonprofit",
-                  org_number="802400-1235", invoice_reference="Styrelsen")
+                  org_number="802400-1235", invoice_reference="Styrelsen", invoice_street="Box 4711",
+                  invoice_postcode="411 04", invoice_city="Göteborg")
 
 
 @pytest.fixture

@@ -48,7 +48,7 @@ def approve_and_issue(app, scenario, now):
 ORGANISER_PAGES = ["/admin/no-shows", "/admin/events/nyfiken/no-shows"]
 FINANCE_PAGES = ["/finance/", "/finance/invoices/1", "/finance/invoices/1.pdf", "/finance/invoices/1.xml",
                  "/finance/exports/invoices.csv?date_from=2017-01-01&date_to=2017-12-31",
-                 "/finance/exports/invoices.se?date_from=2017-01-01&date_to=2017-12-31"]
+                 "/finance/exports/invoices.si?date_from=2017-01-01&date_to=2017-12-31"]
 
 
 @pytest.mark.parametrize("url", ORGANISER_PAGES + FINANCE_PAGES)
@@ -163,12 +163,32 @@ def test_finance_issues_with_one_click_and_follows_up(app, login, client, scenar
     with app.app_context():
         invoice = db.session.scalar(select(Invoice))
         assert invoice.status == "sent" and invoice.balance == 62500 - 12550
-    credit = submit(client, url + "/credit", {"reason": "Fel"}, form_url=url)
+    nothing_ticked = submit(client, url + "/credit", {"reason": "Fel"}, form_url=url)
+    assert nothing_ticked.status_code == 422
+    assert "Kryssa i raderna som ska krediteras, eller hela fakturan." in nothing_ticked.get_data(as_text=True)
+    no_reason = submit(client, url + "/credit", {"whole": "y"}, form_url=url)
+    assert no_reason.status_code == 422 and "Ange orsaken till kreditfakturan" in no_reason.get_data(as_text=True)
+    confirm = submit(client, url + "/credit", {"whole": "y", "reason": "Fel"}, form_url=url)
+    page = confirm.get_data(as_text=True)
+    assert confirm.status_code == 200 and "Bekräfta kreditfakturan" in page and "625\u00a0kr" in page
+    with app.app_context():
+        assert db.session.scalar(select(Invoice).where(Invoice.kind == "credit_note")) is None
+    lines = re.findall(r'name="lines" value="(\d+)"', page)
+    credit = submit(client, url + "/credit", {"lines": lines, "reason": "Fel", "confirmed": "yes"}, form_url=url)
     assert credit.status_code == 302
     with app.app_context():
         assert db.session.scalar(select(Invoice).where(Invoice.kind == "credit_note")).total_amount == -62500
-    sie = client.get(f"/finance/exports/invoices.se?date_from={issue_date}&date_to={issue_date}")
-    assert sie.status_code == 200 and sie.data.count(b"#VER") == 3
+    owed = client.get(url).get_data(as_text=True)
+    assert "Att betala tillbaka till köparen" in owed and "125,50\u00a0kr" in owed
+    token = re.search(r'name="refund-csrf_token" type="hidden" value="([^"]+)"', owed).group(1)
+    refund = client.post(url + "/refunds", data={"refund-csrf_token": token, "refund-date": issue_date.isoformat()})
+    assert refund.status_code == 302
+    with app.app_context():
+        invoice = db.session.get(Invoice, invoice.id)
+        assert invoice.owed_back == 0 and invoice.refunded_amount == 12550
+    sie = client.get(f"/finance/exports/invoices.si?date_from={issue_date}&date_to={issue_date}")
+    assert sie.status_code == 200 and sie.data.count(b"#VER") == 4
+    assert sie.headers["Content-Disposition"].endswith('.si"') or ".si" in sie.headers["Content-Disposition"]
     csv = client.get(f"/finance/exports/invoices.csv?date_from={issue_date}&date_to={issue_date}")
     assert csv.data.decode("utf-8-sig").count("\r\n") == 3
 
@@ -195,7 +215,8 @@ def test_unknown_invoice_is_404(login, client, scenario):
 def test_finance_fills_in_a_missing_organisation_number(app, login, client, scenario, now):
     with app.test_request_context():
         event = db.session.get(Event, scenario["event_id"])
-        sam = no_show(event, event.registration_opens_at, 7, organisation="Scouterna", first_name="Sam").id
+        sam = no_show(event, event.registration_opens_at, 7, organisation="Scouterna", first_name="Sam",
+                      invoice_street="Stora gatan 1", invoice_postcode="111 22", invoice_city="Stockholm").id
     approve_and_issue(app, scenario, now)
     login("finance")
     page = client.get("/finance/").get_data(as_text=True)
