@@ -111,6 +111,10 @@ class Config:
     #: The job queue of the worker (eventapp/jobs.py): empty for REDIS_URL if set, else a SQLite file in
     #: the instance folder; or sqlite:///path, redis://host, memory:// (jobs run only when asked: tests).
     JOB_QUEUE = os.environ.get("JOB_QUEUE", "")
+    #: The queue's name: installations sharing one Redis each need their own.
+    JOB_QUEUE_NAME = os.environ.get("JOB_QUEUE_NAME", "eventapp")
+    #: How much lower than the web server's the worker's CPU priority is (nice, 0-19).
+    WORKER_NICE = int(os.environ.get("WORKER_NICE", "10"))
 
 
 class DevelopmentConfig(Config):

@@ -36,15 +36,15 @@ def init_app(app: Flask) -> None:
 
 
 def _storage(app: Flask):
-    url = app.config["JOB_QUEUE"] or app.config.get("REDIS_URL")
+    url, name = app.config["JOB_QUEUE"] or app.config.get("REDIS_URL"), app.config["JOB_QUEUE_NAME"]
     if url == "memory://":
-        return MemoryStorage("eventapp")
+        return MemoryStorage(name)
     if url and url.startswith(("redis://", "rediss://", "unix://")):
         # Blocking reads: the worker is woken by Redis the moment a job arrives.
-        return RedisStorage("eventapp", url=url, blocking=True, read_timeout=1)
+        return RedisStorage(name, url=url, blocking=True, read_timeout=1)
     path = url.removeprefix("sqlite:///") if url else os.path.join(app.instance_path, "jobs.db")
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    return SqliteStorage("eventapp", filename=path)
+    return SqliteStorage(name, filename=path, fsync=False)
 
 
 def run_worker(app: Flask, threads: int = 2) -> None:
@@ -52,6 +52,9 @@ def run_worker(app: Flask, threads: int = 2) -> None:
     SIGINT stops at once (what was being sent is sent by another worker after the claim lapses)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("huey").setLevel(logging.WARNING)  # not a line for every job
+    # Below the web server's priority: in a rush of registrations the answers come first and the
+    # e-mails right after, on the same cores.
+    os.nice(app.config["WORKER_NICE"])
     init_app(app)
     # Two threads: a long badge run does not hold up the e-mails. A short sleep between looks at
     # the SQLite queue: a confirmation is on its way within a second of the registration.
@@ -89,6 +92,7 @@ def deliver_outbox() -> None:
     """Send what is due in the outbox."""
     from .services import outbox
 
+    huey.delete(_WAKE_PENDING)  # before reading the outbox: a commit after this wakes another run
     report = outbox.deliver_while_due(utcnow, limit=current_app.config["OUTBOX_BATCH_SIZE"])
     if report.sent or report.deferred or report.failed:
         logger.info("E-mail: %d sent, %d to be retried, %d failed",
@@ -131,6 +135,9 @@ def purge_personal_data() -> None:
 # Waking the outbox's delivery when e-mail is queued --------------------------------------------
 
 _QUEUED_MAIL = "eventapp_queued_mail"
+#: Set in the queue while a wake-up is waiting for the worker: a rush of registrations enqueues a few
+#: wake-ups, not one each, and the worker runs a few deliveries, each taking all that is due.
+_WAKE_PENDING = "outbox-wake-pending"
 
 
 @event.listens_for(Session, "after_flush")
@@ -145,7 +152,9 @@ def _note_queued_mail(session, flush_context) -> None:
 def _wake_delivery(session) -> None:
     if session.info.pop(_QUEUED_MAIL, False):
         try:
-            deliver_outbox()
+            if huey.get(_WAKE_PENDING, peek=True) is None:
+                huey.put(_WAKE_PENDING, True)
+                deliver_outbox()
         except Exception:  # the queue is unreachable: the minute's sweep delivers instead
             logger.exception("Could not enqueue the outbox's delivery")
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload
 from ..collation import matches, name_key, search_words, sort_by_name, sort_key
 from ..extensions import db
 from ..models import AuditEntry, County, Event, Organisation, Registration, RegistrationStatus, User
-from . import audit, notifications
+from . import audit, notifications, questions
 from .email_addresses import checked_email, email_key
 from .errors import AlreadyRegistered, DomainError, NotFound, ValidationFailed
 from .organisations import find_or_create_organisation, validate_org_number
@@ -178,10 +178,11 @@ def add_attendee(event_id: int, person: Attendee, *, actor: User | None, now: da
             raise AlreadyRegistered(_l("%(email)s is already registered for this event.", email=person.email))
         status = status_for_new_registration(event, full_message=_l(
             "The event is fully booked and has no waiting list. Raise the capacity first."))
-        prepared = prepare_registration(event, person, now, org_number=org_number)
+        prepared = prepare_registration(event.id, person, now, org_number=org_number)
         # Consent was not given on our form; the organiser vouches for the registration instead.
         prepared.columns.update(consent_at=None, organiser_note=note.strip())
-        registration = db.session.get(Registration, prepared.insert(status, now).id)
+        answers = questions.answers_to_store(event, person.answers)
+        registration = db.session.get(Registration, prepared.insert(status, now, answers).id)
         notifications.registered(registration, status, event, now)
         audit.record("registration.added", registration, actor=actor, now=now, status=status)
         db.session.commit()

@@ -21,7 +21,7 @@ from ..collation import matches, name_key, search_words, sort_by_name
 from ..extensions import db
 from ..formatting import format_datetime, format_time
 from ..models import Event, Registration, RegistrationStatus, User
-from . import audit
+from . import audit, questions
 from .errors import DomainError, EventFull, NotFound
 from .personal_links import CODE_ALPHABET, CODE_LENGTH
 from .registration import Attendee, active_registration, lock_event, prepare_registration, with_checked_email
@@ -217,7 +217,8 @@ def register_walk_in(event_id: int, attendee: Attendee, *, actor: User | None, n
             registration.status = RegistrationStatus.CONFIRMED
             registration.confirmed_at = now
         else:
-            new = prepare_registration(event, attendee, now, org_number="").insert(RegistrationStatus.CONFIRMED, now)
+            new = prepare_registration(event.id, attendee, now, org_number="").insert(
+                RegistrationStatus.CONFIRMED, now, questions.answers_to_store(event, attendee.answers))
             registration = db.session.get(Registration, new.id)
         registration.checked_in_at = now
         audit.record("registration.walk_in", registration, actor=actor, now=now,

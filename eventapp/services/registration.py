@@ -11,7 +11,8 @@ from datetime import datetime
 from typing import NamedTuple
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, insert, select
+from sqlalchemy import bindparam, func, insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from ..database import begin_write
@@ -121,9 +122,24 @@ def status_counts(event_ids: list[int]) -> dict[int, Counter]:
     return counts
 
 
+# The statements every registration runs are built once, with bound parameters: building a
+# statement costs SQLAlchemy more than running it.
+_CONFIRMED_OF_EVENT = select(func.count()).select_from(Registration).where(
+    Registration.event_id == bindparam("event_id"), Registration.status == RegistrationStatus.CONFIRMED)
+_PUBLISHED_WITH_CONFIRMED = select(Event, select(func.count()).select_from(Registration).where(
+    Registration.event_id == Event.id, Registration.status == RegistrationStatus.CONFIRMED).scalar_subquery()
+).where(Event.slug == bindparam("slug"), Event.published.is_(True))
+_PUBLISHED_WITH_CONFIRMED_AND_QUESTIONS = _PUBLISHED_WITH_CONFIRMED.options(joinedload(Event.all_questions))
+#: The event locked, with its questions (the lock is on the event's row only).
+_EVENT_FOR_UPDATE = select(Event).where(Event.id == bindparam("event_id")).options(joinedload(Event.all_questions)) \
+    .with_for_update(key_share=True, of=Event).execution_options(populate_existing=True)
+_ACTIVE_REGISTRATION = select(Registration).where(
+    Registration.event_id == bindparam("event_id"), Registration.email_key == bindparam("email_key"),
+    Registration.status.in_(ACTIVE_STATUSES))
+
+
 def confirmed_count(event: Event) -> int:
-    return db.session.scalar(select(func.count()).select_from(Registration).where(
-        Registration.event_id == event.id, Registration.status == RegistrationStatus.CONFIRMED))
+    return db.session.scalar(_CONFIRMED_OF_EVENT, {"event_id": event.id})
 
 
 def published_event_and_confirmed(slug: str, *, with_questions: bool = False) -> tuple[Event, int] | None:
@@ -131,12 +147,8 @@ def published_event_and_confirmed(slug: str, *, with_questions: bool = False) ->
 
     ``with_questions``: its questions too, in the same query (the registration form needs them).
     """
-    confirmed = select(func.count()).select_from(Registration).where(
-        Registration.event_id == Event.id, Registration.status == RegistrationStatus.CONFIRMED).scalar_subquery()
-    query = select(Event, confirmed).where(Event.slug == slug, Event.published.is_(True))
-    if with_questions:
-        query = query.options(joinedload(Event.all_questions))
-    row = db.session.execute(query).unique().first()
+    query = _PUBLISHED_WITH_CONFIRMED_AND_QUESTIONS if with_questions else _PUBLISHED_WITH_CONFIRMED
+    row = db.session.execute(query, {"slug": slug}).unique().first()
     return None if row is None else (row[0], row[1])
 
 
@@ -171,8 +183,7 @@ def event_for_update(event_id: int) -> Event | None:
     On PostgreSQL FOR NO KEY UPDATE: it excludes every other holder of the event, but not rows
     being inserted elsewhere that refer to it (an outbox message, say).
     """
-    return db.session.scalar(select(Event).where(Event.id == event_id).with_for_update(key_share=True)
-                             .execution_options(populate_existing=True))
+    return db.session.execute(_EVENT_FOR_UPDATE, {"event_id": event_id}).unique().scalar_one_or_none()
 
 
 def status_for_new_registration(event: Event, *, full_message=None) -> str:
@@ -194,31 +205,37 @@ def status_for_new_registration(event: Event, *, full_message=None) -> str:
 def register_attendee(event_id: int, attendee: Attendee, now: datetime) -> RegistrationResult:
     """Register a person: confirmed while places last, then on the waiting list (rules 1-3).
 
-    Under the event's lock: the window and the answers are checked, an address already registered
-    is answered as before (rule 3), the places are counted, and the registration, its personal
-    link, its answers and its e-mail are stored together.
+    The new rows are written out first (that only reads). Then, under the event's lock: the window
+    and the answers are checked, the places are counted, and the registration, its personal link,
+    its answers and its e-mail are stored together. An address already registered is told by the
+    unique index (rule 3) and answered as before.
     """
     attendee = with_checked_email(attendee)
     org_number = validate_org_number(attendee.org_number) if attendee.org_number.strip() else ""
     if attendee.peppol_id.strip():
         validate_peppol_id(attendee.peppol_id)
+    new = prepare_registration(event_id, attendee, now, org_number=org_number)
     event = lock_event(event_id)
     try:
         reason = registration_closed_reason(event, now)
         if reason is not None:
             raise RegistrationClosed(reason)
-        existing = active_registration(event, attendee.email)
-        if existing is not None:
-            return _answered_again(existing)
         wrong_answers = questions.check_answers(event, attendee.answers)
         if wrong_answers:
             raise ValidationFailed(wrong_answers)
         status = status_for_new_registration(event)
-        new = prepare_registration(event, attendee, now, org_number=org_number)
-        registered = new.insert(status, now)
+        registered = new.insert(status, now, questions.answers_to_store(event, attendee.answers))
         notifications.registered(registered, status, event, now)
         db.session.commit()
         return RegistrationResult(registered.id, token=new.token)
+    except (IntegrityError, EventFull):
+        # Already registered: the unique index on active addresses refused the row (or, when the
+        # event is full, the address is looked up before saying so).
+        db.session.rollback()
+        existing = active_registration(event_id, attendee.email)
+        if existing is None:
+            raise
+        return _answered_again(existing)
     except Exception:
         db.session.rollback()
         raise
@@ -237,13 +254,8 @@ def with_checked_email(attendee: Attendee) -> Attendee:
 
 def active_registration(event: Event | int, email: str) -> Registration | None:
     """The event's active registration of ``email`` (case-insensitive), if there is one (rule 3)."""
-    return db.session.scalar(
-        select(Registration).where(
-            Registration.event_id == (event if isinstance(event, int) else event.id),
-            Registration.email_key == email_key(email),
-            Registration.status.in_(ACTIVE_STATUSES),
-        )
-    )
+    event_id = event if isinstance(event, int) else event.id
+    return db.session.scalar(_ACTIVE_REGISTRATION, {"event_id": event_id, "email_key": email_key(email)})
 
 
 class Registered(NamedTuple):
@@ -256,23 +268,22 @@ class Registered(NamedTuple):
 
 @dataclass
 class NewRegistration:
-    """A registration written out but not stored yet: its columns, its answers, its personal link
-    and the link's token."""
+    """A registration written out but not stored yet: its columns, its personal link and the link's
+    token."""
 
     #: The registration's columns but its status (and when it was confirmed).
     columns: dict
-    #: {question id: answer} of the answers stored with it.
-    answers: dict[int, str]
     #: The personal link's columns but the registration's id.
     link: dict
     token: str
     #: The organisation as typed and of which kind, when it is in no register and must be created.
     unknown_organisation: tuple[str, str | None] | None = None
 
-    def insert(self, status: str, now: datetime) -> Registered:
-        """Insert the registration with ``status``, its personal link and its answers inside the
-        event's writing transaction. Core inserts, not the session's unit of work: in a rush of
-        registrations flushing objects costs several times as much, and nothing here is read back.
+    def insert(self, status: str, now: datetime, answers: dict[int, str]) -> Registered:
+        """Insert the registration with ``status``, its personal link and its ``answers`` ({question id:
+        answer}, see ``questions.answers_to_store``) inside the event's writing transaction. Core
+        inserts, not the session's unit of work: in a rush of registrations flushing objects costs
+        several times as much, and nothing here is read back.
         """
         columns = {**self.columns, "status": status,
                    "confirmed_at": now if status == RegistrationStatus.CONFIRMED else None}
@@ -281,17 +292,17 @@ class NewRegistration:
             columns["organisation_id"] = organisation.id if organisation else None
         registration_id = db.session.execute(insert(Registration.__table__), columns).inserted_primary_key[0]
         db.session.execute(insert(PersonalLink.__table__), {**self.link, "registration_id": registration_id})
-        if self.answers:
+        if answers:
             db.session.execute(insert(Answer.__table__), [
                 {"registration_id": registration_id, "question_id": question_id, "value": value}
-                for question_id, value in self.answers.items()])
+                for question_id, value in answers.items()])
         return Registered(registration_id, columns["email"], columns["language"])
 
 
-def prepare_registration(event: Event, attendee: Attendee, now: datetime, *, org_number: str,
+def prepare_registration(event_id: int, attendee: Attendee, now: datetime, *, org_number: str,
                          queued_at: datetime | None = None, organisation: Organisation | None = None
                          ) -> NewRegistration:
-    """Write out a new registration for ``event`` without storing anything (only reads).
+    """Write out a new registration for the event without storing anything (only reads).
 
     ``organisation``: the one to link to; by default the one the attendee's typed name leads to.
     """
@@ -299,7 +310,7 @@ def prepare_registration(event: Event, attendee: Attendee, now: datetime, *, org
     organisation_id = organisation.id if known else find_organisation_id(attendee.organisation)
     email = checked_email(attendee.email)  # whoever calls: no address is stored that cannot be mailed
     columns = dict(
-        event_id=event.id,
+        event_id=event_id,
         first_name=attendee.first_name.strip(),
         last_name=attendee.last_name.strip(),
         email=email,
@@ -330,7 +341,7 @@ def prepare_registration(event: Event, attendee: Attendee, now: datetime, *, org
     unknown = None
     if not known and organisation_id is None and attendee.organisation.strip():
         unknown = (attendee.organisation, attendee.organisation_kind)
-    return NewRegistration(columns, questions.answers_to_store(event, attendee.answers), link, token, unknown)
+    return NewRegistration(columns, link, token, unknown)
 
 
 def waitlist_position(registration: Registration) -> int | None:
@@ -453,12 +464,13 @@ def transfer_registration(registration_id: int, colleague: Attendee, now: dateti
             # The colleague takes the place as it was booked: the table or session chosen, too.
             answers={answer.question_id: answer.value for answer in registration.answers},
         )
-        prepared = prepare_registration(event, substitute, now, org_number=registration.org_number,
+        prepared = prepare_registration(event.id, substitute, now, org_number=registration.org_number,
                                         queued_at=registration.queued_at, organisation=registration.organisation)
         registration.status, status = RegistrationStatus.TRANSFERRED, registration.status
         registration.cancelled_at = now
         db.session.flush()
-        new = db.session.get(Registration, prepared.insert(status, now).id)
+        answers = questions.answers_to_store(event, substitute.answers)
+        new = db.session.get(Registration, prepared.insert(status, now, answers).id)
         registration.transferred_to = new
         notifications.transferred(registration, new, now)
         db.session.commit()

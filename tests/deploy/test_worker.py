@@ -1,7 +1,6 @@
 """The web server and the worker as production runs them: gunicorn enqueues, `flask worker` delivers.
 
-Both processes share the database and a job queue in a SQLite file (the set-up of one machine
-without Redis). Registrations sent through the web get their e-mails from the worker, through a
+Both processes share the database and a job queue: a SQLite file (one machine) or Redis (several). Registrations sent through the web get their e-mails from the worker, through a
 real SMTP server; a worker killed in the middle of sending loses nothing.
 """
 import os
@@ -9,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -24,15 +24,37 @@ from eventapp.services.outbox import CLAIM_TIMEOUT, deliver_due
 BIN = Path(sys.executable).parent
 
 
+def redis_reachable() -> bool:
+    import redis
+
+    try:
+        return redis.Redis.from_url(REDIS, socket_connect_timeout=1).ping()
+    except redis.RedisError:
+        return False
+
+
+REDIS = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+@pytest.fixture(params=["sqlite", "redis"])
+def queue(request, tmp_path) -> dict:
+    """The worker's queue as the environment names it: a SQLite file, or Redis (across machines)."""
+    if request.param == "sqlite":
+        return {"JOB_QUEUE": f"sqlite:///{tmp_path / 'jobs.db'}"}
+    if not redis_reachable():
+        pytest.skip(f"no Redis at {REDIS}")
+    return {"JOB_QUEUE": REDIS, "JOB_QUEUE_NAME": f"eventapp-test-{uuid.uuid4().hex}"}
+
+
 @pytest.fixture
-def web_and_worker(app, database_uri, tmp_path, smtp_server):
+def web_and_worker(app, database_uri, tmp_path, smtp_server, queue):
     """gunicorn serving a new event; yields (its base URL, the event's slug, a function starting a worker)."""
     with app.app_context():
         event = make_event(utcnow(), capacity=100)
         slug = event.slug
     # The development configuration: it takes MAIL_SERVER from the environment (testing has none).
     env = {**os.environ, "EVENTAPP_ENV": "development", "DATABASE_URL": database_uri,
-           "EVENTAPP_INSTANCE_PATH": str(tmp_path), "JOB_QUEUE": f"sqlite:///{tmp_path / 'jobs.db'}",
+           "EVENTAPP_INSTANCE_PATH": str(tmp_path), **queue,
            "WEB_CONCURRENCY": "2", "GUNICORN_THREADS": "2", "GUNICORN_ACCESS_LOG": "/dev/null",
            "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(smtp_server.port)}
     processes = []
