@@ -51,6 +51,9 @@ class Config:
     #: A back-office session ends after this many seconds without a request.
     IDLE_TIMEOUT = int(os.environ.get("EVENTAPP_IDLE_TIMEOUT_MINUTES", "30")) * 60
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+    #: Bytes a request body may have (larger: 413): every form and API call fits in far less. A view
+    #: taking larger uploads says so (security.accepts_larger_requests).
+    MAX_CONTENT_LENGTH = 5 * 1024 * 1024
 
     #: Stated on the public pages as the organiser behind the site.
     ORGANISER_NAME = os.environ.get("EVENTAPP_ORGANISER_NAME", "Nowa Kommunikation")

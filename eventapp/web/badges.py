@@ -11,6 +11,7 @@ from ..database import utcnow
 from ..exports.badge_layouts import LAYOUTS
 from ..forms import BadgeForm, BadgeLogoForm, ConfirmForm, WalkInBadgeForm
 from ..models import BadgeRunStatus, Role
+from ..security import accepts_larger_requests
 from ..services import badges, events, staff
 from ..services.badges import BadgeOptions
 from ..services.errors import DomainError, NotFound, ValidationFailed
@@ -86,7 +87,12 @@ def start_badge_run(slug: str):
     return redirect(url_for(".run_page", slug=slug, run_id=run.id), 303)
 
 
+#: A photo too large for a logo gets the service's "at most 2 MB" beside the field, not a bare 413.
+LOGO_REQUEST_MAX_BYTES = 25 * 1024 * 1024
+
+
 @bp.post("/logo")
+@accepts_larger_requests(LOGO_REQUEST_MAX_BYTES)
 @role_required(Role.ORGANISER)
 def upload_logo(slug: str):
     event = event_or_404(slug)

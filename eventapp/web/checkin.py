@@ -12,6 +12,7 @@ from .. import current_language
 from ..database import utcnow
 from ..extensions import db
 from ..forms import AssignVolunteerForm, CheckinCodeForm, ConfirmForm, WalkInForm
+from ..ids import parse_id
 from ..models import Event, Registration, Role
 from ..security import allow_camera
 from ..services import checkin, staff
@@ -186,9 +187,10 @@ def remove_volunteer(slug: str, user_id: int):
 
 
 def _last_registration(event: Event, raw_id: str) -> Registration | None:
-    if not raw_id.isdigit() or len(raw_id) > 12:
+    registration_id = parse_id(raw_id)
+    if registration_id is None:
         return None
-    registration = db.session.get(Registration, int(raw_id))
+    registration = db.session.get(Registration, registration_id)
     return registration if registration is not None and registration.event_id == event.id else None
 
 
