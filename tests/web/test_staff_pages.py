@@ -45,7 +45,8 @@ def link_in(app, message: OutboxMessage) -> str:
 
 def test_an_admin_invites_a_volunteer_who_chooses_a_password_and_lands_at_the_door(app, client, admin):
     with app.app_context():
-        event = make_event(utcnow())
+        # Starting within the hour: its door is open to its volunteers.
+        event = make_event(utcnow(), starts_at=utcnow() + timedelta(hours=1))
         event_id, slug = event.id, event.slug
     form = client.get(f"/admin/staff/invite?role=checkin&event={event_id}").get_data(as_text=True)
     assert re.search(r'<input checked[^>]* value="checkin"', form) and f'value="{event_id}" checked' in form
