@@ -50,7 +50,7 @@ def reference_load():
     click.echo(f"{result['organisations']} register organisations ({result['created']} new)")
 
 
-@click.group()
+@click.group(cls=AppGroup)
 def users():
     """Back-office accounts."""
 
