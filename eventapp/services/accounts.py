@@ -1,16 +1,20 @@
-"""Back-office accounts: creation, the password policy, password checks (argon2id, OWASP parameters)."""
+"""Back-office accounts: creation, the password policy, password checks (argon2id, OWASP parameters),
+and ending an account's sessions."""
 from collections.abc import Sequence
+from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, update
 from zxcvbn import zxcvbn
 
 from ..extensions import db
+from ..ids import parse_id
 from ..models import Role, User
+from . import audit
 from .email_addresses import checked_email
-from .errors import DomainError
+from .errors import DomainError, NotFound
 
 _hasher = PasswordHasher()  # argon2id, t=3, m=64 MiB, p=4 (RFC 9106 second recommendation)
 #: Verified when the address is unknown, so a wrong address takes as long as a wrong password.
@@ -103,4 +107,42 @@ def authenticate(email: str, password: str) -> User | None:
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
         db.session.commit()
+    return user
+
+
+# Sessions -----------------------------------------------------------------------------------------
+
+
+def user_for_session(session_id: str) -> User | None:
+    """The account a session was logged in to (``User.get_id``), while that session has not been ended."""
+    raw_id, _, version = session_id.partition(":")
+    user_id = parse_id(raw_id)
+    if user_id is None or not (version.isascii() and version.isdigit() and len(version) <= 10):
+        return None
+    user = db.session.get(User, user_id)
+    return user if user is not None and user.session_version == int(version) else None
+
+
+def end_sessions(user_id: int) -> None:
+    """End every session of the account, on every browser (its next request finds itself logged out)."""
+    db.session.execute(update(User).where(User.id == user_id).values(session_version=User.session_version + 1))
+    db.session.commit()
+
+
+def account_by_email(email: str) -> User:
+    """The account with this address, or NotFound."""
+    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise NotFound(_l("There is no account for %(email)s.", email=email.strip()))
+    return user
+
+
+def change_password(email: str, password: str, *, actor: User | None, now: datetime) -> User:
+    """Give the account a new password (held to the policy) and end its sessions."""
+    user = account_by_email(email)
+    check_password_policy(password, user_inputs=[user.email, user.name])
+    user.password_hash = _hasher.hash(password)
+    user.session_version += 1
+    audit.record("account.password_changed", user, actor=actor, now=now)
+    db.session.commit()
     return user

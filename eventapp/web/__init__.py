@@ -6,8 +6,8 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from ..extensions import db, login_manager
-from ..models import User
 from ..security import retry_after_seconds
+from ..services import accounts
 
 ERROR_TITLES = {
     400: _l("The request could not be handled"),
@@ -106,5 +106,6 @@ def register_blueprints(app: Flask) -> None:
     login_manager.login_message = _l("Log in to continue.")
 
     @login_manager.user_loader
-    def load_user(user_id: str):
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    def load_user(session_id: str):
+        # On every request: a session ended by logout, a new password or deactivation finds no user.
+        return accounts.user_for_session(session_id)

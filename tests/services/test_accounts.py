@@ -1,9 +1,10 @@
-"""Back-office accounts: the password policy."""
+"""Back-office accounts: the password policy, and ending an account's sessions."""
 import pytest
 
 from eventapp.extensions import db
 from eventapp.services import accounts
 from eventapp.services.accounts import WeakPassword, create_user
+from eventapp.services.errors import NotFound
 
 
 @pytest.mark.parametrize("password", [
@@ -43,3 +44,28 @@ def test_the_command_line_refuses_a_weak_password(app):
                                                 "--password", "aaaaaaaaaa"])
     assert result.exit_code == 1
     assert "minst 12 tecken" in result.output
+
+
+def test_a_new_password_is_held_to_the_policy_and_moves_the_session_version(ctx, now):
+    user = create_user("organisator@example.org", "organiser", "ett långt lösenord")
+    with pytest.raises(WeakPassword):
+        accounts.change_password("organisator@example.org", "aaaaaaaaaaaa", actor=None, now=now)
+    assert user.session_version == 0
+    accounts.change_password("organisator@example.org", "tre nya ord i rad", actor=None, now=now)
+    assert user.session_version == 1
+    assert accounts.authenticate("organisator@example.org", "ett långt lösenord") is None
+    assert accounts.authenticate("organisator@example.org", "tre nya ord i rad") == user
+
+
+def test_a_session_is_found_only_under_its_own_version(ctx, now):
+    user = create_user("organisator@example.org", "organiser", "ett långt lösenord")
+    session_id = user.get_id()
+    assert accounts.user_for_session(session_id) == user
+    accounts.end_sessions(user.id)
+    assert accounts.user_for_session(session_id) is None
+    assert accounts.user_for_session(user.get_id()) == user
+
+
+def test_a_new_password_for_an_unknown_account_says_so(ctx, now):
+    with pytest.raises(NotFound, match="nobody@example.org"):
+        accounts.change_password("nobody@example.org", "tre nya ord i rad", actor=None, now=now)
