@@ -1,7 +1,8 @@
 """Configuration classes; the environment chooses one (EVENTAPP_ENV) and overrides single settings."""
 import os
 
-DEFAULT_SECRET_KEY = "development-only-secret-key"  # noqa: S105 (refused in production)
+#: Bytes of SECRET_KEY production insists on: it signs sessions, CSRF tokens and the form stamp.
+MIN_SECRET_KEY_BYTES = 32
 
 
 def database_url(url: str | None) -> str | None:
@@ -15,7 +16,8 @@ def database_url(url: str | None) -> str | None:
 
 
 class Config:
-    SECRET_KEY = os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY)
+    #: Unset outside production: a random key kept in the instance folder (create_app).
+    SECRET_KEY = os.environ.get("SECRET_KEY")
     #: None means a SQLite file in the instance folder, set by create_app.
     SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("DATABASE_URL"))
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
@@ -138,7 +140,7 @@ class TestingConfig(Config):
 
 
 class ProductionConfig(Config):
-    #: Refuse to start with debug on or the development SECRET_KEY.
+    #: Refuse to start with debug on or a SECRET_KEY shorter than MIN_SECRET_KEY_BYTES, and refuse seed-demo.
     PRODUCTION = True
 
 

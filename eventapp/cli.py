@@ -26,8 +26,17 @@ def init_app(app: Flask) -> None:
 
 
 @click.command("seed-demo")
+@with_appcontext
 def seed_demo_command():
-    """Load reference data and the demo events (safe to run again)."""
+    """Load reference data and the demo events (safe to run again). Refused in production."""
+    from flask import current_app
+
+    if current_app.config.get("PRODUCTION"):
+        # Its logins' passwords are printed here and in the README: anyone could log in with them.
+        raise click.ClickException(
+            "seed-demo creates logins whose passwords are public; it is refused in production "
+            "(EVENTAPP_ENV=production). Load the registers with `reference load` and create accounts "
+            "with `users create`.")
     organisations.load_reference_data()
     result = demo.seed_demo(utcnow())
     for slug in result["created"]:
