@@ -100,6 +100,8 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     #: Seconds a person needs at least to fill in the registration form; 0 switches the check off.
     REGISTRATION_MIN_FILL_SECONDS = float(os.environ.get("EVENTAPP_MIN_FILL_SECONDS", "3"))
+    #: Seconds a shown registration form may be sent before it is shown again with "send it again".
+    REGISTRATION_FORM_MAX_SECONDS = float(os.environ.get("EVENTAPP_FORM_MAX_SECONDS", "3600"))
     #: Proxies in front of the app that set X-Forwarded-For (nginx, a load balancer): their number.
     TRUSTED_PROXIES = int(os.environ.get("EVENTAPP_TRUSTED_PROXIES", "0"))
     #: Days after an event's end before attendees' personal data is purged.

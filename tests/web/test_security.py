@@ -160,6 +160,38 @@ class TestMinimumFillTime:
         assert response.status_code == 302
         assert registration_count(app) == 1
 
+    @pytest.mark.parametrize(("after", "accepted"), [(3599, True), (3601, False)])
+    def test_a_stamp_lives_an_hour(self, app, client, event, monkeypatch, after, accepted):
+        url = f"/events/{event.slug}/register"
+        stamp = self.shown_stamp(client, url)
+        token = csrf_token(client, url)
+        later = time.time() + after
+        monkeypatch.setattr("eventapp.form_guard.time.time", lambda: later)
+        response = client.post(url, data={**VALID, "form_shown": stamp, "csrf_token": token})
+        assert response.status_code == (302 if accepted else 422)
+        if not accepted:
+            assert "Formuläret hade gått ut" in response.get_data(as_text=True)
+        assert registration_count(app) == (1 if accepted else 0)
+
+    def test_a_stamp_is_good_only_in_the_session_it_was_shown_in(self, app, event, monkeypatch):
+        """One page fetched, its stamp replayed by many robots: each of their sessions is refused."""
+        url = f"/events/{event.slug}/register"
+        shown_in = app.test_client()
+        stamp = self.shown_stamp(shown_in, url)
+        later = time.time() + 10
+        monkeypatch.setattr("eventapp.form_guard.time.time", lambda: later)
+        statuses = []
+        for number in range(3):
+            robot = app.test_client()
+            statuses.append(robot.post(url, data={**VALID, "email": f"robot{number}@example.org",
+                                                  "form_shown": stamp, "csrf_token": csrf_token(robot, url)}
+                                       ).status_code)
+        assert statuses == [422, 422, 422]
+        assert registration_count(app) == 0
+        # In its own session the same stamp still works.
+        assert shown_in.post(url, data={**VALID, "form_shown": stamp,
+                                        "csrf_token": csrf_token(shown_in, url)}).status_code == 302
+
     @pytest.mark.parametrize("stamp", [None, "", "form.forged.signature", "x" * 300])
     def test_a_missing_or_forged_stamp_is_refused(self, app, client, event, stamp):
         url = f"/events/{event.slug}/register"
