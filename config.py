@@ -42,8 +42,12 @@ class Config:
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "anmalan@example.org")
     REDIS_URL = os.environ.get("REDIS_URL")
-    #: Rate-limit counters: in this process by default, shared through Redis when REDIS_URL is set.
-    RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
+    #: Rate-limit counters: in Redis when REDIS_URL is set (exact across machines); otherwise (None) in
+    #: a file in the instance folder that all worker processes of this machine share (rate_limits.py).
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or REDIS_URL
+    RATELIMIT_STRATEGY = "fixed-window"
+    #: Before every counter's name in Redis: sites sharing one Redis keep their counts apart.
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "")
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -134,6 +138,8 @@ class TestingConfig(Config):
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
     SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("TEST_DATABASE_URL"))
+    #: One process, counters reset between tests (tests/deploy sets a shared store of its own).
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or "memory://"
     EVENTAPP_BASE_URL = "http://localhost"
     REGISTRATION_MIN_FILL_SECONDS = 0
     MAIL_SERVER = None

@@ -9,7 +9,10 @@ from flask_babel import get_locale
 
 from config import MIN_SECRET_KEY_BYTES, Config, config_from_env
 
-from . import database  # noqa: F401 (registers the SQLite connection settings on import)
+from . import (
+    database,  # noqa: F401 (registers the SQLite connection settings on import)
+    rate_limits,  # registers its storage scheme with the limits library on import
+)
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -29,6 +32,8 @@ def create_app(config: type[Config] | Mapping | None = None) -> Flask:
         app.config.from_mapping(config or {})
     _check_production_settings(app)
     _configure_database(app)
+    if not app.config.get("RATELIMIT_STORAGE_URI"):
+        app.config["RATELIMIT_STORAGE_URI"] = rate_limits.storage_uri(app.instance_path)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(PROJECT_ROOT, "migrations"), render_as_batch=True)
