@@ -1,7 +1,8 @@
 """Configuration classes; the environment chooses one (EVENTAPP_ENV) and overrides single settings."""
 import os
 
-DEFAULT_SECRET_KEY = "development-only-secret-key"  # noqa: S105 (refused in production)
+#: Bytes of SECRET_KEY production insists on: it signs sessions, CSRF tokens and the form stamp.
+MIN_SECRET_KEY_BYTES = 32
 
 
 def database_url(url: str | None) -> str | None:
@@ -15,7 +16,8 @@ def database_url(url: str | None) -> str | None:
 
 
 class Config:
-    SECRET_KEY = os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY)
+    #: Unset outside production: a random key kept in the instance folder (create_app).
+    SECRET_KEY = os.environ.get("SECRET_KEY")
     #: None means a SQLite file in the instance folder, set by create_app.
     SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("DATABASE_URL"))
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
@@ -40,8 +42,12 @@ class Config:
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "anmalan@example.org")
     REDIS_URL = os.environ.get("REDIS_URL")
-    #: Rate-limit counters: in this process by default, shared through Redis when REDIS_URL is set.
-    RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
+    #: Rate-limit counters: in Redis when REDIS_URL is set (exact across machines); otherwise (None) in
+    #: a file in the instance folder that all worker processes of this machine share (rate_limits.py).
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or REDIS_URL
+    RATELIMIT_STRATEGY = "fixed-window"
+    #: Before every counter's name in Redis: sites sharing one Redis keep their counts apart.
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "")
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -51,6 +57,9 @@ class Config:
     #: A back-office session ends after this many seconds without a request.
     IDLE_TIMEOUT = int(os.environ.get("EVENTAPP_IDLE_TIMEOUT_MINUTES", "30")) * 60
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+    #: Bytes a request body may have (larger: 413): every form and API call fits in far less. A view
+    #: taking larger uploads says so (security.accepts_larger_requests).
+    MAX_CONTENT_LENGTH = 5 * 1024 * 1024
 
     #: Stated on the public pages as the organiser behind the site.
     ORGANISER_NAME = os.environ.get("EVENTAPP_ORGANISER_NAME", "Nowa Kommunikation")
@@ -95,6 +104,8 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     #: Seconds a person needs at least to fill in the registration form; 0 switches the check off.
     REGISTRATION_MIN_FILL_SECONDS = float(os.environ.get("EVENTAPP_MIN_FILL_SECONDS", "3"))
+    #: Seconds a shown registration form may be sent before it is shown again with "send it again".
+    REGISTRATION_FORM_MAX_SECONDS = float(os.environ.get("EVENTAPP_FORM_MAX_SECONDS", "3600"))
     #: Proxies in front of the app that set X-Forwarded-For (nginx, a load balancer): their number.
     TRUSTED_PROXIES = int(os.environ.get("EVENTAPP_TRUSTED_PROXIES", "0"))
     #: Days after an event's end before attendees' personal data is purged.
@@ -131,6 +142,8 @@ class TestingConfig(Config):
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
     SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("TEST_DATABASE_URL"))
+    #: One process, counters reset between tests (tests/deploy sets a shared store of its own).
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or "memory://"
     EVENTAPP_BASE_URL = "http://localhost"
     REGISTRATION_MIN_FILL_SECONDS = 0
     MAIL_SERVER = None
@@ -139,7 +152,7 @@ class TestingConfig(Config):
 
 
 class ProductionConfig(Config):
-    #: Refuse to start with debug on or the development SECRET_KEY.
+    #: Refuse to start with debug on or a SECRET_KEY shorter than MIN_SECRET_KEY_BYTES, and refuse seed-demo.
     PRODUCTION = True
 
 

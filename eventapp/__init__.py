@@ -1,13 +1,18 @@
 """eventapp: registration, attendee lists, badges and no-show invoicing for Swedish events."""
 import os
+import secrets
+import time
 from collections.abc import Mapping
 
 from flask import Flask, has_request_context, request, session
 from flask_babel import get_locale
 
-from config import DEFAULT_SECRET_KEY, Config, config_from_env
+from config import MIN_SECRET_KEY_BYTES, Config, config_from_env
 
-from . import database  # noqa: F401 (registers the SQLite connection settings on import)
+from . import (
+    database,  # noqa: F401 (registers the SQLite connection settings on import)
+    rate_limits,  # registers its storage scheme with the limits library on import
+)
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -27,6 +32,8 @@ def create_app(config: type[Config] | Mapping | None = None) -> Flask:
         app.config.from_mapping(config or {})
     _check_production_settings(app)
     _configure_database(app)
+    if not app.config.get("RATELIMIT_STORAGE_URI"):
+        app.config["RATELIMIT_STORAGE_URI"] = rate_limits.storage_uri(app.instance_path)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(PROJECT_ROOT, "migrations"), render_as_batch=True)
@@ -67,12 +74,40 @@ def current_language() -> str:
 
 
 def _check_production_settings(app: Flask) -> None:
-    if app.config.get("PRODUCTION") and app.debug:
+    production = app.config.get("PRODUCTION")
+    if production and app.debug:
         raise RuntimeError("Debug mode must not be on in production (EVENTAPP_ENV=production): unset FLASK_DEBUG.")
-    if app.debug or app.testing:
-        return
-    if app.config["SECRET_KEY"] in (None, "", DEFAULT_SECRET_KEY):
-        raise RuntimeError("SECRET_KEY must be set to a long random value in production (EVENTAPP_ENV=production).")
+    key = app.config.get("SECRET_KEY") or ""
+    if production and len(key.encode() if isinstance(key, str) else key) < MIN_SECRET_KEY_BYTES:
+        raise RuntimeError(
+            f"SECRET_KEY must be a random value of at least {MIN_SECRET_KEY_BYTES} bytes in production "
+            "(EVENTAPP_ENV=production), e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))'.")
+    if not key:
+        app.config["SECRET_KEY"] = instance_secret_key(app.instance_path)
+
+
+def instance_secret_key(instance_path: str) -> str:
+    """The development key of this instance folder, made at random the first time.
+
+    A key written in the source would let anyone who read it sign a session for any account of a
+    development server that is reachable from elsewhere.
+    """
+    path = os.path.join(instance_path, "secret_key")
+    os.makedirs(instance_path, exist_ok=True)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # made earlier, or by another process starting at the same moment
+        for _ in range(50):
+            with open(path, encoding="ascii") as file:
+                key = file.read().strip()
+            if key:
+                return key
+            time.sleep(0.1)
+        raise RuntimeError(f"{path} is empty: remove it, and a new key is made") from None
+    key = secrets.token_urlsafe(48)
+    with os.fdopen(descriptor, "w", encoding="ascii") as file:
+        file.write(key + "\n")
+    return key
 
 
 def _configure_database(app: Flask) -> None:

@@ -6,7 +6,7 @@ from flask.cli import AppGroup, with_appcontext
 from .database import utcnow
 from .exports.badge_layouts import DEFAULT_LAYOUT, LAYOUTS
 from .models import Role
-from .services import accounts, api_tokens, badges, demo, organisations, outbox, reminders, staff
+from .services import accounts, api_tokens, badges, demo, organisations, outbox, reminders, staff, staff_accounts
 from .services.errors import DomainError
 from .services.events import get_event
 
@@ -26,8 +26,17 @@ def init_app(app: Flask) -> None:
 
 
 @click.command("seed-demo")
+@with_appcontext
 def seed_demo_command():
-    """Load reference data and the demo events (safe to run again)."""
+    """Load reference data and the demo events (safe to run again). Refused in production."""
+    from flask import current_app
+
+    if current_app.config.get("PRODUCTION"):
+        # Its logins' passwords are printed here and in the README: anyone could log in with them.
+        raise click.ClickException(
+            "seed-demo creates logins whose passwords are public; it is refused in production "
+            "(EVENTAPP_ENV=production). Load the registers with `reference load` and create accounts "
+            "with `users create`.")
     organisations.load_reference_data()
     result = demo.seed_demo(utcnow())
     for slug in result["created"]:
@@ -50,7 +59,7 @@ def reference_load():
     click.echo(f"{result['organisations']} register organisations ({result['created']} new)")
 
 
-@click.group()
+@click.group(cls=AppGroup)
 def users():
     """Back-office accounts."""
 
@@ -76,6 +85,29 @@ def users_create(email, role, name, events, password):
     click.echo(f"Created {user.role} {user.email}")
     for slug in events:
         click.echo(f"  may check people in at {slug}")
+
+
+@users.command("password")
+@click.argument("email")
+@click.password_option(help="Prompted when not given.")
+def users_password(email, password):
+    """Give the account EMAIL a new password; every session of it ends."""
+    try:
+        user = accounts.change_password(email, password, actor=None, now=utcnow())
+    except DomainError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"New password for {user.email}; its sessions are ended")
+
+
+@users.command("deactivate")
+@click.argument("email")
+def users_deactivate(email):
+    """Close the account EMAIL: it cannot log in, and every session of it ends."""
+    try:
+        user = staff_accounts.set_active(accounts.account_by_email(email).id, False, actor=None, now=utcnow())
+    except DomainError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Deactivated {user.email}; its sessions are ended")
 
 
 @click.group()

@@ -26,6 +26,7 @@ from wtforms.i18n import messages_path
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from . import current_language, form_guard
+from .ids import parse_id
 from .models.organisation import KIND_LABELS
 from .services.buyers import address_errors, normalised_postcode, validate_peppol_id
 from .services.email_addresses import checked_email
@@ -98,6 +99,20 @@ def filled_in_by_a_person(form, field):
     if age < minimum:
         raise ValidationError(_l("The form was sent faster than a person can fill it in. "
                                  "Please check your details and send it again."))
+
+
+def row_id(value) -> int:
+    """``coerce`` of a list of ids: ``ids.parse_id``'s reading, or the ValueError that makes it a field error."""
+    parsed = parse_id(str(value))
+    if parsed is None:
+        raise ValueError(_l("Not a valid choice."))
+    return parsed
+
+
+def an_id(form, field):
+    """The id of a row, as ``ids.parse_id`` reads it (a hidden field only a hand-made request gets wrong)."""
+    if parse_id(field.data) is None:
+        raise ValidationError(_l("Not a valid choice."))
 
 
 def _strip(value):
@@ -264,7 +279,7 @@ class StaffEditForm(Form):
     name = StringField(_l("Name"), filters=[_strip], validators=[
         Optional(), Length(max=NAME_MAX, message=_l("At most %(max)d characters.")), single_line])
     role = RadioField(_l("Role"), choices=_roles, validators=[_required(_l("Choose a role."))])
-    events = SelectMultipleField(_l("Events at whose door a check-in volunteer works"), coerce=int, choices=[],
+    events = SelectMultipleField(_l("Events at whose door a check-in volunteer works"), coerce=row_id, choices=[],
                                  validate_choice=False)
 
 
@@ -306,7 +321,7 @@ class KronorField(StringField):
 
 
 class WaiveForm(Form):
-    registration = HiddenField(validators=[InputRequired(), Regexp(r"^\d{1,12}$")])
+    registration = HiddenField(validators=[InputRequired(), an_id])
     reason = StringField(_l("Reason"), filters=[_strip], validators=[
         _required(_l("Give a reason for waiving the fee.")),
         Length(max=500, message=_l("At most %(max)d characters.")), single_line])
@@ -355,7 +370,7 @@ class EmailInvoiceForm(Form):
 class CreditForm(Form):
     """A credit note: the ticked lines or the whole invoice, a reason, then a confirmation."""
 
-    lines = SelectMultipleField(_l("Lines to credit"), coerce=int, validators=[Optional()])
+    lines = SelectMultipleField(_l("Lines to credit"), coerce=row_id, validators=[Optional()])
     whole = BooleanField(_l("The whole invoice (every line not yet credited)"))
     reason = StringField(_l("Reason (printed on the credit note)"), filters=[_strip], validators=[
         _required(_l("Give the reason for the credit note; it is printed on it.")),
@@ -519,7 +534,7 @@ class BulkActionForm(Form):
         SelectChoice("promote", _l("Give a place from the waiting list")),
         SelectChoice("cancel", _l("Cancel the registrations")),
     ], validators=[_required(_l("Choose what to do."))])
-    selected = SelectMultipleField(_l("Attendees"), coerce=int, choices=[], validate_choice=False)
+    selected = SelectMultipleField(_l("Attendees"), coerce=row_id, choices=[], validate_choice=False)
     confirmed = HiddenField()
 
 

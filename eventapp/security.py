@@ -1,11 +1,22 @@
-"""HTTP hardening in one place: response headers, the proxy in front, and rate-limit settings.
+"""HTTP hardening in one place: response headers, the proxy in front, rate-limit settings, and the
+limits of what a request may carry (its size, the nesting of its JSON, the ids in its address).
 
 The templates carry no inline script and no ``style=`` attributes, so the Content-Security-Policy
 can forbid both; a test keeps it that way.
 """
+import json
+import math
+import time
+from collections.abc import Callable
+
 from flask import Flask, Response, current_app, request
+from flask import Request as FlaskRequest
+from flask.json.provider import DefaultJSONProvider
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
+
+from .extensions import limiter
+from .ids import IdConverter
 
 #: Everything from this site only; no plug-ins, no framing, forms post only here.
 CONTENT_SECURITY_POLICY = "; ".join([
@@ -38,6 +49,9 @@ DEFAULTS = {
     "RATELIMIT_PERSONAL_LINK": "60 per minute",
 }
 
+#: Levels of nesting a JSON body may have; the API's deepest document has four.
+MAX_JSON_DEPTH = 32
+
 
 def init_app(app: Flask) -> None:
     """Attach the headers and the proxy settings to ``app``."""
@@ -48,6 +62,10 @@ def init_app(app: Flask) -> None:
         # Without this every attendee behind the proxy shares one address and one rate limit.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     app.after_request(set_security_headers)
+    app.request_class = Request
+    app.json = JSONProvider(app)
+    # Before any blueprint adds its rules: every <int:…> in an address is a bounded id.
+    app.url_map.converters["int"] = IdConverter
 
 
 def set_security_headers(response: Response) -> Response:
@@ -86,3 +104,74 @@ def registration_limit() -> str:
 def personal_link_limit() -> str:
     """The rate limit of personal-link pages (configurable)."""
     return current_app.config["RATELIMIT_PERSONAL_LINK"]
+
+
+def retry_after_seconds() -> int:
+    """Seconds until the rate limit this request ran into lets requests through again (at least 1)."""
+    current = limiter.current_limit
+    if current is None:
+        return 60
+    return max(1, min(math.ceil(current.reset_at - time.time()), current.limit.get_expiry()))
+
+
+# What a request may carry ------------------------------------------------------------------------
+
+
+def accepts_larger_requests(max_bytes: int) -> Callable:
+    """Let the decorated view take request bodies of up to ``max_bytes`` (an upload whose own limit the
+    service states beside the field, rather than the bare "too large" page)."""
+    def decorator(view: Callable) -> Callable:
+        view.max_content_length = max_bytes
+        return view
+    return decorator
+
+
+class Request(FlaskRequest):
+    """Flask's request, with the size limit of the view it goes to (``accepts_larger_requests``).
+
+    Looked up from the matched rule rather than set by the view, because the CSRF check reads the
+    form before any view runs. Only a logged-in user's request gets the larger limit: an anonymous
+    one is refused at the common limit before its body is read.
+    """
+
+    @property
+    def max_content_length(self) -> int | None:
+        if self._max_content_length is not None:
+            return self._max_content_length
+        view = current_app.view_functions.get(self.endpoint) if self.endpoint else None
+        larger = getattr(view, "max_content_length", None)
+        if larger is not None and current_user.is_authenticated:
+            return larger
+        return super().max_content_length
+
+    @max_content_length.setter
+    def max_content_length(self, value: int | None) -> None:
+        self._max_content_length = value
+
+
+class JSONProvider(DefaultJSONProvider):
+    """Flask's JSON, refusing documents nested deeper than ``MAX_JSON_DEPTH`` as invalid JSON.
+
+    Python's parser recurses once per level and fails with a RecursionError, not a ValueError, on
+    thousands of them; both become the ValueError that ``get_json`` answers with 400.
+    """
+
+    def loads(self, s: str | bytes, **kwargs) -> object:
+        try:
+            value = json.loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("JSON nested too deeply") from None
+        if _depth_exceeds(value, MAX_JSON_DEPTH):
+            raise ValueError("JSON nested too deeply")
+        return value
+
+
+def _depth_exceeds(value: object, limit: int) -> bool:
+    """Whether lists and objects are nested more than ``limit`` levels deep (without recursing)."""
+    level = [value]
+    for _ in range(limit):
+        level = [child for item in level if isinstance(item, list | dict)
+                 for child in (item.values() if isinstance(item, dict) else item)]
+        if not level:
+            return False
+    return any(isinstance(item, list | dict) for item in level)

@@ -61,9 +61,12 @@ def make_user(email: str, role: str, *, password: str = "ett långt lösenord", 
 def log_in(client, user_id: int) -> None:
     """Start a logged-in session without the login form (whose argon2 check is slow on purpose)."""
     from eventapp.database import utcnow
+    from eventapp.models import User
 
+    with client.application.app_context():
+        session_id = db.session.get(User, user_id).get_id()
     with client.session_transaction() as session:
-        session["_user_id"] = str(user_id)
+        session["_user_id"] = session_id
         session["_fresh"] = True
         session["seen"] = int(utcnow().timestamp())
 

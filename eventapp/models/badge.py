@@ -30,6 +30,8 @@ class BadgeRunStatus(StrEnum):
     RUNNING = "running"
     DONE = "done"
     FAILED = "failed"
+    #: The PDF was deleted because someone in it had their personal data erased or purged.
+    ERASED = "erased"
 
 
 class BadgeRun(db.Model):

@@ -38,6 +38,9 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: Moved on by logging out, a new password or deactivation: a session logged in under an
+    #: earlier version is over (services.accounts.end_sessions).
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     @property
     def is_active(self) -> bool:
@@ -46,6 +49,10 @@ class User(UserMixin, db.Model):
     @property
     def role_label(self):
         return Role(self.role).label
+
+    def get_id(self) -> str:
+        """What a session keeps of its account: the id and the session version it was logged in under."""
+        return f"{self.id}:{self.session_version}"
 
     def has_role(self, *roles: Role) -> bool:
         return self.role == Role.ADMIN or self.role in roles

@@ -16,6 +16,7 @@ from PIL import Image, UnidentifiedImageError
 from sqlalchemy import func, select
 
 from ..collation import name_key, sort_key
+from ..database import begin_write
 from ..exports.badge_layouts import DEFAULT_LAYOUT, LAYOUTS
 from ..exports.badges import BadgeData, BadgeDesign, render_badges
 from ..exports.pdf import first_page_png
@@ -296,10 +297,18 @@ def process_run(run_id: int, clock: Callable[[], datetime]) -> None:
             db.session.commit()
 
         pdf = render_badges(badges, design, options.layout, progress=progress)
+        # Someone in the run may have been erased while it rendered: their erasure marked the run, and
+        # the PDF (with their name) must not be stored after it. The run's row is locked until commit,
+        # so an erasure that comes later waits and then deletes the PDF stored here.
+        begin_write()
+        run = db.session.get(BadgeRun, run_id, populate_existing=True, with_for_update=True)
+        if run.status != BadgeRunStatus.RUNNING:
+            db.session.commit()
+            return
         run.pdf, run.status, run.finished_at = pdf, BadgeRunStatus.DONE, clock()
         run.done = run.total = len(badges)
         actor = db.session.get(User, run.created_by_id) if run.created_by_id else None
-        _record_prints(event, registrations, options.layout, actor, clock())
+        _record_prints(run.event, registrations, options.layout, actor, clock())
         db.session.commit()
     except Exception as error:  # the organiser sees that it failed; the log has the details
         logger.exception("Badge run %s failed", run_id)
@@ -307,6 +316,24 @@ def process_run(run_id: int, clock: Callable[[], datetime]) -> None:
         run = db.session.get(BadgeRun, run_id)
         run.status, run.error, run.finished_at = BadgeRunStatus.FAILED, type(error).__name__, clock()
         db.session.commit()
+
+
+def forget_runs_of(registration_ids: list[int]) -> int:
+    """Delete the PDFs of the badge runs that print any of these registrations (their personal data is
+    being erased); a run still rendering stores none. Returns how many runs lost their PDF.
+
+    Called inside the caller's transaction, which pseudonymises the registrations in the same breath.
+    """
+    wanted = set(registration_ids)
+    runs = db.session.scalars(select(BadgeRun).where(
+        BadgeRun.event_id.in_(select(Registration.event_id).where(Registration.id.in_(registration_ids))),
+        BadgeRun.status.in_([BadgeRunStatus.QUEUED, BadgeRunStatus.RUNNING, BadgeRunStatus.DONE])))
+    forgotten = 0
+    for run in runs:
+        if wanted.intersection(run.registration_ids):
+            run.pdf, run.status = None, BadgeRunStatus.ERASED
+            forgotten += 1
+    return forgotten
 
 
 def run_pdf(event_id: int, run_id: int) -> bytes:

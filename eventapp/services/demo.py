@@ -10,7 +10,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..localtime import at, end_of_day, local_date
 from ..models import AgendaItem, Event, EventSession, Question, Series, User
-from .accounts import create_user
+from .accounts import create_demo_user
 from .checkin import check_in
 from .noshow import approve_no_shows
 from .registration import Attendee, cancel_registration, register_attendee
@@ -260,7 +260,8 @@ def seed_past_seminar(now: datetime, organiser: User) -> Event:
 
 def _demo_user(login: tuple[str, str], role: str, name: str) -> User:
     email, password = login
-    return db.session.scalar(select(User).where(User.email == email)) or create_user(email, role, password, name=name)
+    existing = db.session.scalar(select(User).where(User.email == email))
+    return existing or create_demo_user(email, role, password, name=name)
 
 
 def seed_demo(now: datetime) -> dict:

@@ -14,6 +14,7 @@ server accepts an invoice's e-mail, the invoice is marked sent in the transactio
 Without ``MAIL_SERVER`` (development) messages are not sent but written to
 ``instance/mail/<id>.eml`` and kept in the outbox.
 """
+import contextlib
 import email
 import email.policy
 import functools
@@ -338,12 +339,25 @@ def _envelope_sender(config) -> str:
 
 
 def _write_to_folder(message: Outgoing, text: str) -> str:
-    folder = os.path.join(current_app.instance_path, "mail")
-    os.makedirs(folder, exist_ok=True)
-    name = f"{message.id:08d}.eml"
-    with open(os.path.join(folder, name), "w", encoding="ascii", newline="") as file:
+    os.makedirs(_kept_folder(), exist_ok=True)
+    with open(_kept_path(message.id), "w", encoding="ascii", newline="") as file:
         file.write(text)
-    return f"kept: instance/mail/{name}"
+    return f"kept: instance/mail/{os.path.basename(_kept_path(message.id))}"
+
+
+def _kept_folder() -> str:
+    return os.path.join(current_app.instance_path, "mail")
+
+
+def _kept_path(message_id: int) -> str:
+    return os.path.join(_kept_folder(), f"{message_id:08d}.eml")
+
+
+def forget_kept(message_ids: list[int]) -> None:
+    """Delete the files of kept messages (development, no mail server): a person erased (privacy)."""
+    for message_id in message_ids:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(_kept_path(message_id))
 
 
 # Reading the outbox ------------------------------------------------------------------------------

@@ -1,10 +1,12 @@
 """Personal data kept only as long as needed (GDPR): purge after events, export and erasure on request.
 
 What is personal on a registration: the name, e-mail, phone, job title, dietary and accessibility
-needs, the invoice reference (often a person's name), the organisers' note, answers in the person's
-own words and the personal link. Pseudonymising replaces them and keeps what statistics need: the
-event, the organisation (a municipality or agency is not a person), the status, the times of
-registration, cancellation and check-in, and answers picked from the organiser's choices.
+needs, the invoice reference (often a person's name), the invoice's extra line (a c/o or an e-mail),
+the Peppol ID (a sole trader's own e-invoice address), the organisers' note, answers in the person's
+own words and the personal link. Pseudonymising replaces them, deletes the stored badge PDFs that
+print the person, and keeps what statistics need: the event, the organisation (a municipality or
+agency is not a person) with its number and postal address, the status, the times of registration,
+cancellation and check-in, and answers picked from the organiser's choices.
 
 Other kinds of data (e-mails in the outbox, for instance) join in by registering a function with
 ``register_purger``: it is called with the ids of the registrations being pseudonymised, in the
@@ -25,7 +27,7 @@ from ..models import Answer, Event, Question, Registration, RegistrationStatus, 
 from ..models.audit import AuditEntry
 from ..models.outbox import OutboxMessage
 from ..models.personal_link import PersonalLink
-from . import audit
+from . import audit, badges, outbox
 from .email_addresses import email_key
 from .errors import DomainError
 from .registration import lock_event, promote_from_waitlist
@@ -115,8 +117,10 @@ def _pseudonymise(registration_ids: list[int], now: datetime, other: dict[str, i
         registration.phone = ""
         registration.dietary = ""
         registration.invoice_reference = ""
-        # The extra invoice line may be the person's e-mail address; the organisation's postal address stays.
+        # The extra invoice line may be the person's e-mail address, and a Peppol ID a sole trader's own;
+        # the organisation's number and postal address stay (they are proposed to its next booker).
         registration.invoice_address = ""
+        registration.peppol_id = ""
         # The organisers' note is about the person ("speaker", "wheelchair").
         registration.organiser_note = ""
     # Personal links stop working, and the e-mails sent to the person (their name, address and
@@ -129,12 +133,19 @@ def _pseudonymise(registration_ids: list[int], now: datetime, other: dict[str, i
     if free_text:
         db.session.execute(delete(Answer).where(Answer.registration_id.in_(registration_ids),
                                                 Answer.question_id.in_(free_text)))
-    db.session.execute(delete(OutboxMessage).where(OutboxMessage.registration_id.in_(registration_ids)))
+    sent = list(db.session.scalars(select(OutboxMessage.id).where(
+        OutboxMessage.registration_id.in_(registration_ids))))
+    db.session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(sent)))
+    outbox.forget_kept(sent)
     # Audit details can hold old and new values of personal fields; the fact of the change stays.
     entries = db.session.scalars(select(AuditEntry).where(
         AuditEntry.target_type == Registration.__tablename__, AuditEntry.target_id.in_(registration_ids)))
     for entry in entries:
         entry.details = {"personal_data": "removed"}
+    # Badges printed for the person name them: the stored PDFs go (a new run prints the others).
+    forgotten = badges.forget_runs_of(registration_ids)
+    if other is not None and forgotten:
+        other["badge_runs"] = other.get("badge_runs", 0) + forgotten
     for purger in _purgers:
         removed = purger(registration_ids, now)
         if other is not None:

@@ -7,7 +7,7 @@ from sqlalchemy import delete, select
 from ..extensions import db
 from ..models import CheckinAssignment, Event, Role, User
 from . import audit
-from .checkin import CHECKIN_CLOSES_AFTER
+from .checkin import CHECKIN_CLOSES_AFTER, checkin_closed_reason
 from .errors import DomainError, NotFound
 
 
@@ -16,15 +16,35 @@ class StaffError(DomainError):
     field = "email"
 
 
-def may_check_in(user: User | None, event_id: int) -> bool:
-    """Organisers (and admins) check in at every event; a volunteer only at the events assigned."""
+class DoorForbidden(DomainError):
+    code = "forbidden"
+
+
+def check_door_access(user: User | None, event: Event, now: datetime) -> None:
+    """Raise DoorForbidden unless ``user`` may work the event's door, and see its attendees, at ``now``.
+
+    Organisers (and admins) may at every event, at any time. A check-in volunteer only at the events
+    assigned, and only while their door is open, from a day before the start until a day after the end:
+    the names and addresses of a past or distant event's attendees are none of a volunteer's business.
+    """
     if user is None or not user.is_authenticated or not user.is_active:
-        return False
+        raise DoorForbidden(_l("You do not have access to this event's check-in."))
     if user.has_role(Role.ORGANISER):
-        return True
-    if user.role != Role.CHECKIN:
+        return
+    if user.role != Role.CHECKIN or db.session.get(CheckinAssignment, (user.id, event.id)) is None:
+        raise DoorForbidden(_l("You do not have access to this event's check-in."))
+    closed = checkin_closed_reason(event, now)
+    if closed is not None:
+        raise DoorForbidden(closed)
+
+
+def may_check_in(user: User | None, event: Event, now: datetime) -> bool:
+    """Whether ``check_door_access`` lets ``user`` in at ``now``."""
+    try:
+        check_door_access(user, event, now)
+    except DoorForbidden:
         return False
-    return db.session.get(CheckinAssignment, (user.id, event_id)) is not None
+    return True
 
 
 def events_at_the_door(user: User, now: datetime) -> list[Event]:

@@ -207,15 +207,17 @@ def _set_events(user: User, event_ids: tuple[int, ...], *, actor: User, now: dat
     return sorted(wanted ^ current)
 
 
-def set_active(user_id: int, active: bool, *, actor: User, now: datetime) -> User:
-    """Deactivate an account (it can no longer log in, its links stop working) or take it back into use."""
+def set_active(user_id: int, active: bool, *, actor: User | None, now: datetime) -> User:
+    """Deactivate an account (it can no longer log in, its links stop working, its sessions end) or take
+    it back into use (its old sessions stay ended). ``actor`` is None on the command line."""
     user = _user(user_id)
-    if user.id == actor.id and not active:
+    if actor is not None and user.id == actor.id and not active:
         raise StaffError(_l("You cannot deactivate your own account."))
     if user.active != active:
         user.active = active
         if not active:
             _void_links(user, now)
+            user.session_version += 1
         audit.record("staff.reactivated" if active else "staff.deactivated", user, actor=actor, now=now)
     db.session.commit()
     return user
@@ -296,6 +298,8 @@ def choose_password(token: str, password: str, repeated: str, *, now: datetime) 
         db.session.rollback()
         raise LinkRefused("used", link.purpose)
     user.password_hash = hash_password(password)
+    # A reset after a lost or stolen password: the sessions it was logged in with end (this one starts anew).
+    user.session_version += 1
     _void_links(user, now)
     audit.record("staff.password_chosen", user, actor=user, now=now, purpose=link.purpose)
     db.session.commit()

@@ -1,20 +1,39 @@
 """Thin blueprints: parse the request, call one service, turn the outcome into a response."""
 from flask import Flask, abort, render_template, request
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from ..extensions import db, login_manager
-from ..models import User
+from ..security import retry_after_seconds
+from ..services import accounts
 
 ERROR_TITLES = {
     400: _l("The request could not be handled"),
     403: _l("You do not have access to this page"),
     404: _l("The page was not found"),
     405: _l("That is not possible here"),
+    413: _l("What was sent is too large"),
     429: _l("Too many attempts"),
     500: _l("Something went wrong"),
 }
+
+
+def error_message(code: int) -> str | None:
+    """What the error page says beyond its title, where there is more to say."""
+    if code == 413:
+        return _("Forms and files sent here may be at most %(size)s MB. Go back and send less.",
+                 size=f"{(request.max_content_length or 0) / 2**20:g}")
+    return None
+
+
+def error_headers(error: HTTPException) -> dict[str, str]:
+    """The headers an error answer must keep: what a 405 allows, when a 429 may try again."""
+    headers = {name: value for name, value in error.get_headers() if name.lower() != "content-type"}
+    if error.code == 429:
+        headers["Retry-After"] = str(retry_after_seconds())
+    return headers
 
 
 def register_blueprints(app: Flask) -> None:
@@ -60,7 +79,8 @@ def register_blueprints(app: Flask) -> None:
             return api.http_error_response(error)
         code = error.code or 500
         title = ERROR_TITLES.get(code, error.name)
-        return render_template("errors/error.html", title=title, message=None, code=code), code
+        return (render_template("errors/error.html", title=title, message=error_message(code), code=code),
+                code, error_headers(error))
 
     @app.errorhandler(Exception)
     def unexpected_error(error):
@@ -86,5 +106,6 @@ def register_blueprints(app: Flask) -> None:
     login_manager.login_message = _l("Log in to continue.")
 
     @login_manager.user_loader
-    def load_user(user_id: str):
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    def load_user(session_id: str):
+        # On every request: a session ended by logout, a new password or deactivation finds no user.
+        return accounts.user_for_session(session_id)

@@ -9,6 +9,7 @@ from ..database import utcnow
 from ..exports import attendee_list
 from ..formatting import format_datetime_iso_local
 from ..forms import AttendeeForm, BulkActionForm, ConfirmForm
+from ..ids import parse_id
 from ..models import OrganisationKind, RegistrationStatus
 from ..services import attendees, history
 from ..services import badges as badge_service
@@ -31,7 +32,7 @@ def attendee_query(args) -> attendees.AttendeeQuery:
         checked_in=args.get("checked_in", "") if args.get("checked_in") in attendees.CHECKED_IN_CHOICES else "",
         sort=args.get("sort", "name") if args.get("sort") in attendees.SORTS else "name",
         descending=args.get("order") == "desc",
-        page=int(page) if page.isdigit() and len(page) < 7 else 1,
+        page=parse_id(page, maximum=999_999) or 1,
     )
 
 

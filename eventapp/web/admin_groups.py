@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from ..database import utcnow
 from ..forms import ConfirmForm, GroupNameForm, GroupProposalForm
+from ..ids import parse_id
 from ..services import grouping
 from ..services.errors import DomainError
 from .admin import bp, event_or_404, show_errors
@@ -30,10 +31,10 @@ def groups(slug: str):
 
 
 def _posted_int(name: str) -> int:
-    value = request.form.get(name, "")
-    if not value.isdigit() or len(value) > 12:
+    value = parse_id(request.form.get(name))
+    if value is None:
         abort(400)
-    return int(value)
+    return value
 
 
 @bp.post("/events/<slug>/groups/move")
@@ -54,7 +55,8 @@ def name_group(slug: str, group_id: int):
     event = event_or_404(slug)
     form = GroupNameForm()
     if not form.validate_on_submit():
-        flash(" ".join(message for messages in form.errors.values() for message in messages), "error")
+        # The messages are lazy strings, which str.join refuses.
+        flash(" ".join(str(message) for messages in form.errors.values() for message in messages), "error")
         return redirect(url_for(".groups", slug=slug))
     try:
         grouping.name_group(event, group_id, form.name.data or "", form.leader.data or "",

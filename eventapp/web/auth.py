@@ -11,7 +11,7 @@ from ..extensions import limiter
 from ..forms import ChoosePasswordForm, LoginForm, PasswordResetForm
 from ..models import Role
 from ..services import staff_accounts
-from ..services.accounts import authenticate
+from ..services.accounts import authenticate, end_sessions
 from ..services.errors import DomainError
 
 bp = Blueprint("auth", __name__)
@@ -137,6 +137,9 @@ def _refused_link(refused):
 
 @bp.post("/logout")
 def logout():
+    if current_user.is_authenticated:
+        # Every session of the account, not just this cookie: a copy of it must not outlive the logout.
+        end_sessions(current_user.id)
     logout_user()
     session.clear()
     flash(_("You are logged out."), "success")

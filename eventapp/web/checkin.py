@@ -4,7 +4,7 @@ Every action is a plain form post with its CSRF token that redirects back to the
 page's script (static/checkin.js) sends the same forms in the background with
 ``Accept: application/json`` and gets the same outcome as JSON, with the rendered panels to show.
 """
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -12,12 +12,14 @@ from .. import current_language
 from ..database import utcnow
 from ..extensions import db
 from ..forms import AssignVolunteerForm, CheckinCodeForm, ConfirmForm, WalkInForm
+from ..ids import parse_id
 from ..models import Event, Registration, Role
 from ..security import allow_camera
 from ..services import checkin, staff
 from ..services.errors import DomainError
 from ..services.events import get_event
 from ..services.registration import Attendee
+from . import ERROR_TITLES
 
 bp = Blueprint("checkin", __name__, url_prefix="/checkin")
 bp.after_request(allow_camera)  # the door page scans badges with the camera; no other page may use it
@@ -31,13 +33,16 @@ def require_door_staff():
 
 
 def door_or_403(slug: str) -> Event:
-    """The event, if the current user may work its door."""
+    """The event, if the current user may work its door now; a 403 that says why otherwise."""
     try:
         event = get_event(slug)
     except DomainError:
         abort(404)
-    if not staff.may_check_in(current_user, event.id):
-        abort(403)
+    try:
+        staff.check_door_access(current_user, event, utcnow())
+    except staff.DoorForbidden as refusal:
+        abort(make_response(render_template("errors/error.html", title=ERROR_TITLES[403], message=str(refusal),
+                                            code=403), 403))
     return event
 
 
@@ -47,7 +52,10 @@ def wants_json() -> bool:
 
 @bp.get("/")
 def index():
-    return render_template("checkin/index.html", events=staff.events_at_the_door(current_user, utcnow()))
+    now = utcnow()
+    return render_template("checkin/index.html", events=staff.events_at_the_door(current_user, now),
+                           opens_later=lambda event: not staff.may_check_in(current_user, event, now),
+                           closed_reason=lambda event: checkin.checkin_closed_reason(event, now))
 
 
 @bp.get("/<slug>")
@@ -186,9 +194,10 @@ def remove_volunteer(slug: str, user_id: int):
 
 
 def _last_registration(event: Event, raw_id: str) -> Registration | None:
-    if not raw_id.isdigit() or len(raw_id) > 12:
+    registration_id = parse_id(raw_id)
+    if registration_id is None:
         return None
-    registration = db.session.get(Registration, int(raw_id))
+    registration = db.session.get(Registration, registration_id)
     return registration if registration is not None and registration.event_id == event.id else None
 
 

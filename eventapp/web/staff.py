@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 from .. import current_language
 from ..database import utcnow
 from ..forms import ConfirmForm, StaffEditForm, StaffInviteForm
+from ..ids import parse_id
 from ..models import Role
 from ..services import staff_accounts
 from ..services.errors import DomainError, NotFound
@@ -42,8 +43,8 @@ def invite():
     form = _with_events(StaffInviteForm())
     if request.method == "GET":
         form.role.data = request.args.get("role") if request.args.get("role") in set(Role) else Role.ORGANISER
-        event = request.args.get("event", "")
-        form.events.data = [int(event)] if event.isdigit() and len(event) < 12 else []
+        event = parse_id(request.args.get("event"))
+        form.events.data = [event] if event is not None else []
     error = None
     if form.validate_on_submit():
         try:

@@ -1,7 +1,8 @@
 """The web server and the worker as production runs them: gunicorn enqueues, `flask worker` delivers.
 
-Both processes share the database and a job queue: a SQLite file (one machine) or Redis (several). Registrations sent through the web get their e-mails from the worker, through a
-real SMTP server; a worker killed in the middle of sending loses nothing.
+Both processes share the database and a job queue: a SQLite file (one machine) or Redis (several).
+Registrations sent through the web get their e-mails from the worker, through a real SMTP server; a
+worker killed in the middle of sending loses nothing.
 """
 import os
 import signal

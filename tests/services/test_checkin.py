@@ -202,3 +202,24 @@ def test_search_ignores_accents_and_not_arrived_lists_who_is_still_to_come(door)
     assert [r.last_name for r in checkin.not_arrived(event.id)] == [registration.last_name, "Ärlig", "Öberg"]
     checkin.check_in(event.id, ärlig.id, actor=None, now=now)
     assert [r.id for r in checkin.not_arrived(event.id)] == [registration.id, åsa.id]
+
+
+@pytest.mark.parametrize(("moment", "volunteer_sees"), [
+    (lambda e: e.starts_at - timedelta(hours=24, seconds=1), False),
+    (lambda e: e.starts_at - timedelta(hours=24), True),
+    (lambda e: e.ends_at + timedelta(hours=24, seconds=-1), True),
+    (lambda e: e.ends_at + timedelta(hours=24), False),
+])
+def test_a_volunteer_sees_the_attendees_from_a_day_before_to_a_day_after(ctx, now, moment, volunteer_sees):
+    from builders import make_user
+
+    from eventapp.services import staff
+
+    event = make_event(now)
+    volunteer = make_user("dorr@example.org", "checkin", events=[event])
+    organiser = make_user("org@example.org", "organiser")
+    assert staff.may_check_in(volunteer, event, moment(event)) is volunteer_sees
+    assert staff.may_check_in(organiser, event, moment(event)) is True
+    if not volunteer_sees:
+        with pytest.raises(staff.DoorForbidden, match="Incheckningen"):
+            staff.check_door_access(volunteer, event, moment(event))

@@ -1,4 +1,5 @@
 """The badge pages: who may use them, and what each returns."""
+from datetime import timedelta
 from io import BytesIO
 
 import pytest
@@ -16,8 +17,10 @@ from eventapp.services.events import get_event
 
 @pytest.fixture
 def event(app):
+    """An event starting in an hour: its door is open to its check-in volunteers."""
     with app.app_context():
-        event = make_event(utcnow(), slug="konferens", title="Kommunikation och integration")
+        event = make_event(utcnow(), slug="konferens", title="Kommunikation och integration",
+                           starts_at=utcnow() + timedelta(hours=1))
         first = register(event, utcnow(), 1, first_name="Åsa", last_name="Öberg-Ärlig").registration
         register(event, utcnow(), 2, first_name="محمود", last_name="آغا")
         return {"slug": event.slug, "registration": first.id, "code": first.check_in_code}

@@ -206,3 +206,57 @@ def test_the_door_lists_who_has_not_arrived_in_swedish_order(app, client, door):
     submit(client, f"/checkin/{door['slug']}/registrations/{door['anna']}", {}, form_url=f"/checkin/{door['slug']}")
     fragment = client.get(f"/checkin/{door['slug']}/not-arrived").get_data(as_text=True)
     assert "(1)" in fragment and "Anna Andersson" not in fragment and "Åsa Öberg" in fragment
+
+
+@pytest.fixture
+def past_door(app):
+    """An event that ended 25 hours ago (its door closed an hour ago), and its volunteer with a token."""
+    from eventapp.services.api_tokens import create_token
+
+    now = utcnow()
+    with app.app_context():
+        event = make_event(now - timedelta(days=30), starts_at=now - timedelta(hours=33),
+                           registration_deadline=now - timedelta(days=2))
+        register(event, now - timedelta(days=20), n=1, first_name="Hemlig")
+        volunteer = make_user("checkin@example.org", "checkin", events=[event])
+        make_user("organiser@example.org", "organiser")
+        return {"slug": event.slug, "token": create_token(volunteer.email, now=now)[1]}
+
+
+def test_a_volunteer_of_a_past_event_no_longer_sees_its_attendees(client, past_door):
+    """Names and addresses of a past event are not a volunteer's business once its door has closed."""
+    login(client, "checkin@example.org")
+    for url in (f"/checkin/{past_door['slug']}?q=Hemlig", f"/checkin/{past_door['slug']}/results?q=Hemlig"):
+        response = client.get(url)
+        assert response.status_code == 403
+        page = response.get_data(as_text=True)
+        assert "Andersson 1" not in page and "anna1@example.org" not in page
+        assert "Incheckningen stängde" in page
+    api = client.get(f"/api/v1/events/{past_door['slug']}/registrations",
+                     headers={"Authorization": f"Bearer {past_door['token']}"})
+    assert api.status_code == 403 and "anna1@example.org" not in api.get_data(as_text=True)
+
+
+def test_an_organiser_still_sees_the_attendees_of_a_past_event(client, past_door):
+    login(client, "organiser@example.org")
+    assert "Andersson 1" in client.get(f"/checkin/{past_door['slug']}?q=Hemlig").get_data(as_text=True)
+
+
+def test_a_volunteer_sees_a_coming_event_on_the_list_but_cannot_open_it_yet(app, client):
+    now = utcnow()
+    with app.app_context():
+        event = make_event(now, starts_at=now + timedelta(hours=25))
+        make_user("checkin@example.org", "checkin", events=[event])
+        slug = event.slug
+    login(client, "checkin@example.org")
+    page = client.get("/checkin/").get_data(as_text=True)
+    assert event_title(app, slug) in page and f'href="/checkin/{slug}"' not in page
+    assert "Incheckningen öppnar" in page
+    assert client.get(f"/checkin/{slug}").status_code == 403
+
+
+def event_title(app, slug):
+    from eventapp.models import Event
+
+    with app.app_context():
+        return db.session.scalar(db.select(Event.title).where(Event.slug == slug))

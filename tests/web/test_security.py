@@ -160,6 +160,38 @@ class TestMinimumFillTime:
         assert response.status_code == 302
         assert registration_count(app) == 1
 
+    @pytest.mark.parametrize(("after", "accepted"), [(3599, True), (3601, False)])
+    def test_a_stamp_lives_an_hour(self, app, client, event, monkeypatch, after, accepted):
+        url = f"/events/{event.slug}/register"
+        stamp = self.shown_stamp(client, url)
+        token = csrf_token(client, url)
+        later = time.time() + after
+        monkeypatch.setattr("eventapp.form_guard.time.time", lambda: later)
+        response = client.post(url, data={**VALID, "form_shown": stamp, "csrf_token": token})
+        assert response.status_code == (302 if accepted else 422)
+        if not accepted:
+            assert "Formuläret hade gått ut" in response.get_data(as_text=True)
+        assert registration_count(app) == (1 if accepted else 0)
+
+    def test_a_stamp_is_good_only_in_the_session_it_was_shown_in(self, app, event, monkeypatch):
+        """One page fetched, its stamp replayed by many robots: each of their sessions is refused."""
+        url = f"/events/{event.slug}/register"
+        shown_in = app.test_client()
+        stamp = self.shown_stamp(shown_in, url)
+        later = time.time() + 10
+        monkeypatch.setattr("eventapp.form_guard.time.time", lambda: later)
+        statuses = []
+        for number in range(3):
+            robot = app.test_client()
+            statuses.append(robot.post(url, data={**VALID, "email": f"robot{number}@example.org",
+                                                  "form_shown": stamp, "csrf_token": csrf_token(robot, url)}
+                                       ).status_code)
+        assert statuses == [422, 422, 422]
+        assert registration_count(app) == 0
+        # In its own session the same stamp still works.
+        assert shown_in.post(url, data={**VALID, "form_shown": stamp,
+                                        "csrf_token": csrf_token(shown_in, url)}).status_code == 302
+
     @pytest.mark.parametrize("stamp", [None, "", "form.forged.signature", "x" * 300])
     def test_a_missing_or_forged_stamp_is_refused(self, app, client, event, stamp):
         url = f"/events/{event.slug}/register"
@@ -172,3 +204,67 @@ class TestMinimumFillTime:
         # A fresh stamp comes back, so the person can simply send the form again.
         assert re.search(r'name="form_shown" type="hidden" value="[^"]+\.[^"]+"', page)
         assert registration_count(app) == 0
+
+
+# Keys and the demo in production ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("key", "starts"), [("x" * 31, False), ("short", False), ("x" * 32, True),
+                                              ("å" * 16, True)])  # counted in bytes: 16 × 2
+def test_production_needs_a_secret_key_of_32_bytes(tmp_path, key, starts):
+    class Production(ProductionConfig):
+        SECRET_KEY = key
+        SQLALCHEMY_DATABASE_URI = "sqlite:///" + str(tmp_path / "prod.db")
+
+    if starts:
+        assert create_app(Production).config["SECRET_KEY"] == key
+    else:
+        with pytest.raises(RuntimeError, match="at least 32 bytes"):
+            create_app(Production)
+
+
+def test_seed_demo_is_refused_in_production(tmp_path):
+    """The demo's logins are printed for anyone: a production database must never get them."""
+    class Production(ProductionConfig):
+        SECRET_KEY = "a-long-random-value-from-the-environment"
+        SQLALCHEMY_DATABASE_URI = "sqlite:///" + str(tmp_path / "prod.db")
+
+    production = create_app(Production)
+    result = production.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code == 1
+    assert "refused in production" in result.output
+    assert "demo-organisator" not in result.output
+    assert not (tmp_path / "prod.db").exists() or (tmp_path / "prod.db").stat().st_size == 0
+
+
+def test_the_development_key_is_random_per_instance_folder(monkeypatch, tmp_path):
+    """No key written in the source: each instance folder makes its own, and keeps it across restarts."""
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+
+    class Development(DevelopmentConfig):
+        SECRET_KEY = None
+        SQLALCHEMY_DATABASE_URI = "sqlite://"
+
+    keys = []
+    for folder in ("one", "two", "one"):
+        monkeypatch.setenv("EVENTAPP_INSTANCE_PATH", str(tmp_path / folder))
+        keys.append(create_app(Development).config["SECRET_KEY"])
+    assert keys[0] == keys[2] != keys[1]
+    assert len(keys[0]) >= 32 and "development" not in keys[0]
+    assert (tmp_path / "one" / "secret_key").stat().st_mode & 0o777 == 0o600
+
+
+def test_a_session_signed_with_another_instances_key_is_not_accepted(monkeypatch, tmp_path):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+
+    class Development(DevelopmentConfig):
+        SECRET_KEY = None
+        SQLALCHEMY_DATABASE_URI = "sqlite://"
+
+    monkeypatch.setenv("EVENTAPP_INSTANCE_PATH", str(tmp_path / "mine"))
+    mine = create_app(Development).test_client()
+    mine.get("/?lang=en")
+    monkeypatch.setenv("EVENTAPP_INSTANCE_PATH", str(tmp_path / "theirs"))
+    theirs = create_app(Development).test_client()
+    theirs.set_cookie("session", mine.get_cookie("session").value)
+    assert "Svenska" not in theirs.get("/privacy").get_data(as_text=True)  # the English choice did not come along

@@ -45,7 +45,8 @@ def link_in(app, message: OutboxMessage) -> str:
 
 def test_an_admin_invites_a_volunteer_who_chooses_a_password_and_lands_at_the_door(app, client, admin):
     with app.app_context():
-        event = make_event(utcnow())
+        # Starting within the hour: its door is open to its volunteers.
+        event = make_event(utcnow(), starts_at=utcnow() + timedelta(hours=1))
         event_id, slug = event.id, event.slug
     form = client.get(f"/admin/staff/invite?role=checkin&event={event_id}").get_data(as_text=True)
     assert re.search(r'<input checked[^>]* value="checkin"', form) and f'value="{event_id}" checked' in form
@@ -166,3 +167,34 @@ def test_the_volunteers_page_leads_to_an_invitation_not_a_command(app, client, a
     assert "flask" not in page and "Alla incheckningskonton" not in page
     assert "Det finns inget incheckningskonto än." in page
     assert f"/admin/staff/invite?role=checkin&amp;event={event_id}" in page
+
+
+def test_deactivating_an_account_ends_its_sessions_and_reactivating_brings_none_back(app, client, admin):
+    """Deactivated in the back office while logged in elsewhere: is that browser logged out at once,
+    and does taking the account back into use revive its old session?"""
+    with app.app_context():
+        organiser = make_user("arr@example.org", "organiser").id
+    elsewhere = app.test_client()
+    log_in(elsewhere, organiser)
+    assert elsewhere.get("/admin/").status_code == 200
+    with app.app_context():
+        from eventapp.models import User
+        from eventapp.services import staff_accounts
+
+        staff_accounts.set_active(organiser, False, actor=db.session.get(User, admin), now=utcnow())
+        staff_accounts.set_active(organiser, True, actor=db.session.get(User, admin), now=utcnow())
+    assert elsewhere.get("/admin/").status_code == 302
+
+
+def test_a_password_chosen_with_a_reset_link_ends_the_other_sessions(app, client):
+    """The password was lost, or stolen: whoever is logged in with the old one elsewhere is logged out,
+    and the person who chose the new one stays logged in."""
+    with app.app_context():
+        anna = make_user("anna@example.org", "organiser").id
+    elsewhere = app.test_client()
+    log_in(elsewhere, anna)
+    submit(client, "/login/reset", {"email": "anna@example.org"})
+    response = submit(client, link_in(app, outbox(app)[0]), {"password": PASSWORD, "repeat": PASSWORD})
+    assert response.headers["Location"] == "/admin/"
+    assert elsewhere.get("/admin/").status_code == 302
+    assert client.get("/admin/").status_code == 200

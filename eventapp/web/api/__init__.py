@@ -51,6 +51,7 @@ HTTP_MESSAGES = {
     403: _l("Your account may not do this."),
     404: _l("There is nothing at this address."),
     405: _l("This method is not allowed here."),
+    413: _l("The request body is too large."),
     429: _l("Too many requests. Wait a minute and try again."),
     500: _l("Something went wrong on our side. Nothing was saved."),
 }
@@ -77,9 +78,13 @@ def error_response(status: int, code: str, message, fields: dict | None = None):
 
 
 def http_error_response(error: HTTPException):
-    """An HTTP error (404, 405, 429, …) in the API's JSON shape."""
+    """An HTTP error (404, 405, 429, …) in the API's JSON shape, with its Allow or Retry-After."""
+    from .. import error_headers
+
     status = error.code or 500
-    return error_response(status, HTTP_CODES.get(status, "error"), HTTP_MESSAGES.get(status, error.name))
+    response = error_response(status, HTTP_CODES.get(status, "error"), HTTP_MESSAGES.get(status, error.name))
+    response.headers.update(error_headers(error))
+    return response
 
 
 def is_api_request() -> bool:

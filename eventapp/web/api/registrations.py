@@ -4,18 +4,22 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from ...database import utcnow
 from ...extensions import db
 from ...models import Answer, Event, Registration, RegistrationStatus, Role
 from ...services.events import get_event
-from ...services.staff import may_check_in
-from . import HTTP_MESSAGES, ApiError, api_user, bp, openapi, require_role
+from ...services.staff import DoorForbidden, check_door_access
+from . import ApiError, api_user, bp, openapi, require_role
 
 
 def door_event(slug: str) -> Event:
-    """The event, when the caller may see its attendees (organisers, or its assigned volunteers)."""
+    """The event, when the caller may see its attendees now (organisers, or its assigned volunteers
+    from a day before it starts until a day after it ends)."""
     event = get_event(slug)
-    if not may_check_in(api_user(), event.id):
-        raise ApiError(403, "forbidden", HTTP_MESSAGES[403])
+    try:
+        check_door_access(api_user(), event, utcnow())
+    except DoorForbidden as refusal:
+        raise ApiError(403, "forbidden", refusal.message) from None
     return event
 
 
