@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import UTCDateTime, utcnow
 from ..extensions import db
-from .translated import Translatable
+from .translated import Translatable, in_language
 
 
 class EventKind(StrEnum):
@@ -185,46 +185,12 @@ CHOICES_SEPARATOR = "\n"
 YES, NO = "yes", "no"
 
 
-class QuestionAnswers(Translatable):
-    """What a question and its snapshot (``services.questions.QuestionAsked``) share: its texts in the
-    reader's language, and its answers as a reader is shown them."""
-
-    TRANSLATED = ("text", "help_text")
-
-    @property
-    def field_name(self) -> str:
-        return f"question_{self.id}"
-
-    @property
-    def question_kind(self) -> QuestionKind:
-        try:
-            return QuestionKind(self.kind)
-        except ValueError:  # a kind this version does not know: asked in words
-            return QuestionKind.TEXT
-
-    def choice_labels(self) -> list[tuple[str, str]]:
-        """(value stored, label in the reader's language) of each choice to pick; the organiser's
-        labels know the language they are in (``translated.LocalText``)."""
-        from .translated import in_language
-
-        if self.question_kind == QuestionKind.YES_NO:
-            return [(YES, str(_l("Yes"))), (NO, str(_l("No")))]
-        english = list(self.choices_en or ())
-        return [(choice, in_language(choice, english[n] if n < len(english) else ""))
-                for n, choice in enumerate(self.choices or ())]
-
-    def answer_label(self, value: str) -> str:
-        """A stored answer as a reader is shown it: choices by their label, several joined by commas."""
-        if not value or self.question_kind.free_text:
-            return value
-        labels = dict(self.choice_labels())
-        return ", ".join(str(labels.get(part, part)) for part in value.split(CHOICES_SEPARATOR))
-
-
-class Question(QuestionAnswers, db.Model):
+class Question(Translatable, db.Model):
     """A question of the event's registration form, e.g. the target group, or which table or
     session a person wants: answered in words, by picking one or several of the organiser's
     choices, or yes or no."""
+
+    TRANSLATED = ("text", "help_text")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
@@ -245,3 +211,30 @@ class Question(QuestionAnswers, db.Model):
     retired: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
     event: Mapped[Event] = relationship(back_populates="all_questions")
+
+    @property
+    def field_name(self) -> str:
+        return f"question_{self.id}"
+
+    @property
+    def question_kind(self) -> QuestionKind:
+        try:
+            return QuestionKind(self.kind)
+        except ValueError:  # a kind this version does not know: asked in words
+            return QuestionKind.TEXT
+
+    def choice_labels(self) -> list[tuple[str, str]]:
+        """(value stored, label in the reader's language) of each choice to pick; the organiser's
+        labels know the language they are in (``translated.LocalText``)."""
+        if self.question_kind == QuestionKind.YES_NO:
+            return [(YES, str(_l("Yes"))), (NO, str(_l("No")))]
+        english = list(self.choices_en or ())
+        return [(choice, in_language(choice, english[n] if n < len(english) else ""))
+                for n, choice in enumerate(self.choices or ())]
+
+    def answer_label(self, value: str) -> str:
+        """A stored answer as a reader is shown it: choices by their label, several joined by commas."""
+        if not value or self.question_kind.free_text:
+            return value
+        labels = dict(self.choice_labels())
+        return ", ".join(str(labels.get(part, part)) for part in value.split(CHOICES_SEPARATOR))

@@ -218,7 +218,7 @@ def one_line(text: str) -> str:
 
 
 def _subject(kind: str, event: Event) -> str:
-    """The subject of ``kind`` about ``event`` (or its snapshot), in the locale in force."""
+    """The subject of ``kind`` about ``event``, in the locale in force."""
     return one_line(SUBJECTS[kind]() % {"title": event.localised.title})
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import exists, func, select
 
 from ..extensions import db
 from ..models import Answer, Event, Question, QuestionKind, Registration
-from ..models.event import CHOICES_SEPARATOR, NO, YES, QuestionAnswers
+from ..models.event import CHOICES_SEPARATOR, NO, YES
 
 MAX_QUESTIONS = 10
 MAX_CHOICES = 20
@@ -46,29 +46,6 @@ class QuestionData:
     def __post_init__(self) -> None:
         if self.kind is None:
             self.kind = QuestionKind.CHOICE if self.choices else QuestionKind.TEXT
-
-
-@dataclass(frozen=True)
-class QuestionAsked(QuestionAnswers):
-    """A question of the registration form as an ``EventSnapshot`` has it: plain values, kept by a
-    web worker for a moment (see ``services.registration``)."""
-
-    id: int
-    kind: str
-    text: str
-    text_en: str
-    help_text: str
-    help_text_en: str
-    required: bool
-    choices: tuple[str, ...]
-    choices_en: tuple[str, ...]
-
-
-def asked(question: Question) -> QuestionAsked:
-    """The snapshot of a question."""
-    return QuestionAsked(question.id, question.kind, question.text, question.text_en or "",
-                         question.help_text or "", question.help_text_en or "", question.required,
-                         tuple(question.choices or ()), tuple(question.choices_en or ()))
 
 
 def tidy(text: str) -> str:
@@ -191,7 +168,7 @@ def _answered(question: Question) -> bool:
     return bool(db.session.scalar(select(exists().where(Answer.question_id == question.id))))
 
 
-def normalised_answer(question: QuestionAnswers, given: str | None) -> str:
+def normalised_answer(question: Question, given: str | None) -> str:
     """An answer as it is checked and stored: white space tidied, several choices one per line in
     the question's order (see the module's docstring)."""
     value = given or ""
@@ -206,7 +183,7 @@ def normalised_answer(question: QuestionAnswers, given: str | None) -> str:
     return tidy(value)
 
 
-def _wrong_answer(question: QuestionAnswers, value: str):
+def _wrong_answer(question: Question, value: str):
     """Why a tidied, non-empty answer does not fit the question; None when it does."""
     kind = question.question_kind
     if kind == QuestionKind.CHOICE and value not in question.choices:
@@ -220,11 +197,10 @@ def _wrong_answer(question: QuestionAnswers, value: str):
     return None
 
 
-def check_answers(event, given: dict[int, str]) -> dict[str, list]:
+def check_answers(event: Event, given: dict[int, str]) -> dict[str, list]:
     """Field name -> messages for answers that do not fit the event's questions; empty when fine.
 
-    ``event``: an Event or its snapshot. ``given``: {question id: answer}, the choices of a
-    multiple-choice question one per line.
+    ``given``: {question id: answer}, the choices of a multiple-choice question one per line.
     """
     errors: dict[str, list] = {}
     for question in event.questions:
@@ -250,7 +226,7 @@ def answer_rows(answers: dict[int, str]) -> list[Answer]:
     return [Answer(question_id=question_id, value=value) for question_id, value in answers.items()]
 
 
-def answers_to_store(event, given: dict[int, str]) -> dict[int, str]:
+def answers_to_store(event: Event, given: dict[int, str]) -> dict[int, str]:
     """{question id: answer} of the answers a registration stores: the event's questions answered."""
     answers = {}
     for question in event.questions:
