@@ -19,13 +19,7 @@ from . import audit, notifications
 from . import questions as question_service
 from .email_addresses import checked_email
 from .errors import DomainError, InvalidEmailAddress, NotFound, ValidationFailed
-from .registration import (
-    event_snapshot,
-    lock_event,
-    places_left,
-    promote_from_waitlist,
-    registration_closed_reason,
-)
+from .registration import lock_event, places_left, promote_from_waitlist, registration_closed_reason
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 #: Changing these moves the event in attendees' calendars.
@@ -355,8 +349,7 @@ class Preview:
 def preview(slug: str, now: datetime) -> Preview:
     """The event ``slug`` as its public page would show it at ``now`` if it were published."""
     event = get_event(slug)
-    snapshot = replace(event_snapshot(event.id), published=True)
-    return Preview(event, registration_closed_reason(snapshot, now), places_left(snapshot, snapshot.confirmed))
+    return Preview(event, registration_closed_reason(event, now, as_published=True), places_left(event))
 
 
 def get_event(slug: str) -> Event:
