@@ -38,7 +38,7 @@ MENU = (
     Entry("noshows", _l("No-show fees"), (Role.ORGANISER,), endpoint="noshows.index", within=("/admin/no-shows",)),
     Entry("finance", _l("Invoices"), (Role.FINANCE,), endpoint="finance.invoices", within=("/finance/",)),
     Entry("email", _l("E-mail"), (Role.ORGANISER,), endpoint="outbox.index", within=("/admin/outbox/",)),
-    Entry("staff", _l("Staff"), (Role.ADMIN,), path="/admin/staff", within=("/admin/staff",)),
+    Entry("staff", _l("Staff"), (Role.ADMIN,), endpoint="staff.index", within=("/admin/staff/",)),
     Entry("privacy", _l("Personal data"), (Role.ORGANISER,), endpoint="privacy.requests", within=("/admin/privacy",)),
 )
 

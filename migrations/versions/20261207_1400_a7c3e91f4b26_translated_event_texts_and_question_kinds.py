@@ -1,8 +1,8 @@
 """translated event texts and question kinds
 
-Revision ID: e5a1c7d2b9f4
-Revises: 5e1f0c2a7d90
-Create Date: 2026-12-07 12:00:00
+Revision ID: a7c3e91f4b26
+Revises: e5a1c0b7d2f4
+Create Date: 2026-12-07 14:00:00
 
 The English versions of an event's texts, and questions answered in long text, several choices or
 yes/no with a help text. A question that has choices was answered by picking one of them; the
@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = 'e5a1c7d2b9f4'
-down_revision = '5e1f0c2a7d90'
+revision = 'a7c3e91f4b26'
+down_revision = 'e5a1c0b7d2f4'
 branch_labels = None
 depends_on = None
 
