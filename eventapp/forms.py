@@ -7,11 +7,14 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
+from werkzeug.datastructures import MultiDict
 from wtforms import (
     BooleanField,
     DateField,
     DateTimeLocalField,
     EmailField,
+    FieldList,
+    FormField,
     HiddenField,
     IntegerField,
     PasswordField,
@@ -20,13 +23,16 @@ from wtforms import (
     SelectMultipleField,
     StringField,
     TextAreaField,
+    TimeField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.i18n import messages_path
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from . import current_language, form_guard
 from .ids import parse_id
+from .models.event import CHOICES_SEPARATOR, QuestionKind
 from .models.organisation import KIND_LABELS
 from .services.buyers import address_errors, normalised_postcode, validate_peppol_id
 from .services.email_addresses import checked_email
@@ -43,6 +49,46 @@ class Form(FlaskForm):
     class Meta:
         def get_translations(self, form):
             return wtforms_catalogue(current_language())
+
+
+    def error_list(self) -> list[tuple[str, list[str]]]:
+        """(field id, messages) of every field with errors, those of rows of lists included."""
+        found = []
+
+        def walk(fields):
+            for field in fields:
+                if isinstance(field, FieldList):
+                    walk(field.entries)
+                    if self.list_errors.get(field.name):
+                        found.append((field.id, [str(message) for message in self.list_errors[field.name]]))
+                elif isinstance(field, FormField):
+                    walk(field.form)
+                elif field.errors and field.name != "csrf_token":
+                    found.append((field.id, [str(message) for message in field.errors]))
+
+        walk(self)
+        return found
+
+    @property
+    def list_errors(self) -> dict[str, list]:
+        """Messages about a list of rows as a whole, by the list's name (set by the view)."""
+        if "_list_errors" not in self.__dict__:
+            self._list_errors = {}
+        return self._list_errors
+
+    def field_named(self, name: str):
+        """The field posted as ``name`` (``agenda-0-title`` for a row's), or None."""
+        def walk(fields):
+            for field in fields:
+                if field.name == name:
+                    return field
+                if isinstance(field, FieldList | FormField):
+                    found = walk(field.entries if isinstance(field, FieldList) else field.form)
+                    if found is not None:
+                        return found
+            return None
+
+        return walk(self)
 
 
 @lru_cache(maxsize=4)
@@ -196,8 +242,16 @@ class RegistrationForm(InvoiceAddressFields, PersonFields):
     form_shown = HiddenField(_l("The form"), default=form_guard.new_stamp, validators=[filled_in_by_a_person])
 
 
+class CheckboxesField(SelectMultipleField):
+    """Several choices as checkboxes."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
 def registration_form_for(questions) -> RegistrationForm:
-    """The registration form with a field per question of the event (``question_<id>``).
+    """The registration form with a field per question of the event (``question_<id>``), in the
+    visitor's language.
 
     The form only shapes the input; whether an answer is required or allowed is the questions
     service's to say (so the API and the form share one rule).
@@ -211,21 +265,46 @@ def registration_form_for(questions) -> RegistrationForm:
         pass
 
     for question in questions:
-        # A plain string, so the label escapes the organiser's text (a lazy string would count as markup).
-        label = question.text if question.required else gettext("%(question)s (optional)", question=question.text)
-        if question.choices:
-            field = RadioField(label, choices=[SelectChoice(choice, choice) for choice in question.choices],
-                               validate_choice=False, filters=[_strip])
-        else:
-            field = StringField(label, filters=[_strip])
-        setattr(EventRegistrationForm, question.field_name, field)
+        setattr(EventRegistrationForm, question.field_name, _question_field(question))
     form = EventRegistrationForm()
     form.questions = [form[question.field_name] for question in questions]
+    page = current_language()
+    for question, field in zip(questions, form.questions, strict=True):
+        # The languages of the organiser's texts where they are not the page's, for the page to mark.
+        language = question.localised.text.lang
+        field.text_lang = language if language != page else None
+        field.choice_langs = {value: label.lang for value, label in question.choice_labels()
+                              if getattr(label, "lang", page) != page}
     return form
 
 
+def _question_field(question):
+    text = question.localised.text
+    # A plain string, so the label escapes the organiser's text (a lazy string would count as markup).
+    label = str(text) if question.required else gettext("%(question)s (optional)", question=text)
+    options = {"description": str(question.localised.help_text)}
+    kind = question.question_kind
+    if kind == QuestionKind.LONG_TEXT:
+        return TextAreaField(label, filters=[_strip], **options)
+    if kind == QuestionKind.CHOICES:
+        return CheckboxesField(label, choices=_choices(question), validate_choice=False, **options)
+    if kind in (QuestionKind.CHOICE, QuestionKind.YES_NO):
+        return RadioField(label, choices=_choices(question), validate_choice=False, filters=[_strip], **options)
+    return StringField(label, filters=[_strip], **options)
+
+
+def _choices(question) -> list[SelectChoice]:
+    # Plain strings, so that the labels escape the organiser's text.
+    return [SelectChoice(value, str(label)) for value, label in question.choice_labels()]
+
+
 def answers_from(form: FlaskForm, questions) -> dict[int, str]:
-    return {question.id: form[question.field_name].data or "" for question in questions}
+    """{question id: answer} as the questions service takes them: several choices one per line."""
+    answers = {}
+    for question in questions:
+        data = form[question.field_name].data
+        answers[question.id] = CHOICES_SEPARATOR.join(data) if isinstance(data, list) else data or ""
+    return answers
 
 
 class TransferForm(PersonFields):
@@ -436,17 +515,98 @@ DATETIME_MESSAGE = _l("Enter a date and time like 2027-02-15 08:30.")
 DATE_MESSAGE = _l("Enter a date like 2027-02-01.")
 
 
+#: The most rows a list of the event form takes (the services set the real limits).
+MAX_ROWS = 100
+TIME_MESSAGE = _l("Enter a time like 08:30.")
+
+
+class RowList(FieldList):
+    """A FieldList of rows that takes only ASCII digits as row numbers (WTForms' own check would
+    let "agenda-²-title" through to int(), and fail)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, min_entries=0, max_entries=MAX_ROWS, **kwargs)
+
+    def _extract_indices(self, prefix, formdata):
+        offset = len(prefix) + 1
+        for key in formdata:
+            if key.startswith(prefix + self._separator):
+                part = key[offset:].split(self._separator, 1)[0]
+                if part.isascii() and part.isdigit():
+                    yield int(part)
+
+
+class RowForm(Form):
+    """One row of a list in a form: the form around it carries the CSRF token."""
+
+    class Meta:
+        csrf = False
+
+
+def _text(label, max_length: int, *, one_line: bool = True):
+    validators = [Optional(), Length(max=max_length, message=_l("At most %(max)d characters."))]
+    if one_line:
+        validators.append(single_line)
+        return StringField(label, filters=[_strip], validators=validators)
+    return TextAreaField(label, filters=[_strip], validators=validators)
+
+
+class ProgrammeRowForm(RowForm):
+    """An item of the day's programme."""
+
+    starts = TimeField(_l("Time"), format=["%H:%M", "%H.%M"], invalid_value_message=TIME_MESSAGE,
+                       validators=[Optional()])
+    title = _text(_l("Title in Swedish"), 200)
+    title_en = _text(_l("Title in English (optional)"), 200)
+    speakers = _text(_l("Speakers (optional)"), 500)
+
+
+class MeetingRowForm(RowForm):
+    """One of a course's separate meetings."""
+
+    day = DateField(_l("Date"), invalid_value_message=DATE_MESSAGE, validators=[Optional()])
+    starts = TimeField(_l("From"), format=["%H:%M", "%H.%M"], invalid_value_message=TIME_MESSAGE,
+                       validators=[Optional()])
+    ends = TimeField(_l("To"), format=["%H:%M", "%H.%M"], invalid_value_message=TIME_MESSAGE,
+                     validators=[Optional()])
+    title = _text(_l("Title in Swedish"), 200)
+    title_en = _text(_l("Title in English (optional)"), 200)
+    venue = _text(_l("Room or venue (optional)"), 200)
+
+
+def _question_kinds():
+    return [SelectChoice(kind.value, kind.label) for kind in QuestionKind]
+
+
+class QuestionRowForm(RowForm):
+    """A question of the registration form."""
+
+    id = HiddenField(validators=[Optional(), Regexp(r"^[0-9]{1,12}$")])
+    kind = SelectField(_l("Type of answer"), choices=_question_kinds, default=QuestionKind.TEXT.value)
+    text = _text(_l("Question in Swedish"), 200)
+    text_en = _text(_l("Question in English (optional)"), 200)
+    help_text = _text(_l("Help text in Swedish (optional)"), 500, one_line=False)
+    help_text_en = _text(_l("Help text in English (optional)"), 500, one_line=False)
+    choices = _text(_l("Choices in Swedish, one per line"), 3000, one_line=False)
+    choices_en = _text(_l("Choices in English, one per line in the same order (optional)"), 3000, one_line=False)
+    required = BooleanField(_l("An answer is required"))
+
+
 class EventForm(Form):
     """An event as the organiser edits it. Dates are local (Stockholm) wall-clock time."""
 
-    title = StringField(_l("Title"), filters=[_strip], validators=[
+    title = StringField(_l("Title in Swedish"), filters=[_strip], validators=[
         _required(_l("Enter a title.")), Length(max=200, message=_l("At most %(max)d characters.")), single_line])
+    title_en = StringField(_l("Title in English (optional)"), filters=[_strip], validators=[
+        Optional(), Length(max=200, message=_l("At most %(max)d characters.")), single_line])
     kind = SelectField(_l("Kind of event"), choices=_kinds, validators=[_required(_l("Choose a kind of event."))])
     series = StringField(_l("Series (optional)"), filters=[_strip], validators=[
         Optional(), Length(max=200, message=_l("At most %(max)d characters.")), single_line])
     theme = StringField(_l("Theme (optional)"), filters=[_strip], validators=[
         Optional(), Length(max=200, message=_l("At most %(max)d characters.")), single_line])
-    description = TextAreaField(_l("Description"), filters=[_strip], validators=[
+    description = TextAreaField(_l("Description in Swedish"), filters=[_strip], validators=[
+        Optional(), Length(max=10000, message=_l("At most %(max)d characters."))])
+    description_en = TextAreaField(_l("Description in English (optional)"), filters=[_strip], validators=[
         Optional(), Length(max=10000, message=_l("At most %(max)d characters."))])
     organiser_name = StringField(_l("Organised by"), filters=[_strip], validators=[
         Optional(), Length(max=200, message=_l("At most %(max)d characters.")), single_line])
@@ -482,16 +642,66 @@ class EventForm(Form):
     charge_late_cancellation = BooleanField(_l("Charge a late cancellation like a no-show"))
     fee_notice = TextAreaField(_l("Fee notice shown on the event page (optional)"), filters=[_strip], validators=[
         Optional(), Length(max=1000, message=_l("At most %(max)d characters."))])
-    agenda = TextAreaField(_l("Programme (optional)"), filters=[_strip], validators=[
-        Optional(), Length(max=20000, message=_l("At most %(max)d characters."))])
-    sessions = TextAreaField(_l("Separate meetings (optional, for courses)"), filters=[_strip], validators=[
-        Optional(), Length(max=20000, message=_l("At most %(max)d characters."))])
     reminder_days = IntegerField(_l("Reminder, days before the start (0: none)"), default=2,
                                  invalid_value_message=_l("Enter a whole number."),
                                  validators=[Optional(),
                                              NumberRange(min=0, max=30, message=_l("Between 0 and %(max)d days."))])
-    questions = TextAreaField(_l("Questions on the registration form (optional)"), filters=[_strip], validators=[
-        Optional(), Length(max=5000, message=_l("At most %(max)d characters."))])
+    agenda = RowList(FormField(ProgrammeRowForm))
+    sessions = RowList(FormField(MeetingRowForm))
+    questions = RowList(FormField(QuestionRowForm))
+
+    #: The lists of rows, and the part of a row a new one starts with.
+    ROW_LISTS = {"agenda": "starts", "sessions": "day", "questions": "kind"}
+    ROW_ACTION = re.compile(r"^(agenda|sessions|questions)-(?:add|([0-9]{1,4})-(up|down|remove))$")
+
+    @classmethod
+    def with_row_action(cls, formdata: MultiDict, action: str) -> tuple[MultiDict, str | None] | None:
+        """The form's values with a row added, moved or removed as ``action`` says
+        (``agenda-add``, ``questions-2-up``, ``sessions-0-remove``), and the id of the field to
+        focus on the page shown with them; None for an action that is not one of these."""
+        match = cls.ROW_ACTION.fullmatch(action or "")
+        if match is None:
+            return None
+        name, index, move = match.group(1), match.group(2), match.group(3)
+        rows, others = _rows(formdata, name)
+        first = cls.ROW_LISTS[name]
+        focus = None
+        if index is None:
+            if len(rows) < MAX_ROWS:
+                rows.append([(f"{first}", QuestionKind.TEXT.value if name == "questions" else "")])
+            focus = f"{name}-{len(rows) - 1}-{first}"
+        else:
+            index = int(index)
+            if index < len(rows):
+                target = {"up": index - 1, "down": index + 1}.get(move)
+                if move == "remove":
+                    rows.pop(index)
+                    focus = f"{name}-add"
+                elif 0 <= target < len(rows):
+                    rows[index], rows[target] = rows[target], rows[index]
+                    focus = f"{name}-{target}-{move}"
+                else:
+                    focus = f"{name}-{index}-{move}"
+        values = MultiDict(others)
+        for number, row in enumerate(rows):
+            for part, value in row:
+                values.add(f"{name}-{number}-{part}", value)
+        return values, focus
+
+
+def _rows(formdata: MultiDict, name: str) -> tuple[list[list[tuple[str, str]]], list[tuple[str, str]]]:
+    """The rows of the list ``name`` as posted, in order, each its (part, value) pairs; and the
+    form's other values."""
+    pattern = re.compile(rf"^{name}-([0-9]+)-(\w+)$")
+    rows: dict[int, list[tuple[str, str]]] = {}
+    others = []
+    for key, value in formdata.items(multi=True):
+        match = pattern.fullmatch(key)
+        if match is None:
+            others.append((key, value))
+        else:
+            rows.setdefault(int(match.group(1)), []).append((match.group(2), value))
+    return [rows[index] for index in sorted(rows)][:MAX_ROWS], others
 
 
 class CopyEventForm(Form):

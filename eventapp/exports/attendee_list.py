@@ -50,7 +50,7 @@ def attendee_table(event: Event, registrations: Iterable[Row], fmt: str, delimit
     labels = _labels()
     answers = answers or {}
     columns = header() + [question.text for question in questions]
-    rows = (row(registration, labels) + [answers.get(registration.id, {}).get(question.id, "")
+    rows = (row(registration, labels) + [question.answer_label(answers.get(registration.id, {}).get(question.id, ""))
                                          for question in questions]
             for registration in registrations)
     if fmt == "csv":

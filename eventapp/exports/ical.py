@@ -41,12 +41,14 @@ class Occurrence:
 
 
 def occurrences(event: Event) -> list[Occurrence]:
-    """The event's meetings, or the event itself when it has none."""
+    """The event's meetings, or the event itself when it has none; titled in the current locale's
+    language where the organiser wrote one."""
     location = ", ".join(part for part in (event.venue, event.address, event.city) if part)
+    title = event.localised.title
     if not event.sessions:
-        return [Occurrence("", event.title, event.starts_at, event.ends_at, location)]
+        return [Occurrence("", title, event.starts_at, event.ends_at, location)]
     return [
-        Occurrence(f"-session-{number}", f"{event.title}: {session.title}", session.starts_at, session.ends_at,
+        Occurrence(f"-session-{number}", f"{title}: {session.localised.title}", session.starts_at, session.ends_at,
                    ", ".join(part for part in (session.venue, event.address, event.city) if part) or location)
         for number, session in enumerate(event.sessions, start=1)
     ]
@@ -111,7 +113,8 @@ def published(events: Iterable[Event], *, now: datetime, domain: str, urls: dict
         for occurrence in occurrences(event):
             calendar.add_component(_vevent(
                 occurrence, uid=f"event-{event.id}{occurrence.suffix}@{domain}", sequence=event.calendar_sequence,
-                now=now, description=event.description, url=urls.get(event.id, ""), cancelled=event.is_cancelled,
+                now=now, description=event.localised.description, url=urls.get(event.id, ""),
+                cancelled=event.is_cancelled,
             ))
     return _finish(calendar, events)
 
@@ -122,7 +125,7 @@ def web_calendar_links(event: Event, url: str, details: str = "") -> dict[str, s
     body = f"{details}\n\n{url}".strip() if details else url
     google = "https://calendar.google.com/calendar/render?" + urlencode({
         "action": "TEMPLATE",
-        "text": event.title,
+        "text": event.localised.title,
         "dates": f"{_google_time(event.starts_at)}/{_google_time(event.ends_at)}",
         "details": body,
         "location": location,
@@ -131,7 +134,7 @@ def web_calendar_links(event: Event, url: str, details: str = "") -> dict[str, s
     outlook = "https://outlook.office.com/calendar/0/deeplink/compose?" + urlencode({
         "path": "/calendar/action/compose",
         "rru": "addevent",
-        "subject": event.title,
+        "subject": event.localised.title,
         "startdt": event.starts_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "enddt": event.ends_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "body": body,

@@ -2,7 +2,7 @@
 from .api_token import ApiToken
 from .audit import AuditEntry
 from .badge import BadgeLogo, BadgePrint, BadgeRun, BadgeRunStatus
-from .event import AgendaItem, Event, EventKind, EventSession, Question, Series
+from .event import AgendaItem, Event, EventKind, EventSession, Question, QuestionKind, Series
 from .grouping import GroupSeat, TableGroup
 from .invoice import (
     ChargeKind,
@@ -40,6 +40,7 @@ __all__ = [
     "OrganisationAlias",
     "OrganisationKind",
     "Question",
+    "QuestionKind",
     "Registration",
     "RegistrationStatus",
     "Role",

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import UTCDateTime, utcnow
 from ..extensions import db
+from .translated import Translatable, in_language
 
 
 class EventKind(StrEnum):
@@ -37,14 +38,19 @@ class Series(db.Model):
     events: Mapped[list["Event"]] = relationship(back_populates="series", order_by="Event.starts_at")
 
 
-class Event(db.Model):
+class Event(Translatable, db.Model):
+    TRANSLATED = ("title", "description")
+
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(100), unique=True)
     kind: Mapped[str] = mapped_column(String(20), default=EventKind.CONFERENCE)
     title: Mapped[str] = mapped_column(String(200))
+    #: The title in English; empty when there is none (see models.translated).
+    title_en: Mapped[str] = mapped_column(String(200), default="", server_default="")
     #: Shown in the series context, e.g. the forum's theme.
     theme: Mapped[str] = mapped_column(String(200), default="")
     description: Mapped[str] = mapped_column(Text, default="")
+    description_en: Mapped[str] = mapped_column(Text, default="", server_default="")
     #: Who arranges it, in the organiser's words ("Nowa Kommunikation i samarbete med K6 Konsulter").
     organiser_name: Mapped[str] = mapped_column(String(200), default="")
     #: Replies and calendar ORGANIZER go here.
@@ -112,25 +118,31 @@ class Event(db.Model):
         return f"<Event {self.slug}>"
 
 
-class AgendaItem(db.Model):
+class AgendaItem(Translatable, db.Model):
     """A point on the day's programme, with its speakers."""
+
+    TRANSLATED = ("title",)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
     title: Mapped[str] = mapped_column(String(200))
+    title_en: Mapped[str] = mapped_column(String(200), default="", server_default="")
     speakers: Mapped[str] = mapped_column(String(500), default="")
     description: Mapped[str] = mapped_column(Text, default="")
 
     event: Mapped[Event] = relationship(back_populates="agenda")
 
 
-class EventSession(db.Model):
+class EventSession(Translatable, db.Model):
     """One of several separate meetings that a single registration covers (a course's five meetings)."""
+
+    TRANSLATED = ("title",)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
     title: Mapped[str] = mapped_column(String(200))
+    title_en: Mapped[str] = mapped_column(String(200), default="", server_default="")
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
     venue: Mapped[str] = mapped_column(String(200), default="")
@@ -138,16 +150,62 @@ class EventSession(db.Model):
     event: Mapped[Event] = relationship(back_populates="sessions")
 
 
-class Question(db.Model):
-    """An optional question of the event's registration form, e.g. the target group, or which table
-    or session a person wants. With choices it is answered by picking one, without by free text."""
+class QuestionKind(StrEnum):
+    """How a question of the registration form is answered."""
+
+    TEXT = "text"
+    LONG_TEXT = "long_text"
+    CHOICE = "choice"
+    CHOICES = "choices"
+    YES_NO = "yes_no"
+
+    @property
+    def label(self):
+        return {
+            QuestionKind.TEXT: _l("Short text"),
+            QuestionKind.LONG_TEXT: _l("Long text"),
+            QuestionKind.CHOICE: _l("Single choice"),
+            QuestionKind.CHOICES: _l("Multiple choice"),
+            QuestionKind.YES_NO: _l("Yes or no"),
+        }[self]
+
+    @property
+    def has_choices(self) -> bool:
+        """Answered by picking among the organiser's own choices."""
+        return self in (QuestionKind.CHOICE, QuestionKind.CHOICES)
+
+    @property
+    def free_text(self) -> bool:
+        """Answered in the person's own words."""
+        return self in (QuestionKind.TEXT, QuestionKind.LONG_TEXT)
+
+
+#: How the answers of a multiple-choice question are kept in one answer: a line per choice picked.
+CHOICES_SEPARATOR = "\n"
+YES, NO = "yes", "no"
+
+
+class Question(Translatable, db.Model):
+    """A question of the event's registration form, e.g. the target group, or which table or
+    session a person wants: answered in words, by picking one or several of the organiser's
+    choices, or yes or no."""
+
+    TRANSLATED = ("text", "help_text")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
+    #: A QuestionKind.
+    kind: Mapped[str] = mapped_column(String(20), default=QuestionKind.TEXT, server_default=QuestionKind.TEXT)
     text: Mapped[str] = mapped_column(String(200))
-    #: The answers to pick from; empty for a free-text question.
+    text_en: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    #: Shown under the question, e.g. what the answer is used for.
+    help_text: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    help_text_en: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    #: The answers to pick from (single and multiple choice); an answer stores the choice as written here.
     choices: Mapped[list[str]] = mapped_column(JSON, default=list)
+    #: The choices in English, in the same order; empty when they are not translated.
+    choices_en: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
     required: Mapped[bool] = mapped_column(Boolean, default=False)
     #: Taken off the form after people had answered it; the answers stay for the lists.
     retired: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
@@ -157,3 +215,26 @@ class Question(db.Model):
     @property
     def field_name(self) -> str:
         return f"question_{self.id}"
+
+    @property
+    def question_kind(self) -> QuestionKind:
+        try:
+            return QuestionKind(self.kind)
+        except ValueError:  # a kind this version does not know: asked in words
+            return QuestionKind.TEXT
+
+    def choice_labels(self) -> list[tuple[str, str]]:
+        """(value stored, label in the reader's language) of each choice to pick; the organiser's
+        labels know the language they are in (``translated.LocalText``)."""
+        if self.question_kind == QuestionKind.YES_NO:
+            return [(YES, str(_l("Yes"))), (NO, str(_l("No")))]
+        english = list(self.choices_en or ())
+        return [(choice, in_language(choice, english[n] if n < len(english) else ""))
+                for n, choice in enumerate(self.choices or ())]
+
+    def answer_label(self, value: str) -> str:
+        """A stored answer as a reader is shown it: choices by their label, several joined by commas."""
+        if not value or self.question_kind.free_text:
+            return value
+        labels = dict(self.choice_labels())
+        return ", ".join(str(labels.get(part, part)) for part in value.split(CHOICES_SEPARATOR))

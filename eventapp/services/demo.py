@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..localtime import at, end_of_day, local_date
-from ..models import AgendaItem, Event, EventSession, Question, Series, User
+from ..models import AgendaItem, Event, EventSession, Question, QuestionKind, Series, User
 from .accounts import create_demo_user
 from .checkin import check_in
 from .noshow import approve_no_shows
@@ -112,12 +112,17 @@ def demo_events(now: datetime) -> list[Event]:
     forum = Event(
         slug="strategiskt-forum-langsiktig-strategi", kind="forum",
         title="Strategiskt forum för nyanländas etablering och integration",
+        title_en="Strategic forum on the establishment and integration of newcomers",
         theme="Långsiktig strategi och organisation",
         series=_series("strategiskt-forum", "Strategiskt forum",
                        "En mötesplats för Skånes kommuner om nyanländas etablering och integration."),
         description=(
             "Målgrupp är kommunala chefer och strateger inom uppdrag som berörs av ett ökat antal nyanlända. "
             "Dagen varvar presentationer med samtal och avslutas med ett World café: Innovativ integration."
+        ),
+        description_en=(
+            "For managers and strategists in municipalities whose work is touched by a growing number of "
+            "newcomers. The day mixes talks with conversation and ends with a World café: Innovative integration."
         ),
         organiser_name="Kommunförbundet Skåne och Region Skåne",
         organiser_email="forum@example.org",
@@ -128,16 +133,27 @@ def demo_events(now: datetime) -> list[Event]:
         price=0, no_show_fee=0, charge_late_cancellation=False, published=True,
     )
     forum.agenda = [
-        AgendaItem(starts_at=at(forum_day, "09:30"), title="Strategi som plan, position och process"),
-        AgendaItem(starts_at=at(forum_day, "11:00"), title="Ekonomisk styrning och samordning i praktiken"),
-        AgendaItem(starts_at=at(forum_day, "13:30"), title="World café: Innovativ integration"),
+        AgendaItem(starts_at=at(forum_day, "09:30"), title="Strategi som plan, position och process",
+                   title_en="Strategy as plan, position and process"),
+        AgendaItem(starts_at=at(forum_day, "11:00"), title="Ekonomisk styrning och samordning i praktiken",
+                   title_en="Financial management and coordination in practice"),
+        AgendaItem(starts_at=at(forum_day, "13:30"), title="World café: Innovativ integration",
+                   title_en="World café: Innovative integration"),
     ]
     forum.all_questions = [
-        Question(position=0, text="Vilken målgrupp tillhör du?", required=True,
-                 choices=["Chef", "Strateg eller utvecklare", "Handläggare eller samordnare", "Förtroendevald"]),
-        Question(position=1, text="Vilket World café-bord vill du börja vid?",
-                 choices=["Bostad", "Arbete och försörjning", "Skola och utbildning", "Hälsa"]),
-        Question(position=2, text="Vad vill du ta med dig från dagen?"),
+        Question(position=0, kind=QuestionKind.CHOICE, text="Vilken målgrupp tillhör du?",
+                 text_en="Which target group do you belong to?", required=True,
+                 choices=["Chef", "Strateg eller utvecklare", "Handläggare eller samordnare", "Förtroendevald"],
+                 choices_en=["Manager", "Strategist or developer", "Officer or coordinator", "Elected representative"]),
+        Question(position=1, kind=QuestionKind.CHOICES, text="Vilka World café-bord vill du sitta vid?",
+                 text_en="Which World café tables would you like to join?",
+                 help_text="Välj gärna flera; vi fördelar borden så att alla får minst ett av sina val.",
+                 help_text_en="Choose several if you like; we seat everyone at one of their choices at least.",
+                 choices=["Bostad", "Arbete och försörjning", "Skola och utbildning", "Hälsa"],
+                 choices_en=["Housing", "Work and income", "School and education", "Health"]),
+        Question(position=2, kind=QuestionKind.YES_NO, text="Vill du äta lunch?", text_en="Would you like lunch?"),
+        Question(position=3, kind=QuestionKind.LONG_TEXT, text="Vad vill du ta med dig från dagen?",
+                 text_en="What would you like to take home from the day?"),
     ]
 
     first_meeting = _next_weekday(today, 1, 9)  # Tuesdays from nine weeks ahead
@@ -278,9 +294,17 @@ def seed_demo(now: datetime) -> dict:
         created.append(event.slug)
         attendees = {0: 96, 1: 23, 2: 31, 3: 12}[number]
         for n, attendee in enumerate(_demo_attendees(attendees, seed=number)):
-            answers = {q.id: q.choices[(n * 7 + i * 3 + n // 3) % len(q.choices)]
-                       for i, q in enumerate(event.questions) if q.choices}
+            answers = {q.id: value for i, q in enumerate(event.questions)
+                       if (value := _demo_answer(q, n * 7 + i * 3 + n // 3))}
             register_attendee(event.id, replace(attendee, answers=answers), now)
     if past_seminar(now).slug not in existing:
         created.append(seed_past_seminar(now, organiser).slug)
     return {"created": created, "organiser": DEMO_ORGANISER, "finance": DEMO_FINANCE}
+
+
+def _demo_answer(question: Question, pick: int) -> str:
+    """An answer of the demo's attendee number ``pick`` to a question answered by picking."""
+    choices = [value for value, _ in question.choice_labels()]
+    if not choices:
+        return ""
+    return choices[pick % len(choices)]

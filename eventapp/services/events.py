@@ -5,11 +5,12 @@ checked by the same rules whichever way it arrives.
 """
 import re
 import unicodedata
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from ..exports import ical
 from ..extensions import db
@@ -18,7 +19,7 @@ from . import audit, notifications
 from . import questions as question_service
 from .email_addresses import checked_email
 from .errors import DomainError, InvalidEmailAddress, NotFound, ValidationFailed
-from .registration import lock_event, promote_from_waitlist
+from .registration import lock_event, places_left, promote_from_waitlist, registration_closed_reason
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 #: Changing these moves the event in attendees' calendars.
@@ -33,6 +34,7 @@ class SessionData:
     starts_at: datetime
     ends_at: datetime
     venue: str = ""
+    title_en: str = ""
 
 
 @dataclass
@@ -41,6 +43,7 @@ class AgendaData:
     title: str
     speakers: str = ""
     description: str = ""
+    title_en: str = ""
 
 
 @dataclass
@@ -76,16 +79,27 @@ class EventData:
     agenda: list[AgendaData] | None = None
     #: The registration form's own questions; None leaves them as they are.
     questions: list[question_service.QuestionData] | None = None
+    #: English versions of the title and description (see models.translated); empty for none.
+    title_en: str = ""
+    description_en: str = ""
 
     @classmethod
     def from_event(cls, event: Event) -> "EventData":
         values = {name: getattr(event, name) for name in cls.__dataclass_fields__
                   if name not in CHILDREN}
         return cls(**values, series=event.series.name if event.series else None,
-                   sessions=[SessionData(s.title, s.starts_at, s.ends_at, s.venue) for s in event.sessions],
-                   agenda=[AgendaData(a.starts_at, a.title, a.speakers, a.description) for a in event.agenda],
-                   questions=[question_service.QuestionData(q.text, list(q.choices), q.required)
-                              for q in event.questions])
+                   sessions=[SessionData(s.title, s.starts_at, s.ends_at, s.venue or "", s.title_en or "")
+                             for s in event.sessions],
+                   agenda=[AgendaData(a.starts_at, a.title, a.speakers or "", a.description or "", a.title_en or "")
+                           for a in event.agenda],
+                   questions=[question_data(q) for q in event.questions])
+
+
+def question_data(question) -> question_service.QuestionData:
+    return question_service.QuestionData(
+        question.text, list(question.choices), question.required, kind=question.kind, text_en=question.text_en,
+        help_text=question.help_text, help_text_en=question.help_text_en, choices_en=list(question.choices_en),
+        id=question.id)
 
 
 #: EventData's fields that are not columns of the event.
@@ -107,10 +121,14 @@ class EventSaved:
         return any(name in self.changed for name in TIME_AND_PLACE)
 
 
+def folded(text: str) -> str:
+    """``text`` for comparing as people search: without case and accents ("Göteborg" as "goteborg")."""
+    text = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in text if not unicodedata.combining(c))
+
+
 def slugify(title: str) -> str:
-    text = unicodedata.normalize("NFKD", title.casefold())
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")[:80] or "evenemang"
+    return re.sub(r"[^a-z0-9]+", "-", folded(title)).strip("-")[:80] or "evenemang"
 
 
 def validate(data: EventData) -> dict[str, list]:
@@ -141,7 +159,7 @@ def validate(data: EventData) -> dict[str, list]:
     for name in ("price", "no_show_fee"):
         if getattr(data, name) < 0:
             error(name, _l("An amount cannot be negative."))
-    for name, limit in (("venue", 200), ("address", 200), ("city", 100), ("theme", 200),
+    for name, limit in (("venue", 200), ("address", 200), ("city", 100), ("theme", 200), ("title_en", 200),
                         ("organiser_name", 200), ("organiser_email", 254)):
         if len(getattr(data, name)) > limit:
             error(name, _l("At most %(max)d characters.", max=limit))
@@ -153,9 +171,13 @@ def validate(data: EventData) -> dict[str, list]:
     for number, session in enumerate(data.sessions or [], start=1):
         if not session.title.strip() or session.ends_at <= session.starts_at:
             error("sessions", _l("Meeting %(num)d needs a title and must end after it starts.", num=number))
+        if max(len(session.title.strip()), len(session.title_en.strip()), len(session.venue.strip())) > 200:
+            error("sessions", _l("Meeting %(num)d: at most %(max)d characters.", num=number, max=200))
     for number, item in enumerate(data.agenda or [], start=1):
         if not item.title.strip():
             error("agenda", _l("Programme item %(num)d needs a title.", num=number))
+        if max(len(item.title.strip()), len(item.title_en.strip())) > 200 or len(item.speakers.strip()) > 500:
+            error("agenda", _l("Programme item %(num)d: at most %(max)d characters.", num=number, max=200))
     for message in question_service.validate(data.questions or []):
         error("questions", message)
     return errors
@@ -186,7 +208,7 @@ def _scalar_fields(data: EventData) -> dict:
     values = asdict(data)
     for name in CHILDREN:
         values.pop(name)
-    for name in ("title", "venue", "address", "city", "theme", "organiser_name", "organiser_email"):
+    for name in ("title", "title_en", "venue", "address", "city", "theme", "organiser_name", "organiser_email"):
         values[name] = values[name].strip()
     return values
 
@@ -214,11 +236,17 @@ def _replace_children(event: Event, data: EventData) -> None:
     if data.questions is not None:
         question_service.replace_questions(event, data.questions)
     if data.sessions is not None:
-        event.sessions = [EventSession(title=s.title.strip(), starts_at=s.starts_at, ends_at=s.ends_at,
-                                       venue=s.venue.strip()) for s in data.sessions]
+        event.sessions = [EventSession(title=s.title.strip(), title_en=s.title_en.strip(), starts_at=s.starts_at,
+                                       ends_at=s.ends_at, venue=s.venue.strip()) for s in data.sessions]
     if data.agenda is not None:
-        event.agenda = [AgendaItem(starts_at=a.starts_at, title=a.title.strip(), speakers=a.speakers.strip(),
-                                   description=a.description.strip()) for a in data.agenda]
+        event.agenda = [AgendaItem(starts_at=a.starts_at, title=a.title.strip(), title_en=a.title_en.strip(),
+                                   speakers=a.speakers.strip(), description=a.description.strip())
+                        for a in data.agenda]
+
+
+def _without_ids(items: list) -> list:
+    """Rows as compared for a change: a question sent without its id (by its text) is the same question."""
+    return [replace(item, id=None) if hasattr(item, "id") else item for item in items]
 
 
 def _create(slug: str, data: EventData, actor: User | None, now: datetime) -> EventSaved:
@@ -248,7 +276,7 @@ def _update(event_id: int, data: EventData, actor: User | None, now: datetime) -
             _replace_children(event, data)
             for name in ("sessions", "agenda", "questions"):
                 new = getattr(data, name)
-                if new is not None and getattr(before, name) != new:
+                if new is not None and _without_ids(getattr(before, name)) != _without_ids(new):
                     changed[name] = [len(getattr(before, name)), len(new)]
         db.session.flush()
         promoted = promote_from_waitlist(event, now) if "capacity" in changed else []
@@ -268,6 +296,60 @@ def _update(event_id: int, data: EventData, actor: User | None, now: datetime) -
         db.session.rollback()
         raise
     return EventSaved(event, created=False, changed=changed, promoted=promoted)
+
+
+# The back office's overview ---------------------------------------------------------------------
+
+#: Past events per page of the archive.
+ARCHIVE_PAGE_SIZE = 50
+
+
+@dataclass
+class ArchivePage:
+    events: list[Event]
+    total: int
+    page: int
+    pages: int
+
+
+def coming_events(now: datetime) -> list[Event]:
+    """Events that have not ended at ``now`` (drafts too), the next first."""
+    return list(db.session.scalars(select(Event).where(Event.ends_at > now).order_by(Event.starts_at, Event.id)))
+
+
+def past_events(now: datetime, query: str = "", page: int = 1) -> ArchivePage:
+    """Events that have ended at ``now``, the latest first, whose title (either language), series,
+    venue or city contain every word of ``query``, ignoring case and accents; a page of them."""
+    events = list(db.session.scalars(select(Event).where(Event.ends_at <= now).options(selectinload(Event.series))
+                                     .order_by(Event.starts_at.desc(), Event.id.desc())))
+    words = folded(query).split()
+    if words:
+        # In Python: SQLite's lower() knows only ASCII, and neither database ignores accents as such.
+        def haystack(event: Event) -> str:
+            return folded(" ".join((event.title, event.title_en, event.series.name if event.series else "",
+                                    event.venue, event.city)))
+
+        events = [event for event in events if all(word in haystack(event) for word in words)]
+    pages = max(1, -(-len(events) // ARCHIVE_PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    shown = events[(page - 1) * ARCHIVE_PAGE_SIZE:page * ARCHIVE_PAGE_SIZE]
+    return ArchivePage(shown, total=len(events), page=page, pages=pages)
+
+
+@dataclass
+class Preview:
+    """An event as visitors will see it once it is published."""
+
+    event: Event
+    #: Why registration would be closed at the moment, the event being published; None when open.
+    closed_reason: object
+    places_left: int | None
+
+
+def preview(slug: str, now: datetime) -> Preview:
+    """The event ``slug`` as its public page would show it at ``now`` if it were published."""
+    event = get_event(slug)
+    return Preview(event, registration_closed_reason(event, now, as_published=True), places_left(event))
 
 
 def get_event(slug: str) -> Event:

@@ -30,10 +30,13 @@ FIELD_LABELS = {
     "charge_late_cancellation": _l("Charge late cancellations"), "fee_notice": _l("Text about the fee"),
     "published": _l("Published"), "reminder_days": _l("Reminder, days before"), "series": _l("Series"),
     "sent_on": _l("Sent on"),
+    "title_en": _l("Title in English"), "description_en": _l("Description in English"),
+    "agenda": _l("Programme"), "sessions": _l("Meetings"), "questions": _l("Questions on the registration form"),
 }
 MONEY_FIELDS = {"price", "no_show_fee"}
 #: Long texts are not repeated in the log: that they changed is enough.
-LONG_FIELDS = {"description", "dietary", "organiser_note", "fee_notice", "invoice_address"}
+LONG_FIELDS = {"description", "description_en", "dietary", "organiser_note", "fee_notice", "invoice_address",
+               "agenda", "sessions", "questions"}
 
 
 @dataclass

@@ -219,7 +219,7 @@ def one_line(text: str) -> str:
 
 def _subject(kind: str, event: Event) -> str:
     """The subject of ``kind`` about ``event``, in the locale in force."""
-    return one_line(SUBJECTS[kind]() % {"title": event.title})
+    return one_line(SUBJECTS[kind]() % {"title": event.localised.title})
 
 
 def _recipient(registration: Registration) -> str | None:
@@ -269,7 +269,7 @@ def write(kind: str, registration: Registration, now: datetime, *, token: str | 
 
 def text_for_calendar(event: Event, link: str | None) -> str:
     """The invite's DESCRIPTION: the event's description and the personal link."""
-    parts = [event.description.strip()]
+    parts = [event.localised.description.strip()]
     if link:
         parts.append(_("Your registration (cancel or send a colleague): %(link)s", link=link))
     return "\n\n".join(part for part in parts if part)

@@ -23,7 +23,7 @@ from sqlalchemy import delete, select
 
 from ..database import begin_write
 from ..extensions import db
-from ..models import Answer, Event, Question, Registration, RegistrationStatus, User
+from ..models import Answer, Event, Question, QuestionKind, Registration, RegistrationStatus, User
 from ..models.audit import AuditEntry
 from ..models.outbox import OutboxMessage
 from ..models.personal_link import PersonalLink
@@ -61,6 +61,10 @@ class ErasureReport:
     registrations: int
     #: Active registrations for coming events that were cancelled first (their places went on).
     cancelled: int
+
+
+#: The kinds of question answered by picking, not in the person's own words.
+PICKED = (QuestionKind.CHOICE, QuestionKind.CHOICES, QuestionKind.YES_NO)
 
 
 def register_purger(purger: Purger) -> Purger:
@@ -127,9 +131,9 @@ def _pseudonymise(registration_ids: list[int], now: datetime, other: dict[str, i
     # link) go with them.
     db.session.execute(delete(PersonalLink).where(PersonalLink.registration_id.in_(registration_ids)))
     # Answers in the person's own words go; answers picked from the organiser's choices stay.
-    asked = db.session.execute(select(Question.id, Question.choices).where(Question.id.in_(
+    asked = db.session.execute(select(Question.id, Question.kind).where(Question.id.in_(
         select(Answer.question_id).where(Answer.registration_id.in_(registration_ids)))))
-    free_text = [question_id for question_id, choices in asked if not choices]
+    free_text = [question_id for question_id, kind in asked if kind not in PICKED]
     if free_text:
         db.session.execute(delete(Answer).where(Answer.registration_id.in_(registration_ids),
                                                 Answer.question_id.in_(free_text)))

@@ -87,9 +87,10 @@ class CancellationResult:
 # Rule 1: the registration window -------------------------------------------------------------
 
 
-def registration_closed_reason(event: Event, now: datetime):
-    """Why registration is closed at ``now``, or None while it is open."""
-    if not event.published:
+def registration_closed_reason(event: Event, now: datetime, *, as_published: bool = False):
+    """Why registration is closed at ``now``, or None while it is open; ``as_published``: as if the
+    event were published (its preview)."""
+    if not event.published and not as_published:
         return _l("Registration for this event is not open.")
     if event.is_cancelled:
         return _l("The event has been cancelled.")

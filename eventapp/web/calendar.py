@@ -1,10 +1,12 @@
 """Calendars to subscribe to or import: one event, or every published event."""
 from datetime import timedelta
 
-from flask import Blueprint, Response, current_app, url_for
+from flask import Blueprint, Response, current_app, request, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from .. import current_language
 from ..database import utcnow
 from ..exports import ical
 from ..extensions import db
@@ -21,10 +23,17 @@ FEED_HISTORY = timedelta(days=90)
 CACHE_SECONDS = 900
 
 
+def _language() -> str:
+    """The calendar's language: by its address alone (``?lang=en``), never by the visitor's session,
+    because caches keep one answer per address."""
+    return "en" if request.args.get("lang") == "en" else "sv"
+
+
 @bp.get("/events/<slug>/calendar.ics")
 def event_calendar(slug: str):
     event = published_event_or_404(slug)
-    body = ical.published([event], now=utcnow(), domain=ical.uid_domain(base_url()), urls=_urls([event]))
+    with force_locale(_language()):
+        body = ical.published([event], now=utcnow(), domain=ical.uid_domain(base_url()), urls=_urls([event]))
     return _calendar_response(body, f"{event.slug}.ics")
 
 
@@ -34,17 +43,19 @@ def feed():
     events = list(db.session.scalars(
         select(Event).where(Event.published.is_(True), Event.ends_at > now - FEED_HISTORY).order_by(Event.starts_at)
     ))
-    body = ical.published(events, now=now, domain=ical.uid_domain(base_url()), urls=_urls(events),
-                          name=current_app.config["ORGANISER_NAME"])
+    with force_locale(_language()):
+        body = ical.published(events, now=now, domain=ical.uid_domain(base_url()), urls=_urls(events),
+                              name=current_app.config["ORGANISER_NAME"])
     return _calendar_response(body, None)
 
 
 @bp.app_template_global()
 def calendar_links(event: Event) -> dict[str, str]:
-    """The .ics download and the Google and Outlook links for "Add to calendar"."""
+    """The .ics download and the Google and Outlook links for "Add to calendar", in the page's language."""
     links = ical.web_calendar_links(event, absolute_url("public.event_page", slug=event.slug),
                                     _("Registration and details:"))
-    links["ics"] = url_for("calendar.event_calendar", slug=event.slug)
+    english = current_language() == "en"
+    links["ics"] = url_for("calendar.event_calendar", slug=event.slug, lang="en" if english else None)
     return links
 
 

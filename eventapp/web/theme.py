@@ -34,11 +34,15 @@ def branding() -> dict:
             "content_lang_attr": content_lang_attr}
 
 
-def content_lang_attr() -> Markup:
-    """` lang="sv"` on organisers' texts when the page is in another language, so screen readers switch voice."""
+def content_lang_attr(text=None) -> Markup:
+    """` lang="sv"` on organisers' texts when the page is in another language, so screen readers switch voice.
+
+    ``text``: a translated text (``models.translated.LocalText``), which knows its language; other
+    texts are in the language the site's event texts are written in.
+    """
     from .. import current_language
 
-    language = theme.language_tag(current_app.config["CONTENT_LANGUAGE"])
+    language = getattr(text, "lang", None) or theme.language_tag(current_app.config["CONTENT_LANGUAGE"])
     return Markup(' lang="{}"').format(language) if language != current_language() else Markup("")
 
 

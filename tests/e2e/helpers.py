@@ -41,3 +41,16 @@ def assert_reflows(page, width: int = 320) -> None:
         assert overflow <= width, f"{page.url} is {overflow} px wide at {width} px"
     finally:
         page.set_viewport_size(original)
+
+
+def check_both_widths(page, name: str) -> None:
+    """axe's WCAG 2.1 A/AA rules at phone and desktop width, reflow at 320 px, and the screenshots."""
+    original = page.viewport_size or DESKTOP
+    try:
+        for viewport in (PHONE, DESKTOP):
+            page.set_viewport_size(viewport)
+            assert_accessible(page)
+    finally:
+        page.set_viewport_size(original)
+    assert_reflows(page)
+    save_screenshots(page, name)

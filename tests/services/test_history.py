@@ -64,3 +64,17 @@ def test_no_internal_codes_and_times_are_in_stockholm(ctx, now, organiser):
     for code in ("badges.printed", "event.updated", "starts_at", "True", "False", "+00:00", "T"):
         assert code not in shown.replace("Testkonferens", ""), code
     assert any("Börjar: " in detail and "kl. " in detail for detail in lines[0].details)
+
+
+def test_the_editors_translations_and_rows_are_told_by_name(ctx, now, organiser):
+    from eventapp.services import events as event_service
+    from eventapp.services.questions import QuestionData
+
+    event = make_event(now)
+    data = event_service.EventData.from_event(event)
+    data.title_en, data.description_en = "Test conference", "About integration."
+    data.questions = [QuestionData("Lunch?", kind="yes_no")]
+    event_service.save_event(event.slug, data, actor=organiser, now=now)
+    (line,) = texts(history.event_history(event.id))
+    assert line[2] == ["Rubrik på engelska: – → Test conference", "Beskrivning på engelska ändrades.",
+                       "Frågor i anmälningsformuläret ändrades."]

@@ -157,3 +157,148 @@ def test_purge_removes_free_text_answers_and_keeps_picked_ones(forum, now):
 def test_the_service_refuses_wrong_answers_whatever_the_form_did(forum, now):
     with pytest.raises(ValidationFailed):
         register_attendee(forum.id, attendee(1, answers={ids(forum)[TARGET_GROUP.text]: "Kung"}), now)
+
+
+# Kinds of question, and questions in two languages ------------------------------------------------
+
+TABLES = QuestionData("Vilka bord vill du sitta vid?", ["Bostad", "Arbete", "Hälsa"], kind="choices",
+                      text_en="Which tables would you like to join?", choices_en=["Housing", "Work", "Health"])
+LUNCH = QuestionData("Vill du äta lunch?", kind="yes_no", required=True, text_en="Would you like lunch?")
+STORY = QuestionData("Berätta om ert arbete", kind="long_text", help_text="Gärna ett exempel.")
+
+
+@pytest.fixture
+def kinds(ctx, now):
+    event = make_event(now)
+    ask(event, [TABLES, LUNCH, STORY], now)
+    return event
+
+
+def answer(event, now, n=1, **given):
+    asked = ids(event)
+    keys = {"tables": asked[TABLES.text], "lunch": asked[LUNCH.text], "story": asked[STORY.text]}
+    return register(event, now, n, answers={keys[name]: value for name, value in given.items()})
+
+
+def stored_answers(registration):
+    return {a.question.text: a.value for a in registration.answers}
+
+
+def test_several_choices_are_stored_one_per_line_in_the_questions_order(kinds, now):
+    result = answer(kinds, now, tables=" Hälsa \nBostad\nHälsa", lunch="no")
+    assert stored_answers(result.registration) == {TABLES.text: "Bostad\nHälsa", LUNCH.text: "no"}
+
+
+def test_a_long_answer_keeps_its_line_breaks(kinds, now):
+    result = answer(kinds, now, lunch="yes", story="Första stycket.  \r\n\r\nAndra  stycket.\n")
+    assert stored_answers(result.registration)[STORY.text] == "Första stycket.\n\nAndra  stycket."
+
+
+@pytest.mark.parametrize(("given", "message"), [
+    ({"tables": "Bostad"}, "Svara på frågan: Vill du äta lunch?"),
+    ({"lunch": "ja"}, "Svara ja eller nej."),
+    ({"lunch": "yes", "tables": "Bostad\nKung"}, "Välj bland svarsalternativen."),
+    ({"lunch": "yes", "tables": "bostad"}, "Välj bland svarsalternativen."),
+    ({"lunch": "yes", "story": "x" * 501}, "Högst 500 tecken."),
+])
+def test_answers_that_do_not_fit_their_kind_are_refused(kinds, now, given, message):
+    with pytest.raises(ValidationFailed) as refused:
+        answer(kinds, now, **given)
+    assert message in " ".join(str(m) for messages in refused.value.errors.values() for m in messages)
+    assert db.session.scalar(db.select(db.func.count()).select_from(Registration)) == 0
+
+
+def test_the_longest_long_answer_is_accepted(kinds, now):
+    assert answer(kinds, now, lunch="no", story="x" * 500).registration.answers
+
+
+def test_a_required_question_in_english_is_asked_for_in_english(kinds, now, app):
+    from flask_babel import force_locale
+
+    with force_locale("en"):
+        with pytest.raises(ValidationFailed) as refused:
+            answer(kinds, now)
+        assert [str(m) for m in refused.value.errors[f"question_{ids(kinds)[LUNCH.text]}"]] == [
+            "Answer the question: Would you like lunch?"]
+
+
+def test_answers_are_shown_in_the_readers_language(kinds, now):
+    from flask_babel import force_locale
+
+    tables, lunch, story = kinds.questions
+    assert tables.answer_label("Bostad\nHälsa") == "Bostad, Hälsa"
+    assert lunch.answer_label("yes") == "Ja" and story.answer_label("Rad ett\nRad två") == "Rad ett\nRad två"
+    with force_locale("en"):
+        assert tables.answer_label("Bostad\nArbete\nHälsa") == "Housing, Work, Health"
+        # A choice the organiser has since removed is shown as it was written.
+        assert tables.answer_label("Bostad\nBorttaget val") == "Housing, Borttaget val"
+        assert lunch.answer_label("no") == "No"
+        assert (str(lunch.localised.text), lunch.localised.text.lang) == ("Would you like lunch?", "en")
+        assert (str(story.localised.text), story.localised.text.lang) == (STORY.text, "sv")
+        assert (str(story.localised.help_text), story.localised.help_text.lang) == ("Gärna ett exempel.", "sv")
+
+
+def test_tallies_count_each_of_several_choices_and_yes_or_no(kinds, now):
+    answer(kinds, now, 1, tables="Bostad\nHälsa", lunch="yes")
+    answer(kinds, now, 2, tables="Hälsa", lunch="yes")
+    answer(kinds, now, 3, lunch="no")
+    by_question = {t.question.text: t for t in question_service.tallies(kinds, ("confirmed",))}
+    assert by_question[TABLES.text].counts == [("Bostad", 1), ("Arbete", 0), ("Hälsa", 2)]
+    assert by_question[TABLES.text].unanswered == 1  # counted per person, not per choice
+    assert by_question[LUNCH.text].counts == [("Ja", 2), ("Nej", 1)]
+    assert STORY.text not in by_question
+
+
+def test_purge_keeps_yes_or_no_and_choices_and_removes_long_text(kinds, now):
+    answer(kinds, now, tables="Arbete", lunch="yes", story="Jag heter Anna och …")
+    assert privacy.purge_ended_events(kinds.ends_at + timedelta(days=91), 90).registrations == 1
+    assert sorted(a.value for a in db.session.scalars(db.select(Answer))) == ["Arbete", "yes"]
+
+
+@pytest.mark.parametrize(("question", "part", "message"), [
+    (QuestionData("Bord?", ["A", "B"], kind="choices", choices_en=["A"]), "choices_en",
+     "Fråga 1: ange ett engelskt svarsalternativ för varje svarsalternativ"),
+    (QuestionData("Bord?", ["A"], kind="choices"), "choices", "Fråga 1: ange minst två svarsalternativ."),
+    (QuestionData("Bord?", [f"{n:02d}" + "x" * 98 for n in range(5)] + ["y" * 5], kind="choices"), "choices",
+     "tillsammans vara högst 500 tecken"),
+    (QuestionData("Bord?", kind="party"), "kind", "Välj en typ av fråga."),
+    (QuestionData("Bord?", help_text="x" * 501), "help_text", "Högst 500 tecken."),
+    (QuestionData("Bord?", text_en="x" * 201), "text_en", "högst 200 tecken"),
+])
+def test_bad_questions_are_placed_by_their_part(ctx, question, part, message):
+    [problem] = question_service.problems([QuestionData("Första?"), question])
+    assert (problem.index, problem.part) == (1, part)
+    assert message in str(problem.message).replace("Fråga 2", "Fråga 1")
+
+
+def test_the_choices_of_a_multiple_choice_question_may_fill_an_answer_exactly(ctx):
+    """All choices picked must fit the 500 characters of one answer, line breaks between them included."""
+    def choices(*lengths):
+        return [f"{n}" + "x" * (length - 1) for n, length in enumerate(lengths)]
+
+    assert question_service.problems([QuestionData("Bord?", choices(99, 99, 99, 99, 100), kind="choices")]) == []
+    refused = question_service.problems([QuestionData("Bord?", choices(99, 99, 99, 100, 100), kind="choices")])
+    assert [p.part for p in refused] == ["choices"]
+
+
+def test_changing_a_questions_text_by_its_id_keeps_its_answers(kinds, now):
+    result = answer(kinds, now, lunch="yes")
+    lunch_id = ids(kinds)[LUNCH.text]
+    renamed = QuestionData("Vill du ha lunch?", kind="yes_no", required=True, id=lunch_id)
+    ask(kinds, [renamed], now)
+    assert ids(kinds) == {"Vill du ha lunch?": lunch_id}
+    assert [a.value for a in result.registration.answers] == ["yes"]
+
+
+def test_the_id_of_another_events_question_is_not_taken_over(kinds, now):
+    other = make_event(now)
+    ask(other, [QuestionData("Annan fråga?")], now)
+    foreign = ids(other)["Annan fråga?"]
+    ask(kinds, [QuestionData("Ny fråga?", id=foreign)], now)
+    assert ids(kinds)["Ny fråga?"] != foreign and ids(other) == {"Annan fråga?": foreign}
+
+
+def test_reordering_questions_is_a_change(kinds, now):
+    saved = ask(kinds, [LUNCH, TABLES, STORY], now)
+    assert saved.changed["questions"] == [3, 3]
+    assert [q.text for q in kinds.questions] == [LUNCH.text, TABLES.text, STORY.text]

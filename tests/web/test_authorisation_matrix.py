@@ -72,6 +72,9 @@ EXPECTED = {
     "auth.choose_password": everyone(),
     # Back office.
     "admin.dashboard": back_office("organiser"),
+    "admin.archive": back_office("organiser"),
+    "admin.preview_event": back_office("organiser"),
+    "admin.preview_registration": back_office("organiser"),
     "admin.add_attendee": back_office("organiser"),
     "admin.attendee_list_page": back_office("organiser"),
     "admin.audit_log": back_office("organiser"),

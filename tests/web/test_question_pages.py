@@ -86,47 +86,62 @@ def test_answers_are_stored_and_shown_on_the_personal_page(app, client, forum):
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     link = re.search(r'href="(/r/[^"]+)"', page).group(1)
     personal = client.get(link).get_data(as_text=True)
-    assert f"<dt>{TABLE}</dt><dd>Hälsa</dd>" in personal
+    assert f'<dt>{TABLE}</dt><dd class="pre-line">Hälsa</dd>' in personal
     assert "&lt;script&gt;x&lt;/script&gt;" in personal and "<script>x</script>" not in personal
 
 
 def test_organiser_sets_questions_and_meetings_in_the_event_form(app, organiser):
     from test_admin import NEW_EVENT
 
-    form = {**NEW_EVENT, "kind": "course",
-            "questions": "* Vilken grupp? | Chef | Strateg |\n\nVad vill du veta mer om?",
-            "sessions": "2031-02-07 08:00–09:00 | Träff 1 | Sal Dalälven\n2031-02-14 08.00-09.00 | Träff 2",
-            "reminder_days": "5"}
+    form = {**NEW_EVENT, "kind": "course", "reminder_days": "5",
+            "questions-0-kind": "choice", "questions-0-text": "Vilken grupp?",
+            "questions-0-choices": "Chef\r\nStrateg\r\n\r\n", "questions-0-required": "y",
+            "questions-1-kind": "text", "questions-1-text": "Vad vill du veta mer om?",
+            "questions-2-kind": "text",  # a row left empty
+            "sessions-0-day": "2031-02-07", "sessions-0-starts": "08:00", "sessions-0-ends": "09:00",
+            "sessions-0-title": "Träff 1", "sessions-0-venue": "Sal Dalälven",
+            "sessions-1-day": "2031-02-14", "sessions-1-starts": "08.00", "sessions-1-ends": "09.00",
+            "sessions-1-title": "Träff 2"}
     response = submit(organiser, "/admin/events/new", form)
     assert response.status_code == 302, re.findall(r'error-message[^>]*>([^<]*)', response.get_data(as_text=True))
     slug = response.headers["Location"].rsplit("/", 1)[-1]
     with app.app_context():
         event = db.session.scalar(db.select(Event).where(Event.slug == slug))
-        assert [(q.text, q.choices, q.required) for q in event.questions] == [
-            ("Vilken grupp?", ["Chef", "Strateg"], True), ("Vad vill du veta mer om?", [], False)]
+        assert [(q.kind, q.text, q.choices, q.required) for q in event.questions] == [
+            ("choice", "Vilken grupp?", ["Chef", "Strateg"], True), ("text", "Vad vill du veta mer om?", [], False)]
         assert [(s.title, s.venue, s.starts_at.isoformat(), s.ends_at.hour) for s in event.sessions] == [
             ("Träff 1", "Sal Dalälven", "2031-02-07T07:00:00+00:00", 8),
             ("Träff 2", "", "2031-02-14T07:00:00+00:00", 8)]
         assert event.reminder_days == 5
+        first = event.questions[0].id
     page = organiser.get(f"/admin/events/{slug}/edit").get_data(as_text=True)
-    assert "* Vilken grupp? | Chef | Strateg\nVad vill du veta mer om?</textarea>" in page
-    assert "2031-02-07 08:00–09:00 | Träff 1 | Sal Dalälven\n2031-02-14 08:00–09:00 | Träff 2</textarea>" in page
+    assert f'name="questions-0-id" type="hidden" value="{first}"' in page
+    assert 'name="questions-0-choices">\r\nChef\nStrateg</textarea>' in page
+    assert 'name="sessions-1-day" type="date" value="2031-02-14"' in page
+    assert 'name="sessions-1-starts" type="time" value="08:00"' in page
 
 
-@pytest.mark.parametrize(("changes", "message"), [
-    ({"sessions": "2031-02-07 08:00–09:00 | Träff 1\n7 februari | Träff 2"}, "Rad 2: skriv datum, tider"),
-    ({"sessions": "2031-02-30 08:00–09:00 | Träff 1"}, "Rad 1: skriv datum, tider"),
-    ({"sessions": "2031-02-07 09:00–08:00 | Träff 1"},
-     "Träff 1 behöver en rubrik och måste sluta efter att den börjar"),
-    ({"questions": "Bord? | Bostad"}, "Fråga 1: ange minst två svarsalternativ"),
-    ({"reminder_days": "31"}, "Mellan 0 och 30 dagar."),
+@pytest.mark.parametrize(("changes", "field", "message"), [
+    ({"sessions-1-day": "7 februari"}, "sessions-1-day", "Ange ett datum, t.ex. 2027-02-01."),
+    ({"sessions-0-day": "2031-02-30"}, "sessions-0-day", "Ange ett datum, t.ex. 2027-02-01."),
+    ({"sessions-0-ends": "07:00"}, "sessions-0-ends", "Träffen måste sluta efter att den börjar."),
+    ({"sessions-0-ends": "08:00"}, "sessions-0-ends", "Träffen måste sluta efter att den börjar."),
+    ({"sessions-1-title": ""}, "sessions-1-title", "Fyll i en rubrik."),
+    ({"questions-0-choices": "Bostad"}, "questions-0-choices", "Fråga 1: ange minst två svarsalternativ"),
+    ({"questions-0-kind": "party"}, "questions-0-kind", "Inte ett giltigt val"),
+    ({"reminder_days": "31"}, "reminder_days", "Mellan 0 och 30 dagar."),
 ])
-def test_bad_meetings_and_questions_are_explained_and_nothing_is_stored(app, organiser, changes, message):
+def test_bad_meetings_and_questions_are_explained_and_nothing_is_stored(app, organiser, changes, field, message):
     from test_admin import NEW_EVENT
 
-    response = submit(organiser, "/admin/events/new", {**NEW_EVENT, **changes})
+    form = {**NEW_EVENT, "questions-0-kind": "choice", "questions-0-text": "Bord?", "questions-0-choices": "A\nB",
+            "sessions-0-day": "2031-02-07", "sessions-0-starts": "08:00", "sessions-0-ends": "09:00",
+            "sessions-0-title": "Träff 1", "sessions-1-day": "2031-02-14", "sessions-1-starts": "08:00",
+            "sessions-1-ends": "09:00", "sessions-1-title": "Träff 2"}
+    response = submit(organiser, "/admin/events/new", {**form, **changes})
     assert response.status_code == 422
-    assert message in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert re.search(rf'id="{field}-error">[^<]*{re.escape(message)}', page), page
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count()).select_from(Event)) == 0
 

@@ -35,7 +35,8 @@ def moment(value):
 def event_json(event: Event, counts) -> dict:
     """An event as the API shows it."""
     return {
-        "slug": event.slug, "title": event.title, "kind": event.kind, "description": event.description,
+        "slug": event.slug, "title": event.title, "title_en": event.title_en, "kind": event.kind,
+        "description": event.description, "description_en": event.description_en,
         "theme": event.theme, "organiser_name": event.organiser_name, "organiser_email": event.organiser_email,
         "venue": event.venue, "address": event.address, "city": event.city,
         "starts_at": moment(event.starts_at), "ends_at": moment(event.ends_at),
@@ -47,10 +48,10 @@ def event_json(event: Event, counts) -> dict:
         "charge_late_cancellation": event.charge_late_cancellation, "fee_notice": event.fee_notice,
         "published": event.published, "cancelled_at": moment(event.cancelled_at),
         "series": event.series.name if event.series else None,
-        "sessions": [{"title": s.title, "starts_at": moment(s.starts_at), "ends_at": moment(s.ends_at),
-                      "venue": s.venue} for s in event.sessions],
-        "agenda": [{"starts_at": moment(a.starts_at), "title": a.title, "speakers": a.speakers,
-                    "description": a.description} for a in event.agenda],
+        "sessions": [{"title": s.title, "title_en": s.title_en, "starts_at": moment(s.starts_at),
+                      "ends_at": moment(s.ends_at), "venue": s.venue} for s in event.sessions],
+        "agenda": [{"starts_at": moment(a.starts_at), "title": a.title, "title_en": a.title_en,
+                    "speakers": a.speakers, "description": a.description} for a in event.agenda],
         "counts": {"confirmed": counts["confirmed"], "waitlisted": counts["waitlisted"],
                    "cancelled": counts["cancelled"] + counts["late_cancelled"]},
     }
@@ -90,7 +91,8 @@ def _text(max_length: int, **options):
 
 
 SCALAR_READERS = {
-    "title": _text(200), "kind": _text(20), "description": _text(20_000, multiline=True),
+    "title": _text(200), "title_en": _text(200), "kind": _text(20), "description": _text(20_000, multiline=True),
+    "description_en": _text(20_000, multiline=True),
     "theme": _text(200), "organiser_name": _text(200), "organiser_email": _text(254),
     "venue": _text(200), "address": _text(200), "city": _text(100),
     "fee_notice": _text(2_000, multiline=True),
@@ -112,16 +114,18 @@ def _sessions(reader: Reader):
     sessions = []
     for number, item in enumerate(items):
         sub = Reader(item, prefix=f"sessions[{number}].")
-        sub.unknown({"title", "starts_at", "ends_at", "venue"})
+        sub.unknown({"title", "title_en", "starts_at", "ends_at", "venue"})
         values = {"title": sub.text("title", max_length=200), "starts_at": sub.moment("starts_at"),
-                  "ends_at": sub.moment("ends_at"), "venue": sub.text("venue", max_length=200)}
+                  "ends_at": sub.moment("ends_at"), "venue": sub.text("venue", max_length=200),
+                  "title_en": sub.text("title_en", max_length=200)}
         for name in ("title", "starts_at", "ends_at"):
             if item.get(name) is None and sub.prefix + name not in sub.errors:
                 sub.error(name, _l("Required."))
         reader.errors.update(sub.errors)
         if not sub.errors:
             sessions.append(SessionData(values["title"], values["starts_at"], values["ends_at"],
-                                        "" if values["venue"] is MISSING else values["venue"]))
+                                        "" if values["venue"] is MISSING else values["venue"],
+                                        "" if values["title_en"] is MISSING else values["title_en"]))
     return sessions
 
 
@@ -132,8 +136,9 @@ def _agenda(reader: Reader):
     agenda = []
     for number, item in enumerate(items):
         sub = Reader(item, prefix=f"agenda[{number}].")
-        sub.unknown({"title", "starts_at", "speakers", "description"})
+        sub.unknown({"title", "title_en", "starts_at", "speakers", "description"})
         values = {"title": sub.text("title", max_length=200), "starts_at": sub.moment("starts_at"),
+                  "title_en": sub.text("title_en", max_length=200),
                   "speakers": sub.text("speakers", max_length=500),
                   "description": sub.text("description", max_length=5_000, multiline=True)}
         for name in ("title", "starts_at"):
@@ -143,7 +148,8 @@ def _agenda(reader: Reader):
         if not sub.errors:
             agenda.append(AgendaData(values["starts_at"], values["title"],
                                      "" if values["speakers"] is MISSING else values["speakers"],
-                                     "" if values["description"] is MISSING else values["description"]))
+                                     "" if values["description"] is MISSING else values["description"],
+                                     "" if values["title_en"] is MISSING else values["title_en"]))
     return agenda
 
 
@@ -184,7 +190,9 @@ def _string(max_length: int) -> dict:
 
 EVENT_FIELDS = {
     "title": _string(200), "kind": {"type": "string", "enum": [k.value for k in EventKind]},
-    "description": _string(20_000), "theme": _string(200), "organiser_name": _string(200),
+    "title_en": {**_string(200), "description": "The title in English; empty for none"},
+    "description": _string(20_000), "description_en": _string(20_000), "theme": _string(200),
+    "organiser_name": _string(200),
     "organiser_email": _string(254), "venue": _string(200), "address": _string(200), "city": _string(100),
     "starts_at": _MOMENT, "ends_at": _MOMENT, "registration_opens_at": _MOMENT,
     "registration_deadline": {**_MOMENT, "description": "The first instant at which registration is closed"},
@@ -199,11 +207,12 @@ EVENT_FIELDS = {
     "series": {"type": ["string", "null"], "maxLength": 200, "description": "The series' name; a new name creates it"},
     "sessions": {"type": ["array", "null"], "maxItems": 100, "items": {
         "type": "object", "additionalProperties": False, "required": ["title", "starts_at", "ends_at"],
-        "properties": {"title": _string(200), "starts_at": _MOMENT, "ends_at": _MOMENT, "venue": _string(200)}}},
+        "properties": {"title": _string(200), "title_en": _string(200), "starts_at": _MOMENT, "ends_at": _MOMENT,
+                       "venue": _string(200)}}},
     "agenda": {"type": ["array", "null"], "maxItems": 200, "items": {
         "type": "object", "additionalProperties": False, "required": ["title", "starts_at"],
-        "properties": {"title": _string(200), "starts_at": _MOMENT, "speakers": _string(500),
-                       "description": _string(5_000)}}},
+        "properties": {"title": _string(200), "title_en": _string(200), "starts_at": _MOMENT,
+                       "speakers": _string(500), "description": _string(5_000)}}},
 }
 
 _COUNT = {"type": "integer", "minimum": 0}
