@@ -238,8 +238,8 @@ class RegistrationForm(InvoiceAddressFields, PersonFields):
     )
     #: Honeypot against robots: hidden by the style sheet, so people leave it empty.
     website = StringField(_l("Leave this field empty"), validators=[left_empty])
-    #: When the form was shown, signed; see form_guard.
-    form_shown = HiddenField(_l("The form"), default=form_guard.new_stamp, validators=[filled_in_by_a_person])
+    #: When the form was shown, signed (the view gives a blank form its stamp); see form_guard.
+    form_shown = HiddenField(_l("The form"), validators=[filled_in_by_a_person])
 
 
 class CheckboxesField(SelectMultipleField):

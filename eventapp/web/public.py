@@ -59,12 +59,15 @@ def event_page(slug: str):
 @limiter.limit(registration_limit, methods=["POST"])
 def register(slug: str):
     now = utcnow()
-    event, confirmed = published_event_and_confirmed_or_404(slug, with_questions=True)
+    sent = request.method == "POST"
+    event, confirmed = published_event_and_confirmed_or_404(slug, with_questions=sent)
     closed_reason = registrations.registration_closed_reason(event, now)
-    if request.method == "GET":
+    if not sent:
         if closed_reason is None and not current_user.is_authenticated and not session.get("_flashes"):
             return _blank_form(event, confirmed)
-        return _form_page(event, registration_form_for(event.questions), closed_reason)
+        form = registration_form_for(event.questions)
+        form.form_shown.data = form_guard.new_stamp()
+        return _form_page(event, form, closed_reason)
     form = registration_form_for(event.questions)
     answers = answers_from(form, event.questions)
     valid = closed_reason is None and form.validate_on_submit()
