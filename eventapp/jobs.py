@@ -140,12 +140,11 @@ _QUEUED_MAIL = "eventapp_queued_mail"
 _WAKE_PENDING = "outbox-wake-pending"
 
 
-@event.listens_for(Session, "after_flush")
-def _note_queued_mail(session, flush_context) -> None:
-    from .models import OutboxMessage
+def deliver_after_commit() -> None:
+    """Wake the outbox's delivery once the transaction in hand commits (it queued e-mail)."""
+    from .extensions import db
 
-    if any(isinstance(instance, OutboxMessage) for instance in session.new):
-        session.info[_QUEUED_MAIL] = True
+    db.session.info[_QUEUED_MAIL] = True
 
 
 @event.listens_for(Session, "after_commit")

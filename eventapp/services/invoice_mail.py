@@ -22,6 +22,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from .. import jobs
 from ..exports.invoice_pdf import document_filename, invoice_pdf
 from ..extensions import db
 from ..localtime import local_date
@@ -104,6 +105,7 @@ def queue(invoice: Invoice, now: datetime, recipient: str, *, actor: User | None
         status=OutboxStatus.PENDING, created_at=now, next_attempt_at=now, attempts=0, server_reply="",
     )
     db.session.add(message)
+    jobs.deliver_after_commit()
     db.session.flush()
     audit.record("invoice.email_queued", invoice, actor=actor, now=now, event_id=invoice.event_id,
                  number=invoice.number, recipient=message.recipient, message=message.id)

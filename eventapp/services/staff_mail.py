@@ -17,6 +17,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import update
 
+from .. import jobs
 from ..extensions import db
 from ..formatting import format_datetime
 from ..models import OutboxMessage, OutboxStatus, Role, StaffLink, User
@@ -44,6 +45,7 @@ def queue(kind: str, user: User, link: StaffLink, now: datetime, *, language: st
                             status=OutboxStatus.PENDING, created_at=now, next_attempt_at=now, attempts=0,
                             server_reply="")
     db.session.add(message)
+    jobs.deliver_after_commit()
     return message
 
 
