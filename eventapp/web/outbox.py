@@ -1,11 +1,12 @@
 """The organisers' view of outgoing e-mail (/admin/outbox)."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..database import utcnow
 from ..forms import ConfirmForm
 from ..models import OutboxStatus, Role
+from ..security import as_framed_mail
 from ..services import outbox, staff_mail
 
 bp = Blueprint("outbox", __name__, url_prefix="/admin/outbox")
@@ -29,14 +30,28 @@ def index():
                            status=status, statuses=list(OutboxStatus), counts=outbox.status_counts())
 
 
-@bp.get("/<int:message_id>")
-def message(message_id: int):
+def _message_or_404(message_id: int):
     found = outbox.get_message(message_id)
     if found is None:
         abort(404)
     if found.kind in staff_mail.KINDS and current_user.role != Role.ADMIN:
         abort(403)  # about the password of an account, perhaps an administrator's
+    return found
+
+
+@bp.get("/<int:message_id>")
+def message(message_id: int):
+    found = _message_or_404(message_id)
     return render_template("outbox/message.html", message=found, mail=outbox.readable(found), form=ConfirmForm())
+
+
+@bp.get("/<int:message_id>/html")
+def message_html(message_id: int):
+    """The e-mail's HTML part, framed by the message's page (sandboxed: nothing in it runs)."""
+    html = outbox.readable(_message_or_404(message_id)).html
+    if not html:
+        abort(404)
+    return as_framed_mail(current_app.response_class(html, mimetype="text/html"))
 
 
 @bp.post("/<int:message_id>/retry")

@@ -11,6 +11,7 @@ from invoice_builders import attended, no_show, past_event
 
 from eventapp.database import utcnow
 from eventapp.extensions import db
+from eventapp.models import OutboxMessage
 from eventapp.services.events import EventData, save_event
 from eventapp.services.questions import QuestionData
 
@@ -122,8 +123,21 @@ def privacy_requests(page, in_app):
     page.goto("/admin/privacy")
 
 
+def outbox(page, in_app):
+    forum(in_app)
+    page.goto("/admin/outbox/")
+
+
+def outbox_message(page, in_app):
+    forum(in_app)
+    with in_app():
+        message_id = db.session.scalar(db.select(db.func.min(OutboxMessage.id)))
+    page.goto(f"/admin/outbox/{message_id}")
+
+
 STATES = [overview, archive_search, archive_empty, event_overview, event_editor, event_editor_new, attendees,
-          statistics, badges, door, groups, no_shows, change_log, preview_english, no_show_fees, privacy_requests]
+          statistics, badges, door, groups, no_shows, change_log, preview_english, no_show_fees, privacy_requests,
+          outbox, outbox_message]
 
 
 @pytest.mark.parametrize("state", STATES, ids=[state.__name__ for state in STATES])

@@ -158,6 +158,7 @@ EXPECTED = {
     "calendar.feed": everyone(),
     "outbox.index": back_office("organiser"),
     "outbox.message": back_office("organiser"),
+    "outbox.message_html": back_office("organiser"),
     "outbox.retry": back_office("organiser"),
     # Staff accounts: administrators only.
     "staff.index": back_office(),

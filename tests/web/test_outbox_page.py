@@ -105,3 +105,17 @@ def test_retry_needs_the_csrf_token_and_an_existing_message(app, client, failed_
     assert client.get("/admin/outbox/999999").status_code == 404
     with app.app_context():
         assert db.session.get(OutboxMessage, failed_message).status == OutboxStatus.FAILED
+
+
+def test_the_html_part_is_shown_inert_and_framed_only_here(app, client):
+    with app.app_context():
+        now = utcnow()
+        register(make_event(now, title="<script>alert(1)</script> Konferens"), now)
+        message_id = db.session.scalar(db.select(OutboxMessage.id))
+    log_in_as(app, client, "organiser")
+    html = client.get(f"/admin/outbox/{message_id}/html")
+    assert html.status_code == 200 and "Hej Anna" in html.get_data(as_text=True)
+    assert "<script>alert" not in html.get_data(as_text=True)
+    policy = html.headers["Content-Security-Policy"]
+    assert "sandbox" in policy and "script-src" not in policy and "frame-ancestors 'self'" in policy
+    assert "/r/" not in html.get_data(as_text=True)
