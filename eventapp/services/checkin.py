@@ -20,14 +20,18 @@ from sqlalchemy import and_, func, select
 from ..collation import matches, name_key, search_words, sort_by_name
 from ..extensions import db
 from ..formatting import format_datetime, format_time
-from ..models import Event, Registration, RegistrationStatus, User
-from . import audit, questions
+from ..models import Event, EventSession, Registration, RegistrationStatus, SessionAttendance, User
+from . import audit, questions, sessions
 from .errors import DomainError, EventFull, NotFound
 from .personal_links import CODE_ALPHABET, CODE_LENGTH
 from .registration import Attendee, active_registration, lock_event, prepare_registration, with_checked_email
 
 CHECKIN_OPENS_BEFORE = timedelta(hours=24)
 CHECKIN_CLOSES_AFTER = timedelta(hours=24)
+#: Check-in to one meeting or session opens this long before it starts ...
+MEETING_OPENS_BEFORE = timedelta(hours=1)
+#: ... and closes this long after it ends (late corrections the same day).
+MEETING_CLOSES_AFTER = timedelta(hours=12)
 #: At most this many names in a search result: a door list is scanned by eye.
 SEARCH_LIMIT = 30
 
@@ -58,14 +62,25 @@ class CheckinResult:
     registration: Registration
     #: True when the person was already checked in; nothing changed.
     already: bool = False
+    #: The meeting or session checked in to; None for the event as a whole.
+    session: EventSession | None = None
+    #: When the person was checked in to ``session``.
+    session_checked_in_at: datetime | None = None
 
     @property
     def message(self) -> str:
         """What the volunteer is told, in their language."""
+        name = self.registration.full_name
+        if self.session is not None:
+            title = self.session.localised.title
+            if self.already:
+                return str(_l("%(name)s was already checked in to %(session)s at %(time)s.", name=name,
+                              session=title, time=format_time(self.session_checked_in_at)))
+            return str(_l("%(name)s is checked in to %(session)s.", name=name, session=title))
         if self.already:
-            return str(_l("%(name)s was already checked in at %(time)s.", name=self.registration.full_name,
+            return str(_l("%(name)s was already checked in at %(time)s.", name=name,
                           time=format_time(self.registration.checked_in_at)))
-        return str(_l("%(name)s is checked in.", name=self.registration.full_name))
+        return str(_l("%(name)s is checked in.", name=name))
 
 
 @dataclass(frozen=True)
@@ -156,17 +171,43 @@ def registration_for_code(raw_code: str) -> int:
     return registration_id
 
 
-def check_in_by_code(event_id: int, raw_code: str, *, actor: User | None, now: datetime) -> CheckinResult:
+def check_in_by_code(event_id: int, raw_code: str, *, actor: User | None, now: datetime,
+                     session_id: int | None = None) -> CheckinResult:
     """Check in the holder of the badge with this code (as typed or scanned)."""
-    return check_in(event_id, registration_for_code(raw_code), actor=actor, now=now)
+    return check_in(event_id, registration_for_code(raw_code), actor=actor, now=now, session_id=session_id)
 
 
-def check_in(event_id: int, registration_id: int, *, actor: User | None, now: datetime) -> CheckinResult:
-    """Check in a confirmed registration of this event; a second check-in changes nothing."""
+def meeting_closed_reason(session: EventSession, now: datetime):
+    """Why checking in to this meeting or session is not possible at ``now``, or None."""
+    opens, closes = session.starts_at - MEETING_OPENS_BEFORE, session.ends_at + MEETING_CLOSES_AFTER
+    if now < opens:
+        return _l("Check-in to %(session)s opens %(date)s.", session=session.localised.title,
+                  date=format_datetime(opens))
+    if now >= closes:
+        return _l("Check-in to %(session)s closed %(date)s.", session=session.localised.title,
+                  date=format_datetime(closes))
+    return None
+
+
+def current_meeting(event: Event, now: datetime) -> EventSession | None:
+    """The meeting or session whose check-in is open at ``now``, the one starting nearest to now first."""
+    open_now = [s for s in event.sessions if meeting_closed_reason(s, now) is None]
+    return min(open_now, key=lambda s: (abs(s.starts_at - now), s.id), default=None)
+
+
+def check_in(event_id: int, registration_id: int, *, actor: User | None, now: datetime,
+             session_id: int | None = None) -> CheckinResult:
+    """Check in a confirmed registration of this event; a second check-in changes nothing.
+
+    ``session_id``: to that meeting of a course or chosen session (rule 11); the person then also
+    counts as checked in to the event, so the no-show rule stays per event.
+    """
     event = lock_event(event_id)
     try:
         registration = _registration_of(event, registration_id)
         _refuse_if_closed(event, now)
+        if session_id is not None:
+            return _check_in_to_session(event, registration, session_id, actor=actor, now=now)
         if registration.checked_in_at is not None:
             db.session.rollback()
             return CheckinResult(registration, already=True)
@@ -228,6 +269,30 @@ def register_walk_in(event_id: int, attendee: Attendee, *, actor: User | None, n
     except Exception:
         db.session.rollback()
         raise
+
+
+def _check_in_to_session(event: Event, registration: Registration, session_id: int, *, actor: User | None,
+                         now: datetime) -> CheckinResult:
+    session = db.session.get(EventSession, session_id)
+    if session is None or session.event_id != event.id:
+        raise NotFound(_l("This event has no meeting or session number %(id)s.", id=session_id), field="session")
+    reason = meeting_closed_reason(session, now)
+    if reason is not None:
+        raise CheckinClosed(reason, field="session")
+    attended = db.session.get(SessionAttendance, (registration.id, session.id))
+    if attended is not None:
+        db.session.rollback()
+        return CheckinResult(registration, already=True, session=session, session_checked_in_at=attended.checked_in_at)
+    _refuse_unless_expected(registration)
+    if session.choosable and session.id not in sessions.chosen_ids(registration.id):
+        raise NotExpected(_l("%(name)s has not picked %(session)s.", name=registration.full_name,
+                             session=session.localised.title))
+    db.session.add(SessionAttendance(registration_id=registration.id, session_id=session.id, checked_in_at=now))
+    if registration.checked_in_at is None:
+        registration.checked_in_at = now
+    audit.record("registration.checked_in", registration, actor=actor, now=now, session=session.id)
+    db.session.commit()
+    return CheckinResult(registration, session=session, session_checked_in_at=now)
 
 
 def _confirmed(event: Event) -> int:

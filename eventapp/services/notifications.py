@@ -49,7 +49,7 @@ UNSENDABLE = ("Not sent: the address has characters before the @ that e-mail can
 
 #: The kinds whose e-mail carries the person's own link to their registration.
 WITH_LINK = {"confirmation", "waitlisted", "promoted", "transferred_to", "event_changed", "meetings_cancelled",
-             "reminder"}
+             "reminder", "certificate"}
 REQUEST, CANCEL = "REQUEST", "CANCEL"
 
 
@@ -198,6 +198,7 @@ SUBJECTS = {
     "event_cancelled": lambda: _("Cancelled: %(title)s"),
     "meetings_cancelled": lambda: _("Meeting cancelled: %(title)s"),
     "reminder": lambda: _("Reminder: %(title)s"),
+    "certificate": lambda: _("Your certificate of attendance: %(title)s"),
 }
 
 
@@ -242,6 +243,9 @@ def write(kind: str, registration: Registration, now: datetime, *, token: str | 
     recipient = _recipient(registration)
     with force_locale(registration.language or "sv"):
         link = absolute_url("manage.personal_page", token=token) if token else None
+        if kind == "certificate":  # the personal page has closed with the event; the certificate has not
+            context["certificate_link"] = absolute_url("certificates.download", token=token) if token else None
+            link = None
         context.update(
             registration=registration, event=event, link=link,
             event_url=absolute_url("public.event_page", slug=event.slug),
@@ -257,11 +261,11 @@ def write(kind: str, registration: Registration, now: datetime, *, token: str | 
             description = text_for_calendar(event, link)
             only = context.get("withdrawn")
             calendar = _calendar(event, registration, recipient, method, now, description, link, only=only)
-            if len(event.sessions) > 1 and only is None:
+            if len(event.meetings) > 1 and only is None:
                 # Outlook takes only the first VEVENT of an invitation; a file per meeting lets its
                 # users add the others one by one (Gmail and Apple Calendar take them all at once).
                 meetings = [_calendar(event, registration, recipient, method, now, description, link,
-                                      meeting=number) for number in range(len(event.sessions))]
+                                      meeting=number) for number in range(len(event.meetings))]
     message = _mime(registration, event, recipient, subject, text, html, calendar, method, now, meetings)
     return recipient, subject, as_text(message)
 

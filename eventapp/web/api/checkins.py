@@ -28,13 +28,16 @@ def create_checkin(slug: str):
     event = door_event(slug)
     reader = Reader(json_body())
     code = reader.text("code", max_length=200)
+    session = reader.integer("session", minimum=1, maximum=2**53, nullable=True)
     if code is MISSING and not reader.errors:
         reader.error("code", _l("Scan the badge or type its code."))
     if reader.errors:
         raise ValidationFailed(reader.errors)
-    result = checkin.check_in_by_code(event.id, code, actor=api_user(), now=utcnow())
+    result = checkin.check_in_by_code(event.id, code, actor=api_user(), now=utcnow(),
+                                      session_id=None if session is MISSING else session)
     body = {"registration": registration_json(result.registration), "already_checked_in": result.already,
-            "message": result.message, "counts": _counts(event.id)}
+            "message": result.message, "counts": _counts(event.id),
+            "session": result.session.id if result.session is not None else None}
     return jsonify(body), (200 if result.already else 201)
 
 
@@ -53,7 +56,8 @@ _COUNTS = {"type": "object", "required": ["checked_in", "expected"], "properties
     "expected": {"type": "integer", "minimum": 0, "description": "Confirmed registrations"}}}
 _CHECKIN = {"type": "object", "required": ["registration", "already_checked_in", "message", "counts"], "properties": {
     "registration": openapi.ref("Registration"), "already_checked_in": {"type": "boolean"},
-    "message": {"type": "string"}, "counts": openapi.ref("DoorCounts")}}
+    "message": {"type": "string"}, "counts": openapi.ref("DoorCounts"),
+    "session": {"type": ["integer", "null"], "description": "The meeting or session checked in to"}}}
 _SLUG = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}
 _DOOR = "Roles: organiser, or a check-in volunteer assigned to the event."
 openapi.add_schemas({"DoorCounts": _COUNTS, "Checkin": _CHECKIN})
@@ -64,10 +68,14 @@ openapi.add_paths({
                 "responses": openapi.responses({200: ("The counts", openapi.ref("DoorCounts"))}, 403, 404)},
         "post": {"summary": "Check in by the badge's code", "operationId": "createCheckin", "parameters": [_SLUG],
                  "description": _DOOR + " Checking in twice is harmless: 200 with already_checked_in. The code "
-                                "may be lower case, with spaces, or the end of a URL.",
+                                "may be lower case, with spaces, or the end of a URL. With `session` (a "
+                                "meeting's or chosen session's id): checked in to that meeting, while its "
+                                "check-in is open (from an hour before it starts).",
                  "requestBody": {"required": True, "content": openapi.json_content({
                      "type": "object", "required": ["code"], "additionalProperties": False,
-                     "properties": {"code": {"type": "string", "maxLength": 200}}})},
+                     "properties": {"code": {"type": "string", "maxLength": 200},
+                                    "session": {"type": ["integer", "null"], "minimum": 1,
+                                                "description": "The meeting or session checked in to"}}})},
                  "responses": openapi.responses({200: ("Already checked in; nothing changed", openapi.ref("Checkin")),
                                                  201: ("Checked in", openapi.ref("Checkin"))},
                                                 400, 403, 404, 409, 422)},

@@ -48,8 +48,9 @@ def event_json(event: Event, counts) -> dict:
         "charge_late_cancellation": event.charge_late_cancellation, "fee_notice": event.fee_notice,
         "published": event.published, "cancelled_at": moment(event.cancelled_at),
         "series": event.series.name if event.series else None,
-        "sessions": [{"title": s.title, "title_en": s.title_en, "starts_at": moment(s.starts_at),
-                      "ends_at": moment(s.ends_at), "venue": s.venue} for s in event.sessions],
+        "sessions": [{"id": s.id, "title": s.title, "title_en": s.title_en, "starts_at": moment(s.starts_at),
+                      "ends_at": moment(s.ends_at), "venue": s.venue, "choosable": s.choosable,
+                      "capacity": s.capacity} for s in event.sessions],
         "agenda": [{"starts_at": moment(a.starts_at), "title": a.title, "title_en": a.title_en,
                     "speakers": a.speakers, "description": a.description} for a in event.agenda],
         "counts": {"confirmed": counts["confirmed"], "waitlisted": counts["waitlisted"],
@@ -114,10 +115,12 @@ def _sessions(reader: Reader):
     sessions = []
     for number, item in enumerate(items):
         sub = Reader(item, prefix=f"sessions[{number}].")
-        sub.unknown({"title", "title_en", "starts_at", "ends_at", "venue"})
+        sub.unknown({"id", "title", "title_en", "starts_at", "ends_at", "venue", "choosable", "capacity"})
         values = {"title": sub.text("title", max_length=200), "starts_at": sub.moment("starts_at"),
                   "ends_at": sub.moment("ends_at"), "venue": sub.text("venue", max_length=200),
-                  "title_en": sub.text("title_en", max_length=200)}
+                  "title_en": sub.text("title_en", max_length=200), "choosable": sub.boolean("choosable"),
+                  "capacity": sub.integer("capacity", minimum=1, maximum=MAX_CAPACITY, nullable=True),
+                  "id": sub.integer("id", minimum=1, maximum=2**53, nullable=True)}
         for name in ("title", "starts_at", "ends_at"):
             if item.get(name) is None and sub.prefix + name not in sub.errors:
                 sub.error(name, _l("Required."))
@@ -125,7 +128,10 @@ def _sessions(reader: Reader):
         if not sub.errors:
             sessions.append(SessionData(values["title"], values["starts_at"], values["ends_at"],
                                         "" if values["venue"] is MISSING else values["venue"],
-                                        "" if values["title_en"] is MISSING else values["title_en"]))
+                                        "" if values["title_en"] is MISSING else values["title_en"],
+                                        choosable=values["choosable"] is True,
+                                        capacity=None if values["capacity"] is MISSING else values["capacity"],
+                                        id=None if values["id"] is MISSING else values["id"]))
     return sessions
 
 
@@ -207,8 +213,14 @@ EVENT_FIELDS = {
     "series": {"type": ["string", "null"], "maxLength": 200, "description": "The series' name; a new name creates it"},
     "sessions": {"type": ["array", "null"], "maxItems": 100, "items": {
         "type": "object", "additionalProperties": False, "required": ["title", "starts_at", "ends_at"],
-        "properties": {"title": _string(200), "title_en": _string(200), "starts_at": _MOMENT, "ends_at": _MOMENT,
-                       "venue": _string(200)}}},
+        "properties": {"id": {"type": ["integer", "null"], "description": "The session's id (read; send it "
+                                                                 "back to keep the session's picks and attendance)"},
+                       "title": _string(200), "title_en": _string(200), "starts_at": _MOMENT, "ends_at": _MOMENT,
+                       "venue": _string(200),
+                       "choosable": {"type": "boolean", "description": "Picked by attendees on the form (a "
+                                                                       "workshop); false: a meeting for all"},
+                       "capacity": {"type": ["integer", "null"], "minimum": 1, "maximum": MAX_CAPACITY,
+                                    "description": "Places of a choosable session; null for no limit"}}}},
     "agenda": {"type": ["array", "null"], "maxItems": 200, "items": {
         "type": "object", "additionalProperties": False, "required": ["title", "starts_at"],
         "properties": {"title": _string(200), "title_en": _string(200), "starts_at": _MOMENT,

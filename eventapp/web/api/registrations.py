@@ -7,6 +7,7 @@ from sqlalchemy.orm import selectinload
 from ...database import utcnow
 from ...extensions import db
 from ...models import Answer, Event, Registration, RegistrationStatus, Role
+from ...services import sessions as session_service
 from ...services.events import get_event
 from ...services.staff import DoorForbidden, check_door_access
 from . import ApiError, api_user, bp, openapi, require_role
@@ -23,9 +24,12 @@ def door_event(slug: str) -> Event:
     return event
 
 
-def registration_json(registration: Registration) -> dict:
-    """A registration as the API shows it."""
+def registration_json(registration: Registration, sessions: dict | None = None) -> dict:
+    """A registration as the API shows it; ``sessions``: ``sessions.sessions_of_many`` of a list, read
+    once for all of it."""
     organisation = registration.organisation
+    if sessions is None:
+        sessions = session_service.sessions_of_many([registration])
     return {
         "id": registration.id,
         "first_name": registration.first_name,
@@ -41,6 +45,9 @@ def registration_json(registration: Registration) -> dict:
         "checked_in_at": registration.checked_in_at.isoformat() if registration.checked_in_at else None,
         "code": registration.check_in_code,
         "answers": {answer.question.text: answer.value for answer in registration.answers},
+        "sessions": [{"id": mine.id, "title": mine.session.title,
+                      "checked_in_at": mine.checked_in_at.isoformat() if mine.checked_in_at else None}
+                     for mine in sessions.get(registration.id, [])],
     }
 
 
@@ -57,7 +64,9 @@ def list_registrations(slug: str):
         if status not in set(RegistrationStatus):
             raise ApiError(422, "validation_failed", _l("Unknown status."), {"status": [_l("Unknown status.")]})
         query = query.where(Registration.status == status)
-    return jsonify([registration_json(r) for r in db.session.scalars(query)])
+    found = list(db.session.scalars(query))
+    sessions = session_service.sessions_of_many(found)
+    return jsonify([registration_json(r, sessions) for r in found])
 
 
 _NULLABLE_TEXT = {"type": ["string", "null"]}
@@ -75,6 +84,11 @@ openapi.add_schemas({"Registration": {
         "code": {"type": "string", "description": "The check-in code on the badge"},
         "answers": {"type": "object", "additionalProperties": {"type": "string"},
                     "description": "Answers to the event's own questions, by question"},
+        "sessions": {"type": "array", "description": "The sessions chosen (for a course, all its meetings), "
+                                                     "with attendance",
+                     "items": {"type": "object", "required": ["id", "title", "checked_in_at"], "properties": {
+                         "id": {"type": "integer"}, "title": {"type": "string"},
+                         "checked_in_at": {"type": ["string", "null"], "format": "date-time"}}}},
     },
 }})
 openapi.add_paths({"/events/{slug}/registrations": {"get": {
