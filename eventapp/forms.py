@@ -3,7 +3,7 @@ import re
 from functools import lru_cache
 
 from babel import support
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -249,14 +249,16 @@ class CheckboxesField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-def registration_form_for(questions) -> RegistrationForm:
+def registration_form_for(questions, sessions=(), full=frozenset()) -> RegistrationForm:
     """The registration form with a field per question of the event (``question_<id>``), in the
-    visitor's language.
+    visitor's language, and the choosable ``sessions`` as checkboxes named ``sessions`` (``full``:
+    the ids of those without a place left, marked so).
 
     The form only shapes the input; whether an answer is required or allowed is the questions
-    service's to say (so the API and the form share one rule).
+    service's to say (so the API and the form share one rule), and whether a pick is the sessions
+    service's.
     """
-    if not questions:
+    if not questions and not sessions:
         form = RegistrationForm()
         form.questions = []
         return form
@@ -266,6 +268,8 @@ def registration_form_for(questions) -> RegistrationForm:
 
     for question in questions:
         setattr(EventRegistrationForm, question.field_name, _question_field(question))
+    if sessions:
+        EventRegistrationForm.sessions = session_choice_field(sessions, full)
     form = EventRegistrationForm()
     form.questions = [form[question.field_name] for question in questions]
     page = current_language()
@@ -276,6 +280,25 @@ def registration_form_for(questions) -> RegistrationForm:
         field.choice_langs = {value: label.lang for value, label in question.choice_labels()
                               if getattr(label, "lang", page) != page}
     return form
+
+
+def session_choice_field(sessions, full=frozenset()) -> "CheckboxesField":
+    """Checkboxes named ``sessions`` whose values are the sessions' ids, each labelled with its
+    time, its places and whether it is full."""
+    from .formatting import format_period
+
+    def label(session) -> str:
+        text = f"{session.localised.title}, {format_period(session.starts_at, session.ends_at)}"
+        if session.id in full:
+            return gettext("%(session)s (fully booked)", session=text)
+        if session.capacity:
+            return ngettext("%(session)s (%(num)d place)", "%(session)s (%(num)d places)", session.capacity,
+                            session=text)
+        return text
+
+    return CheckboxesField(_l("Sessions to choose (optional)"), validate_choice=False,
+                           choices=[SelectChoice(str(s.id), label(s)) for s in sessions],
+                           description=_l("Sessions at the same time cannot both be picked."))
 
 
 def _question_field(question):
@@ -305,6 +328,19 @@ def answers_from(form: FlaskForm, questions) -> dict[int, str]:
         data = form[question.field_name].data
         answers[question.id] = CHOICES_SEPARATOR.join(data) if isinstance(data, list) else data or ""
     return answers
+
+
+def session_choice_form(sessions, full=frozenset(), chosen=()) -> FlaskForm:
+    """The personal page's form to change the sessions picked (``chosen``: ids picked now)."""
+
+    class SessionChoiceForm(FlaskForm):
+        pass
+
+    SessionChoiceForm.sessions = session_choice_field(sessions, full)
+    form = SessionChoiceForm()
+    if not form.is_submitted():
+        form.sessions.data = [str(session_id) for session_id in chosen]
+    return form
 
 
 class TransferForm(PersonFields):

@@ -20,7 +20,7 @@ from sqlalchemy import and_, func, select
 from ..collation import matches, name_key, search_words, sort_by_name
 from ..extensions import db
 from ..formatting import format_datetime, format_time
-from ..models import Event, EventSession, Registration, RegistrationStatus, SessionAttendance, User
+from ..models import Event, EventSession, Registration, RegistrationStatus, SessionAttendance, SessionChoice, User
 from . import audit, questions, sessions
 from .errors import DomainError, EventFull, NotFound
 from .personal_links import CODE_ALPHABET, CODE_LENGTH
@@ -114,13 +114,33 @@ def checkin_closed_reason(event: Event, now: datetime):
     return None
 
 
-def door_counts(event_id: int) -> DoorCounts:
-    """'87 checked in of 120': confirmed registrations, and how many of them are checked in."""
+def door_counts(event_id: int, session: EventSession | None = None) -> DoorCounts:
+    """'87 checked in of 120': confirmed registrations, and how many of them are checked in (to
+    ``session``, a meeting or a chosen session, when given: of those expected at it)."""
+    if session is not None:
+        expected = len(_expected_at(session))
+        return DoorCounts(checked_in=len(meeting_attendance(session)), expected=expected)
     expected, checked_in = db.session.execute(
         select(func.count(), func.count(Registration.checked_in_at)).where(
             Registration.event_id == event_id, Registration.status == RegistrationStatus.CONFIRMED)
     ).one()
     return DoorCounts(checked_in=checked_in, expected=expected)
+
+
+def meeting_attendance(session: EventSession) -> dict[int, datetime]:
+    """{registration id: when checked in} for one meeting or session."""
+    return dict(db.session.execute(select(SessionAttendance.registration_id, SessionAttendance.checked_in_at)
+                                   .where(SessionAttendance.session_id == session.id)).all())
+
+
+def _expected_at(session: EventSession) -> list[Registration]:
+    """Confirmed registrations expected at a meeting (all) or a chosen session (those who picked it)."""
+    query = select(Registration).where(Registration.event_id == session.event_id,
+                                       Registration.status == RegistrationStatus.CONFIRMED)
+    if session.choosable:
+        query = query.join(SessionChoice, (SessionChoice.registration_id == Registration.id)
+                           & (SessionChoice.session_id == session.id))
+    return list(db.session.scalars(query))
 
 
 def search(event_id: int, query: str, limit: int = SEARCH_LIMIT) -> list[Registration]:
@@ -148,8 +168,12 @@ def search(event_id: int, query: str, limit: int = SEARCH_LIMIT) -> list[Registr
     return _in_order([row.id for row in found[:limit]])
 
 
-def not_arrived(event_id: int) -> list[Registration]:
-    """Confirmed registrations not checked in yet, in Swedish order of names: who is still to come."""
+def not_arrived(event_id: int, session: EventSession | None = None) -> list[Registration]:
+    """Confirmed registrations not checked in yet (to ``session`` when given), in Swedish order of
+    names: who is still to come."""
+    if session is not None:
+        arrived = meeting_attendance(session)
+        return sort_by_name(r for r in _expected_at(session) if r.id not in arrived)
     return sort_by_name(db.session.scalars(select(Registration).where(
         Registration.event_id == event_id, Registration.status == RegistrationStatus.CONFIRMED,
         Registration.checked_in_at.is_(None))))
@@ -190,8 +214,9 @@ def meeting_closed_reason(session: EventSession, now: datetime):
 
 
 def current_meeting(event: Event, now: datetime) -> EventSession | None:
-    """The meeting or session whose check-in is open at ``now``, the one starting nearest to now first."""
-    open_now = [s for s in event.sessions if meeting_closed_reason(s, now) is None]
+    """The meeting (of those everyone attends) whose check-in is open at ``now``, the one starting
+    nearest to now first; sessions to choose are checked in to when chosen at the door."""
+    open_now = [s for s in event.meetings if meeting_closed_reason(s, now) is None]
     return min(open_now, key=lambda s: (abs(s.starts_at - now), s.id), default=None)
 
 
@@ -221,12 +246,19 @@ def check_in(event_id: int, registration_id: int, *, actor: User | None, now: da
         raise
 
 
-def undo_check_in(event_id: int, registration_id: int, *, actor: User | None, now: datetime) -> Registration:
-    """Take back a check-in made by mistake. Undoing one that was not made changes nothing."""
+def undo_check_in(event_id: int, registration_id: int, *, actor: User | None, now: datetime,
+                  session_id: int | None = None) -> Registration:
+    """Take back a check-in made by mistake. Undoing one that was not made changes nothing.
+
+    ``session_id``: the check-in to that meeting; the person stays checked in to the event while
+    they are checked in to any other meeting.
+    """
     event = lock_event(event_id)
     try:
         registration = _registration_of(event, registration_id)
         _refuse_if_closed(event, now)
+        if session_id is not None:
+            return _undo_session_check_in(registration, session_id, actor=actor, now=now)
         if registration.checked_in_at is None:
             db.session.rollback()
             return registration
@@ -293,6 +325,23 @@ def _check_in_to_session(event: Event, registration: Registration, session_id: i
     audit.record("registration.checked_in", registration, actor=actor, now=now, session=session.id)
     db.session.commit()
     return CheckinResult(registration, session=session, session_checked_in_at=now)
+
+
+def _undo_session_check_in(registration: Registration, session_id: int, *, actor: User | None,
+                           now: datetime) -> Registration:
+    attended = db.session.get(SessionAttendance, (registration.id, session_id))
+    if attended is None:
+        db.session.rollback()
+        return registration
+    db.session.delete(attended)
+    db.session.flush()
+    if db.session.scalar(select(func.count()).select_from(SessionAttendance).where(
+            SessionAttendance.registration_id == registration.id)) == 0:
+        registration.checked_in_at = None
+    audit.record("registration.check_in_undone", registration, actor=actor, now=now, session=session_id,
+                 checked_in_at=attended.checked_in_at)
+    db.session.commit()
+    return registration
 
 
 def _confirmed(event: Event) -> int:

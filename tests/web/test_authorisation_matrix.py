@@ -66,6 +66,9 @@ EXPECTED = {
     "manage.personal_page": everyone(),
     "manage.cancel": everyone(),
     "manage.transfer": everyone(),
+    "manage.change_sessions": everyone(),
+    "certificates.download": everyone(),
+    "certificates.verify": everyone(),
     "auth.login": everyone(),
     "auth.logout": everyone(),
     "auth.reset_password": everyone(),
@@ -95,6 +98,7 @@ EXPECTED = {
     "admin.groups": back_office("organiser"),
     "admin.move_to_group": back_office("organiser"),
     "admin.name_group": back_office("organiser"),
+    "certificates.for_event": back_office("organiser"),
     # Check-in at the door.
     "checkin.index": back_office("organiser", "checkin"),
     "checkin.door": door(),
