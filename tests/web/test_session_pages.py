@@ -151,18 +151,18 @@ def test_the_door_picks_the_meeting_going_on_and_checks_in_to_it(app, client, co
 def test_the_api_checks_in_to_a_meeting_and_lists_attendance(app, client, course):
     headers = {"Authorization": f"Bearer {course['api']}"}
     second, third = course["meetings"][1], course["meetings"][2]
-    response = client.post(f"/api/v1/events/{course['slug']}/checkins", json={"code": course["code"], "session": second},
-                           headers=headers)
+    url = f"/api/v1/events/{course['slug']}/checkins"
+
+    def check_in(session):
+        return client.post(url, json={"code": course["code"], "session": session}, headers=headers)
+
+    response = check_in(second)
     assert response.status_code == 201 and response.json["session"] == second
-    again = client.post(f"/api/v1/events/{course['slug']}/checkins", json={"code": course["code"], "session": second},
-                        headers=headers)
+    again = check_in(second)
     assert again.status_code == 200 and again.json["already_checked_in"]
-    early = client.post(f"/api/v1/events/{course['slug']}/checkins", json={"code": course["code"], "session": third},
-                        headers=headers)
+    early = check_in(third)
     assert early.status_code == 409 and early.json["error"]["code"] == "checkin_closed"
-    unknown = client.post(f"/api/v1/events/{course['slug']}/checkins", json={"code": course["code"], "session": 10**9},
-                          headers=headers)
-    assert unknown.status_code == 404
+    assert check_in(10**9).status_code == 404
     listed = client.get(f"/api/v1/events/{course['slug']}/registrations", headers=headers).json
     anna = next(r for r in listed if r["id"] == course["anna"])
     assert [s["title"] for s in anna["sessions"]] == [f"Träff {n}" for n in range(1, 6)]
