@@ -608,6 +608,12 @@ class MeetingRowForm(RowForm):
     title = _text(_l("Title in Swedish"), 200)
     title_en = _text(_l("Title in English (optional)"), 200)
     venue = _text(_l("Room or venue (optional)"), 200)
+    id = HiddenField(validators=[Optional(), Regexp(r"^[0-9]{1,12}$")])
+    choosable = BooleanField(_l("Attendees choose it on the form (a workshop)"))
+    capacity = IntegerField(_l("Places of the session (empty: no limit)"),
+                            invalid_value_message=_l("Enter a whole number."),
+                            validators=[Optional(), NumberRange(
+                                min=1, max=100000, message=_l("Enter a number from %(min)s to %(max)s."))])
 
 
 def _question_kinds():
@@ -678,6 +684,7 @@ class EventForm(Form):
     charge_late_cancellation = BooleanField(_l("Charge a late cancellation like a no-show"))
     fee_notice = TextAreaField(_l("Fee notice shown on the event page (optional)"), filters=[_strip], validators=[
         Optional(), Length(max=1000, message=_l("At most %(max)d characters."))])
+    send_certificates = BooleanField(_l("E-mail a certificate of attendance to those who came, after the event"))
     reminder_days = IntegerField(_l("Reminder, days before the start (0: none)"), default=2,
                                  invalid_value_message=_l("Enter a whole number."),
                                  validators=[Optional(),

@@ -79,6 +79,8 @@ class EventData:
     published: bool = False
     #: Days before the start at which the reminder goes out; 0 for none.
     reminder_days: int = 2
+    #: E-mail everyone who attended a certificate of attendance after the event.
+    send_certificates: bool = False
     #: The series' name; a new name creates the series.
     series: str | None = None
     sessions: list[SessionData] | None = None

@@ -58,3 +58,18 @@ def test_the_services_complaints_come_back_under_the_editors_names(course, now):
     with pytest.raises(ValidationFailed) as refused:
         event_editor.save(course.slug, values, actor=None, now=now)
     assert list(refused.value.errors) == ["last_registration_day"]
+
+
+def test_a_session_row_made_choosable_with_places_stays_the_same_session(course, now):
+    """Does a meeting row turned into a workshop with 12 places keep its id (and so its picks)?"""
+    session_id = course.sessions[0].id
+    values = event_editor.values_of(course)
+    values["sessions"][0] |= {"choosable": True, "capacity": 12, "title": "Workshop"}
+    event_editor.save(course.slug, values, actor=None, now=now)
+    [session] = course.sessions
+    assert (session.id, session.title, session.choosable, session.capacity) == (session_id, "Workshop", True, 12)
+    values = event_editor.values_of(course)
+    assert (values["sessions"][0]["choosable"], values["sessions"][0]["capacity"]) == (True, 12)
+    values["sessions"][0]["choosable"] = False  # a meeting for all has no places of its own
+    event_editor.save(course.slug, values, actor=None, now=now)
+    assert (course.sessions[0].choosable, course.sessions[0].capacity) == (False, None)

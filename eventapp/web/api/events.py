@@ -47,6 +47,7 @@ def event_json(event: Event, counts) -> dict:
         "price": event.price, "no_show_fee": event.no_show_fee,
         "charge_late_cancellation": event.charge_late_cancellation, "fee_notice": event.fee_notice,
         "published": event.published, "cancelled_at": moment(event.cancelled_at),
+        "send_certificates": event.send_certificates,
         "series": event.series.name if event.series else None,
         "sessions": [{"id": s.id, "title": s.title, "title_en": s.title_en, "starts_at": moment(s.starts_at),
                       "ends_at": moment(s.ends_at), "venue": s.venue, "choosable": s.choosable,
@@ -104,7 +105,7 @@ SCALAR_READERS = {
     "price": lambda r, n: r.integer(n, minimum=0, maximum=MAX_MONEY),
     "no_show_fee": lambda r, n: r.integer(n, minimum=0, maximum=MAX_MONEY),
     "waitlist": lambda r, n: r.boolean(n), "charge_late_cancellation": lambda r, n: r.boolean(n),
-    "published": lambda r, n: r.boolean(n),
+    "published": lambda r, n: r.boolean(n), "send_certificates": lambda r, n: r.boolean(n),
 }
 
 
@@ -210,6 +211,7 @@ EVENT_FIELDS = {
     "price": {"type": "integer", "minimum": 0, "maximum": MAX_MONEY, "description": "öre"},
     "no_show_fee": {"type": "integer", "minimum": 0, "maximum": MAX_MONEY, "description": "öre"},
     "charge_late_cancellation": {"type": "boolean"}, "fee_notice": _string(2_000), "published": {"type": "boolean"},
+    "send_certificates": {"type": "boolean", "description": "E-mail certificates of attendance after the event"},
     "series": {"type": ["string", "null"], "maxLength": 200, "description": "The series' name; a new name creates it"},
     "sessions": {"type": ["array", "null"], "maxItems": 100, "items": {
         "type": "object", "additionalProperties": False, "required": ["title", "starts_at", "ends_at"],
