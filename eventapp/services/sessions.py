@@ -224,3 +224,61 @@ def attendees_per_session(event: Event) -> dict[int, int]:
         .join(EventSession, EventSession.id == SessionAttendance.session_id)
         .where(EventSession.event_id == event.id).group_by(SessionAttendance.session_id))
     return dict(rows.all())
+
+
+@dataclass(frozen=True)
+class SessionFigures:
+    """A line of the statistics: a session's places taken (choosable ones) and people checked in."""
+
+    session: EventSession
+    taken: int | None
+    checked_in: int
+
+
+def session_statistics(event: Event) -> list[SessionFigures]:
+    """Places taken per session to choose and people checked in per meeting or session, in time order."""
+    if not event.sessions:
+        return []
+    taken, came = places_taken(event.id), attendees_per_session(event)
+    return [SessionFigures(s, taken.get(s.id, 0) if s.choosable else None, came.get(s.id, 0))
+            for s in event.sessions]
+
+
+def chosen_titles(event: Event) -> dict[int, str]:
+    """{registration id: the titles of the sessions it picked, in time order} for the door list."""
+    if not event.choosable_sessions:
+        return {}
+    titles: dict[int, list[str]] = {}
+    rows = db.session.execute(select(SessionChoice.registration_id, EventSession.title)
+                              .join(EventSession, EventSession.id == SessionChoice.session_id)
+                              .where(EventSession.event_id == event.id)
+                              .order_by(EventSession.starts_at, EventSession.id))
+    for registration_id, title in rows:
+        titles.setdefault(registration_id, []).append(title)
+    return {registration_id: ", ".join(names) for registration_id, names in titles.items()}
+
+
+def export_columns(event: Event) -> tuple[list[str], dict[int, list[str]]]:
+    """The attendee list's columns about sessions: the sessions picked and, for an event of several
+    meetings, how many the person attended ({registration id: values}); none without sessions."""
+    from flask_babel import gettext as _
+
+    if not event.sessions:
+        return [], {}
+    registrations = list(db.session.scalars(select(Registration).where(Registration.event_id == event.id)))
+    mine = sessions_of_many(registrations)
+    headers, meetings = [], len(event.meetings)
+    if event.choosable_sessions:
+        headers.append(_("Sessions chosen"))
+    if meetings > 1:
+        headers.append(_("Meetings attended"))
+    values = {}
+    for registration in registrations:
+        row = []
+        if event.choosable_sessions:
+            row.append(", ".join(str(m.session.localised.title) for m in mine[registration.id] if m.chosen))
+        if meetings > 1:
+            came = sum(1 for m in mine[registration.id] if not m.chosen and m.checked_in_at is not None)
+            row.append(_("%(attended)d of %(total)d", attended=came, total=meetings))
+        values[registration.id] = row
+    return headers, values

@@ -234,3 +234,23 @@ def test_a_course_has_a_calendar_entry_and_a_pair_of_links_per_meeting(client, c
     assert page.count("outlook.office.com") == 5
     ics = client.get(f"/events/{course['slug']}/calendar.ics").get_data(as_text=True)
     assert ics.count("BEGIN:VEVENT") == 5
+
+
+def test_exports_door_list_and_statistics_show_the_sessions(app, client, conference):
+    with app.app_context():
+        from eventapp.models import Event
+
+        event = db.session.get(Event, conference["id"])
+        register(event, utcnow(), 1, sessions=(conference["A"], conference["C"]))
+        register(event, utcnow(), 2, sessions=(conference["C"],))
+        make_user("org@example.org", "organiser")
+        organiser = db.session.scalar(db.select(User.id).where(User.email == "org@example.org"))
+    log_in(client, organiser)
+    csv = client.get(f"/admin/events/{conference['slug']}/attendees.csv").get_data(as_text=True)
+    header, *rows = csv.splitlines()
+    assert header.rstrip().endswith("Valda pass")
+    assert any(row.endswith("Workshop A, Workshop C") for row in rows)
+    assert client.get(f"/admin/events/{conference['slug']}/attendees.xlsx").status_code == 200
+    assert client.get(f"/admin/events/{conference['slug']}/door-list.pdf").data.startswith(b"%PDF")
+    stats = client.get(f"/admin/events/{conference['slug']}/statistics").get_data(as_text=True)
+    assert "1 av 1" in stats and "2 av 30" in stats
