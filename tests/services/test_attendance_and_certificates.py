@@ -102,3 +102,22 @@ def test_a_session_not_picked_cannot_be_checked_in_to(ctx, now):
     person = register(event, now, 1).registration_id
     with pytest.raises(checkin.NotExpected, match="Workshop"):
         checkin.check_in(event.id, person, actor=None, now=starts, session_id=workshop.id)
+
+
+def test_certificates_are_emailed_once_after_an_event_that_sends_them(ctx, now):
+    from builders import written
+
+    from eventapp.models import OutboxMessage
+
+    event = make_course(now)
+    came, _ = register(event, now, 1).registration_id, register(event, now, 2)
+    check_in_at(event, came, event.sessions[2])
+    assert certificates.send_after_events(event.ends_at + timedelta(hours=1)) == 0  # the event does not send them
+    event.send_certificates = True
+    db.session.commit()
+    assert certificates.send_after_events(event.ends_at - timedelta(seconds=1)) == 0  # not over yet
+    assert certificates.send_after_events(event.ends_at + timedelta(hours=1)) == 1
+    assert certificates.send_after_events(event.ends_at + timedelta(hours=2)) == 0
+    [message] = db.session.scalars(db.select(OutboxMessage).where(OutboxMessage.kind == "certificate"))
+    assert message.registration_id == came
+    assert "/certificate.pdf" in written(message)

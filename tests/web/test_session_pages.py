@@ -163,10 +163,14 @@ def test_the_api_checks_in_to_a_meeting_and_lists_attendance(app, client, course
     early = check_in(third)
     assert early.status_code == 409 and early.json["error"]["code"] == "checkin_closed"
     assert check_in(10**9).status_code == 404
+    assert client.delete(f"{url}/{course['code']}?session=x", headers=headers).status_code == 422
     listed = client.get(f"/api/v1/events/{course['slug']}/registrations", headers=headers).json
     anna = next(r for r in listed if r["id"] == course["anna"])
     assert [s["title"] for s in anna["sessions"]] == [f"Träff {n}" for n in range(1, 6)]
     assert [s["id"] for s in anna["sessions"] if s["checked_in_at"]] == [second]
+    undone = client.delete(f"{url}/{course['code']}?session={second}", headers=headers)
+    assert undone.status_code == 200 and undone.json["registration"]["checked_in_at"] is None
+    assert attended(app, course["anna"]) == []
 
 
 def test_put_event_takes_sessions_with_places_and_returns_their_ids(app, client):

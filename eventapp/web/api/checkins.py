@@ -1,8 +1,9 @@
 """Check-in through the API: a scanner app posts the badge's code, or deletes it to undo."""
-from flask import jsonify
+from flask import jsonify, request
 from flask_babel import lazy_gettext as _l
 
 from ...database import utcnow
+from ...ids import parse_id
 from ...models import Role
 from ...services import checkin
 from ...services.errors import ValidationFailed
@@ -44,10 +45,15 @@ def create_checkin(slug: str):
 @bp.delete("/events/<slug>/checkins/<code>")
 @require_role(Role.ORGANISER, Role.CHECKIN)
 def delete_checkin(slug: str, code: str):
-    """Undo the check-in of the badge with this code."""
+    """Undo the check-in of the badge with this code (``?session=<id>``: to that meeting only)."""
     event = door_event(slug)
     registration_id = checkin.registration_for_code(code)
-    registration = checkin.undo_check_in(event.id, registration_id, actor=api_user(), now=utcnow())
+    session = request.args.get("session", "")
+    session_id = parse_id(session)
+    if session and session_id is None:
+        raise ValidationFailed({"session": [_l("A meeting's or session's id is a whole number.")]})
+    registration = checkin.undo_check_in(event.id, registration_id, actor=api_user(), now=utcnow(),
+                                         session_id=session_id)
     return jsonify({"registration": registration_json(registration), "counts": _counts(event.id)})
 
 
@@ -82,7 +88,9 @@ openapi.add_paths({
     },
     "/events/{slug}/checkins/{code}": {"delete": {
         "summary": "Undo a check-in", "operationId": "deleteCheckin", "description": _DOOR,
-        "parameters": [_SLUG, {"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}],
+        "parameters": [_SLUG, {"name": "code", "in": "path", "required": True, "schema": {"type": "string"}},
+                       {"name": "session", "in": "query", "required": False, "schema": {"type": "integer"},
+                        "description": "Undo the check-in to this meeting or session only"}],
         "responses": openapi.responses({200: ("Not checked in (any more)", {
             "type": "object", "required": ["registration", "counts"],
             "properties": {"registration": openapi.ref("Registration"), "counts": openapi.ref("DoorCounts")}})},
