@@ -23,4 +23,4 @@ def certificates_pdf(certificates: Sequence[IssuedCertificate], *, language: str
               "verify_url": absolute_url("certificates.verify", code=c.code),
               "organiser": c.event.organiser_name or current_app.config["ORGANISER_NAME"]} for c in certificates]
     with force_locale(language):
-        return render_pdf(render_template("certificates/document.html", pages=pages))
+        return render_pdf(render_template("certificates/certificates_pdf.html", pages=pages))
