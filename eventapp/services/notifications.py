@@ -39,7 +39,7 @@ from ..extensions import db
 from ..formatting import format_deadline
 from ..models import Event, OutboxMessage, OutboxStatus, PersonalLink, Registration, RegistrationStatus
 from ..models.registration import ACTIVE_STATUSES
-from . import personal_links
+from . import personal_links, sessions
 from .email_addresses import UnsendableAddress, checked_email, sendable
 from .errors import InvalidEmailAddress
 
@@ -252,6 +252,7 @@ def write(kind: str, registration: Registration, now: datetime, *, token: str | 
             cancellation_deadline=format_deadline(event.effective_cancellation_deadline),
             cancellation_free=now < event.effective_cancellation_deadline,
             organiser_name=event.organiser_name or current_app.config["ORGANISER_NAME"],
+            chosen_sessions=_chosen_sessions(registration, event),
         )
         subject = _subject(kind, event)
         text = render_template(f"emails/{kind}.txt", **context)
@@ -268,6 +269,13 @@ def write(kind: str, registration: Registration, now: datetime, *, token: str | 
                                       meeting=number) for number in range(len(event.meetings))]
     message = _mime(registration, event, recipient, subject, text, html, calendar, method, now, meetings)
     return recipient, subject, as_text(message)
+
+
+def _chosen_sessions(registration: Registration, event: Event) -> list:
+    """The sessions the person picked, for the e-mail to list (none for an event without them)."""
+    if not event.choosable_sessions:
+        return []
+    return [mine.session for mine in sessions.sessions_of(registration) if mine.chosen]
 
 
 def text_for_calendar(event: Event, link: str | None) -> str:

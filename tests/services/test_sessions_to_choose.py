@@ -119,3 +119,21 @@ def test_changing_picks_until_the_deadline_within_capacity(ctx, now):
     assert chosen(mine) == sorted([a, b])
     sessions.change_choices(mine, [], event.registration_deadline - timedelta(seconds=1))
     assert chosen(mine) == []
+
+
+def test_the_confirmation_lists_the_sessions_picked(ctx, now):
+    import email
+    import email.policy
+
+    from builders import written
+
+    from eventapp.models import OutboxMessage
+
+    event = make_event(now)
+    workshop = add_session(event, "Workshop: Klarspråk", 5)
+    add_session(event, "Workshop: Sociala medier", 7)
+    register_attendee(event.id, attendee(1, sessions=(workshop,)), now)
+    message = email.message_from_string(written(db.session.scalar(db.select(OutboxMessage))),
+                                        policy=email.policy.default)
+    text = message.get_body(("plain",)).get_content()
+    assert "Dina pass" in text and "Workshop: Klarspråk" in text and "Sociala medier" not in text

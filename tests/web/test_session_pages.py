@@ -168,6 +168,8 @@ def test_the_api_checks_in_to_a_meeting_and_lists_attendance(app, client, course
     anna = next(r for r in listed if r["id"] == course["anna"])
     assert [s["title"] for s in anna["sessions"]] == [f"Träff {n}" for n in range(1, 6)]
     assert [s["id"] for s in anna["sessions"] if s["checked_in_at"]] == [second]
+    assert client.get(f"{url}?session={second}", headers=headers).json == {"checked_in": 1, "expected": 2}
+    assert client.get(f"{url}?session=oops", headers=headers).status_code == 404
     undone = client.delete(f"{url}/{course['code']}?session={second}", headers=headers)
     assert undone.status_code == 200 and undone.json["registration"]["checked_in_at"] is None
     assert attended(app, course["anna"]) == []

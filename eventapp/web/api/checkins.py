@@ -6,7 +6,7 @@ from ...database import utcnow
 from ...ids import parse_id
 from ...models import Role
 from ...services import checkin
-from ...services.errors import ValidationFailed
+from ...services.errors import NotFound, ValidationFailed
 from . import api_user, bp, json_body, openapi, require_role
 from .fields import MISSING, Reader
 from .registrations import door_event, registration_json
@@ -20,7 +20,16 @@ def _counts(event_id: int) -> dict:
 @bp.get("/events/<slug>/checkins")
 @require_role(Role.ORGANISER, Role.CHECKIN)
 def checkin_counts(slug: str):
-    return jsonify(_counts(door_event(slug).id))
+    """Checked in of expected: at the event, or at one meeting or session (``?session=<id>``)."""
+    event = door_event(slug)
+    raw = request.args.get("session", "")
+    if not raw:
+        return jsonify(_counts(event.id))
+    session = next((s for s in event.sessions if s.id == parse_id(raw)), None)
+    if session is None:
+        raise NotFound(_l("This event has no meeting or session number %(id)s.", id=raw[:20]), field="session")
+    counts = checkin.door_counts(event.id, session)
+    return jsonify({"checked_in": counts.checked_in, "expected": counts.expected})
 
 
 @bp.post("/events/<slug>/checkins")
@@ -69,7 +78,10 @@ _DOOR = "Roles: organiser, or a check-in volunteer assigned to the event."
 openapi.add_schemas({"DoorCounts": _COUNTS, "Checkin": _CHECKIN})
 openapi.add_paths({
     "/events/{slug}/checkins": {
-        "get": {"summary": "Checked in of expected", "operationId": "getCheckinCounts", "parameters": [_SLUG],
+        "get": {"summary": "Checked in of expected", "operationId": "getCheckinCounts",
+                "parameters": [_SLUG, {"name": "session", "in": "query", "required": False,
+                                       "schema": {"type": "integer"},
+                                       "description": "At this meeting or session: of those expected at it"}],
                 "description": _DOOR,
                 "responses": openapi.responses({200: ("The counts", openapi.ref("DoorCounts"))}, 403, 404)},
         "post": {"summary": "Check in by the badge's code", "operationId": "createCheckin", "parameters": [_SLUG],

@@ -131,9 +131,14 @@ def _sessions(reader: Reader):
                                         "" if values["venue"] is MISSING else values["venue"],
                                         "" if values["title_en"] is MISSING else values["title_en"],
                                         choosable=values["choosable"] is True,
-                                        capacity=None if values["capacity"] is MISSING else values["capacity"],
+                                        capacity=_places(values),
                                         id=None if values["id"] is MISSING else values["id"]))
     return sessions
+
+
+def _places(values: dict) -> int | None:
+    """A session's places: only a session to choose has places of its own."""
+    return None if values["capacity"] is MISSING or values["choosable"] is not True else values["capacity"]
 
 
 def _agenda(reader: Reader):
