@@ -272,8 +272,19 @@ def undo_check_in(event_id: int, registration_id: int, *, actor: User | None, no
         raise
 
 
-def register_walk_in(event_id: int, attendee: Attendee, *, actor: User | None, now: datetime) -> CheckinResult:
-    """Register someone at the door and check them in (see the module's notes on capacity)."""
+def register_walk_in(event_id: int, attendee: Attendee, *, actor: User | None, now: datetime,
+                     session_id: int | None = None) -> CheckinResult:
+    """Register someone at the door and check them in (see the module's notes on capacity);
+    ``session_id``: to that meeting too (a course's meeting going on)."""
+    if session_id is not None:  # refused before anything is stored
+        _open_meeting(event_id, session_id, now)
+    result = _register_walk_in(event_id, attendee, actor=actor, now=now)
+    if session_id is None:
+        return result
+    return check_in(event_id, result.registration.id, actor=actor, now=now, session_id=session_id)
+
+
+def _register_walk_in(event_id: int, attendee: Attendee, *, actor: User | None, now: datetime) -> CheckinResult:
     attendee = with_checked_email(attendee)
     event = lock_event(event_id)
     try:
@@ -305,12 +316,7 @@ def register_walk_in(event_id: int, attendee: Attendee, *, actor: User | None, n
 
 def _check_in_to_session(event: Event, registration: Registration, session_id: int, *, actor: User | None,
                          now: datetime) -> CheckinResult:
-    session = db.session.get(EventSession, session_id)
-    if session is None or session.event_id != event.id:
-        raise NotFound(_l("This event has no meeting or session number %(id)s.", id=session_id), field="session")
-    reason = meeting_closed_reason(session, now)
-    if reason is not None:
-        raise CheckinClosed(reason, field="session")
+    session = _open_meeting(event.id, session_id, now)
     attended = db.session.get(SessionAttendance, (registration.id, session.id))
     if attended is not None:
         db.session.rollback()
@@ -342,6 +348,17 @@ def _undo_session_check_in(registration: Registration, session_id: int, *, actor
                  checked_in_at=attended.checked_in_at)
     db.session.commit()
     return registration
+
+
+def _open_meeting(event_id: int, session_id: int, now: datetime) -> EventSession:
+    """The event's meeting or session, while its check-in is open; NotFound or CheckinClosed otherwise."""
+    session = db.session.get(EventSession, session_id)
+    if session is None or session.event_id != event_id:
+        raise NotFound(_l("This event has no meeting or session number %(id)s.", id=session_id), field="session")
+    reason = meeting_closed_reason(session, now)
+    if reason is not None:
+        raise CheckinClosed(reason, field="session")
+    return session
 
 
 def _confirmed(event: Event) -> int:

@@ -175,7 +175,8 @@ def walk_in(slug: str):
             dietary=form.dietary.data or "", language=current_language(),
         )
         try:
-            result = checkin.register_walk_in(event.id, person, actor=current_user, now=utcnow())
+            result = checkin.register_walk_in(event.id, person, actor=current_user, now=utcnow(),
+                                              session_id=_session_id(event))
         except DomainError as exc:
             if exc.field and exc.field in form:
                 form[exc.field].errors.append(str(exc))
@@ -183,9 +184,13 @@ def walk_in(slug: str):
                 error = str(exc)
         else:
             flash(result.message, "success")
-            return redirect(url_for(".door", slug=slug, last=result.registration.id))
-    return render_template("checkin/walk_in.html", event=event, form=form, error=error,
-                           counts=checkin.door_counts(event.id)), (422 if request.method == "POST" else 200)
+            meeting = meeting_at_the_door(event)
+            return redirect(url_for(".door", slug=slug, last=result.registration.id,
+                                    session=(meeting.id if meeting else WHOLE_EVENT) if event.sessions else None))
+    meeting = meeting_at_the_door(event)
+    return render_template("checkin/walk_in.html", event=event, form=form, error=error, meeting=meeting,
+                           whole_event=WHOLE_EVENT, counts=checkin.door_counts(event.id, meeting)), \
+        (422 if request.method == "POST" else 200)
 
 
 @bp.route("/<slug>/staff", methods=["GET", "POST"])

@@ -121,3 +121,20 @@ def test_certificates_are_emailed_once_after_an_event_that_sends_them(ctx, now):
     [message] = db.session.scalars(db.select(OutboxMessage).where(OutboxMessage.kind == "certificate"))
     assert message.registration_id == came
     assert "/certificate.pdf" in written(message)
+
+
+def test_a_walk_in_at_a_meeting_is_checked_in_to_it_and_refused_outside_its_window(ctx, now):
+    from builders import attendee
+
+    from eventapp.models import Registration
+
+    event = make_course(now)
+    second = event.sessions[1]
+    with pytest.raises(checkin.CheckinClosed):
+        checkin.register_walk_in(event.id, attendee(7), actor=None, now=second.starts_at - timedelta(hours=2),
+                                 session_id=second.id)
+    assert db.session.scalar(db.select(db.func.count()).select_from(Registration)) == 0
+    result = checkin.register_walk_in(event.id, attendee(7), actor=None, now=second.starts_at, session_id=second.id)
+    assert result.session.id == second.id
+    assert [m.checked_in_at is not None for m in certificates.attendance_of(result.registration).meetings] == [
+        False, True, False, False, False]
