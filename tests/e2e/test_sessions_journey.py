@@ -152,6 +152,8 @@ def test_the_new_pages_have_no_wcag_violations(new_page, in_app, log_in):
     log_in(staff, "organiser")
     staff.goto(f"/checkin/{avesta['slug']}")
     check_both_widths(staff, "door-with-meetings")
+    staff.goto(f"/checkin/{avesta['slug']}/walk-in")
+    check_both_widths(staff, "walk-in-at-a-meeting")
     staff.goto(f"/admin/events/{full['slug']}/statistics")
     check_both_widths(staff, "statistics-with-sessions")
     staff.goto(f"/admin/events/{full['slug']}/edit")
