@@ -86,7 +86,7 @@ def _invoice_numbers(entries: list[AuditEntry]) -> dict[int, int]:
 def _who(entry: AuditEntry) -> str:
     if entry.actor is not None:
         return _person(entry.actor)
-    if entry.action == "registration.cancelled":
+    if entry.action in ("registration.cancelled", "registration.self_updated"):
         return _("The attendee")
     return _("Automatically")
 
@@ -158,6 +158,16 @@ SENTENCES: dict[str, Callable[[_Context], str]] = {
     "invoice.email_queued": lambda c: _("Invoice %(number)s is to be e-mailed to %(email)s.", number=c.name,
                                         email=c.detail("recipient", "")),
     "invoice.sent": lambda c: _("Invoice %(number)s was sent.", number=c.name),
+    "message.sent": lambda c: ngettext("The message “%(subject)s” was sent to %(num)d person.",
+                                       "The message “%(subject)s” was sent to %(num)d people.",
+                                       int(c.detail("recipients", 0) or 0), subject=c.detail("subject", "")),
+    "message.scheduled": lambda c: _("The message “%(subject)s” was scheduled for %(date)s.",
+                                     subject=c.detail("subject", ""), date=_value("send_at", c.detail("send_at"))),
+    "message.cancelled": lambda c: _("The scheduled message “%(subject)s” was called off.",
+                                     subject=c.detail("subject", "")),
+    "registration.self_updated": lambda c: _("%(name)s changed their registration.", name=c.name),
+    "email_text.saved": lambda c: _("The text of an automatic e-mail was changed."),
+    "email_text.reset": lambda c: _("An automatic e-mail was set back to its default text."),
     "invoice.payment": lambda c: _("A payment of invoice %(number)s was recorded.", number=c.name),
 }
 
@@ -167,6 +177,9 @@ def _details(entry: AuditEntry) -> list[str]:
     changes = (entry.details or {}).get("changes") or {}
     lines, others = [], 0
     for name, pair in changes.items():
+        if name.startswith("answer:"):
+            lines.append(_("The answer to “%(question)s” was changed.", question=name.removeprefix("answer:")))
+            continue
         label = FIELD_LABELS.get(name)
         if label is None or not isinstance(pair, list | tuple) or len(pair) != 2:
             others += 1

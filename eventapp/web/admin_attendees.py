@@ -19,6 +19,7 @@ from ..services.badges import BadgeOptions
 from ..services.errors import DomainError, NotFound
 from ..services.registration import Attendee
 from .admin import bp, event_or_404, show_errors
+from .admin_messages import compose_page, message_form
 from .downloads import send_bytes
 
 
@@ -74,6 +75,8 @@ def bulk_action(slug: str):
             return _list_page(event, request.form, bulk, error=str(error))
         jobs.render_badge_run(run.id)
         return redirect(url_for("badges.run_page", slug=slug, run_id=run.id), 303)
+    if bulk.action.data == "message":
+        return compose_page(event, message_form(ids, formdata=None))
     if bulk.confirmed.data != "yes":
         return render_template("admin/bulk_confirm.html", event=event, bulk=bulk, chosen=chosen)
     act = attendees.cancel_many if bulk.action.data == "cancel" else attendees.give_places

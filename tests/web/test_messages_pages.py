@@ -1,0 +1,139 @@
+"""Writing to attendees in the back office and through the API; the self-service pages' answers."""
+from datetime import timedelta
+from types import SimpleNamespace
+
+import pytest
+from builders import log_in, make_event, make_user, register
+from conftest import csrf_token, submit
+
+from eventapp.database import utcnow
+from eventapp.extensions import db
+from eventapp.models import EventMessage, OutboxMessage
+from eventapp.services.api_tokens import create_token
+
+
+@pytest.fixture
+def event(app):
+    with app.app_context():
+        now = utcnow()
+        event = make_event(now, capacity=3, title="Nowa Nyfiken på Almedalen")
+        first = register(event, now, 1, first_name="Karin").registration
+        register(event, now, 2, first_name="Omid")
+        register(event, now, 3, first_name="Lena")
+        first.checked_in_at = now
+        db.session.commit()
+        return SimpleNamespace(slug=event.slug, id=event.id, first=first.id)
+
+
+@pytest.fixture
+def organiser(app, client):
+    with app.app_context():
+        user_id = make_user("organisator@example.org", "organiser").id
+    log_in(client, user_id)
+    return client
+
+
+def queued(app, kind="message"):
+    with app.app_context():
+        return [(m.recipient, m.subject) for m in db.session.scalars(
+            db.select(OutboxMessage).where(OutboxMessage.kind == kind).order_by(OutboxMessage.id))]
+
+
+MESSAGE = {"to": "not_checked_in", "subject": "Till {first_name}", "body": "Hej {first_name}, välkommen!",
+           "when": "now"}
+
+
+def test_preview_then_send_to_those_not_checked_in(app, organiser, event):
+    url = f"/admin/events/{event.slug}/messages"
+    page = submit(organiser, url, {**MESSAGE, "action": "preview"})
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "Hej Omid, välkommen!" in text
+    assert queued(app) == []
+    sent = submit(organiser, url, {**MESSAGE, "action": "send"})
+    assert sent.status_code == 303
+    assert sorted(queued(app)) == [("anna2@example.org", "Till Omid"), ("anna3@example.org", "Till Lena")]
+    listing = organiser.get(url).get_data(as_text=True)
+    assert "Till {first_name}" in listing
+
+
+def test_preview_as_a_chosen_recipient(app, organiser, event):
+    url = f"/admin/events/{event.slug}/messages"
+    with app.app_context():
+        lena = db.session.scalar(db.select(OutboxMessage.registration_id).where(
+            OutboxMessage.recipient == "anna3@example.org"))
+    text = submit(organiser, url, {**MESSAGE, "action": "preview", "preview_as": str(lena)}).get_data(as_text=True)
+    assert "Hej Lena, välkommen!" in text
+
+
+def test_a_test_goes_to_me(app, organiser, event):
+    response = submit(organiser, f"/admin/events/{event.slug}/messages", {**MESSAGE, "action": "test"})
+    assert response.status_code == 200
+    assert queued(app, "message_test") == [("organisator@example.org", "Till Omid")]
+    assert queued(app) == []
+
+
+def test_a_message_for_later_waits(app, organiser, event):
+    later = (utcnow() + timedelta(days=2)).astimezone().strftime("%Y-%m-%dT%H:%M")
+    response = submit(organiser, f"/admin/events/{event.slug}/messages",
+                      {**MESSAGE, "when": "later", "send_at": later, "action": "send"})
+    assert response.status_code == 303
+    assert queued(app) == []
+    with app.app_context():
+        assert db.session.scalar(db.select(EventMessage.status)) == "scheduled"
+
+
+@pytest.mark.parametrize(("changes", "field"), [
+    ({"subject": ""}, "subject"),
+    ({"body": "Hej {namn}"}, "body"),
+    ({"body": "x" * 20_001}, "body"),
+    ({"to": "cancelled"}, "to"),
+    ({"when": "later", "send_at": "2020-01-01T10:00"}, "send_at"),
+    ({"when": "later", "send_at": ""}, "send_at"),
+])
+def test_bad_input_is_shown_beside_the_field_and_nothing_is_queued(app, organiser, event, changes, field):
+    response = submit(organiser, f"/admin/events/{event.slug}/messages", {**MESSAGE, **changes, "action": "send"})
+    assert response.status_code == 422
+    assert f'id="{field}-error"' in response.get_data(as_text=True)
+    assert queued(app) == []
+
+
+def test_from_a_selection_in_the_attendee_list(app, organiser, event):
+    url = f"/admin/events/{event.slug}/attendees/bulk"
+    page = submit(organiser, url, {"scope": "selected", "action": "message", "selected": [str(event.first)]},
+                  form_url=f"/admin/events/{event.slug}/attendees")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and f'name="selected" value="{event.first}"' in text
+    sent = submit(organiser, f"/admin/events/{event.slug}/messages",
+                  {**MESSAGE, "to": "selection", "selected": [str(event.first)], "action": "send"})
+    assert sent.status_code == 303
+    assert queued(app) == [("anna1@example.org", "Till Karin")]
+
+
+def test_the_api_queues_and_answers_202(app, client, event):
+    with app.app_context():
+        make_user("api@example.org", "organiser")
+        token = create_token("api@example.org", now=utcnow())[1]
+    headers = {"Authorization": f"Bearer {token}"}
+    response = client.post(f"/api/v1/events/{event.slug}/messages", headers=headers,
+                           json={"subject": "Ny lokal", "body": "Sal B, {first_name}.", "to": "confirmed"})
+    assert response.status_code == 202
+    assert response.json["queued"] == 3
+    bad = client.post(f"/api/v1/events/{event.slug}/messages", headers=headers,
+                      json={"subject": "", "body": "{x}", "to": "alla"})
+    assert bad.status_code == 422
+    assert set(bad.json["error"]["fields"]) == {"to"} or set(bad.json["error"]["fields"]) >= {"to"}
+    worse = client.post(f"/api/v1/events/{event.slug}/messages", headers=headers,
+                        json={"subject": "", "body": "{x}", "to": "all"})
+    assert worse.status_code == 422 and set(worse.json["error"]["fields"]) == {"subject", "body"}
+    assert len(queued(app)) == 3
+
+
+def test_a_checkin_volunteer_may_not_write(app, client, event):
+    with app.app_context():
+        user_id = make_user("dorr@example.org", "checkin").id
+    log_in(client, user_id)
+    assert client.get(f"/admin/events/{event.slug}/messages").status_code == 403
+    token = csrf_token(client, "/login")
+    assert client.post(f"/admin/events/{event.slug}/messages",
+                       data={**MESSAGE, "csrf_token": token}).status_code == 403
