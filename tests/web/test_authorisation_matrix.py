@@ -67,6 +67,7 @@ EXPECTED = {
     "manage.personal_page": everyone(),
     "manage.cancel": everyone(),
     "manage.transfer": everyone(),
+    "manage.edit": everyone(),
     "auth.login": everyone(),
     "auth.logout": everyone(),
     "auth.reset_password": everyone(),

@@ -59,7 +59,8 @@ TABS = ["Översikt", "Deltagare", "Statistik", "Namnbrickor", "Incheckning", "Gr
 
 @pytest.mark.parametrize(("path", "current"), [
     ("", "Översikt"), ("/attendees", "Deltagare"), ("/statistics", "Statistik"), ("/badges/", "Namnbrickor"),
-    ("/groups", "Grupper och bord"), ("/no-shows", "No show"), ("/messages", "Utskick"), ("/edit", "Redigera"), ("/log", "Ändringslogg"),
+    ("/groups", "Grupper och bord"), ("/no-shows", "No show"), ("/messages", "Utskick"), ("/edit", "Redigera"),
+    ("/log", "Ändringslogg"),
 ])
 def test_each_page_of_an_event_is_a_tab_of_it(app, client, path, current):
     with app.app_context():

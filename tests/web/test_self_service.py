@@ -92,3 +92,67 @@ def test_the_event_page_offers_to_send_the_link(client, event):
     page = client.get(f"/events/{event.slug}").get_data(as_text=True)
     assert "Hittar du inte din bekräftelse?" in page
     assert f'action="/events/{event.slug}/resend"' in page
+
+
+@pytest.fixture
+def attendee(app):
+    """A registration with its personal link, at an event asking one question."""
+    from eventapp.models import Question
+
+    with app.app_context():
+        now = utcnow()
+        event = make_event(now, title="Strategiskt forum")
+        question = Question(event_id=event.id, kind="choice", text="Målgrupp", choices=["Chefer", "Strateger"],
+                            required=True, position=1)
+        db.session.add(question)
+        db.session.commit()
+        result = register(event, now, 1, first_name="Karin", dietary="Vegetarisk", answers={question.id: "Chefer"})
+        return SimpleNamespace(token=result.token, id=result.registration_id, slug=event.slug, event_id=event.id,
+                               question=question.id)
+
+
+def test_an_attendee_changes_their_diet_and_the_organisers_see_it(app, client, attendee):
+    url = f"/r/{attendee.token}/edit"
+    page = client.get(url).get_data(as_text=True)
+    assert "Vegetarisk" in page
+    response = submit(client, url, {"dietary": "Vegan, nötallergi", "job_title": "Strateg", "phone": "",
+                                    "invoice_reference": "", f"question_{attendee.question}": "Strateger"})
+    assert response.status_code == 302
+    with app.app_context():
+        registration = db.session.get(Registration, attendee.id)
+        assert registration.dietary == "Vegan, nötallergi" and registration.job_title == "Strateg"
+        assert registration.answers[0].value == "Strateger"
+        from eventapp.services.history import event_history
+
+        [line] = [line for line in event_history(attendee.event_id) if "ändrade sin anmälan" in line.what]
+        assert line.who == "Deltagaren"
+        assert "Befattning: Kommunikatör → Strateg" in line.details
+        assert any("Målgrupp" in detail for detail in line.details)
+
+
+def test_a_wrong_answer_is_explained_and_nothing_changes(app, client, attendee):
+    url = f"/r/{attendee.token}/edit"
+    response = submit(client, url, {"dietary": "Vegan", f"question_{attendee.question}": "Något annat",
+                                    "phone": "ring mig"})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert 'id="phone-error"' in page
+    with app.app_context():
+        assert db.session.get(Registration, attendee.id).dietary == "Vegetarisk"
+
+
+def test_after_the_registration_deadline_nothing_can_be_changed(app, client, attendee):
+    from datetime import timedelta
+
+    from eventapp.models import Event
+
+    with app.app_context():
+        event = db.session.get(Event, attendee.event_id)
+        event.registration_deadline = utcnow() - timedelta(seconds=1)
+        db.session.commit()
+    url = f"/r/{attendee.token}/edit"
+    assert "Uppgifterna gick att ändra till och med" in client.get(url).get_data(as_text=True)
+    response = submit(client, url, {"dietary": "Vegan"}, form_url="/login")
+    assert response.status_code == 422
+    with app.app_context():
+        assert db.session.get(Registration, attendee.id).dietary == "Vegetarisk"
