@@ -15,7 +15,16 @@ from sqlalchemy import select, update
 
 from ..database import begin_write
 from ..extensions import db
-from ..models import Audience, Event, EventMessage, MessageStatus, Registration, RegistrationStatus, User
+from ..models import (
+    Audience,
+    Event,
+    EventMessage,
+    MessageStatus,
+    OutboxMessage,
+    Registration,
+    RegistrationStatus,
+    User,
+)
 from ..models.registration import ACTIVE_STATUSES
 from . import audit, merge_fields, notifications
 from .errors import DomainError, NotFound, ValidationFailed
@@ -226,6 +235,12 @@ def send_test(event: Event, draft: Draft, registration_id: int | None, *, actor:
         db.session.rollback()
         raise
     return actor.email
+
+
+def mail_to(registration_id: int, limit: int = 100) -> list[OutboxMessage]:
+    """Every e-mail queued about a registration (messages and automatic ones), newest first."""
+    return list(db.session.scalars(select(OutboxMessage).where(OutboxMessage.registration_id == registration_id)
+                                   .order_by(OutboxMessage.id.desc()).limit(limit)))
 
 
 def event_messages(event_id: int) -> list[EventMessage]:

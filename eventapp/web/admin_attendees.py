@@ -11,7 +11,7 @@ from ..formatting import format_datetime_iso_local
 from ..forms import AttendeeForm, BulkActionForm, ConfirmForm
 from ..ids import parse_id
 from ..models import OrganisationKind, RegistrationStatus
-from ..services import attendees, history
+from ..services import attendees, history, messages
 from ..services import badges as badge_service
 from ..services import questions as question_service
 from ..services import statistics as stats_service
@@ -156,7 +156,7 @@ def edit_attendee(slug: str, registration_id: int):
             return redirect(url_for(".attendee_list_page", slug=slug))
     status = 422 if request.method == "POST" else 200
     return render_template("admin/attendee_form.html", event=event, form=form, registration=registration,
-                           error=error, confirm=ConfirmForm()), status
+                           error=error, confirm=ConfirmForm(), mail=messages.mail_to(registration.id)), status
 
 
 @bp.post("/events/<slug>/attendees/<int:registration_id>/cancel")

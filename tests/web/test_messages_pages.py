@@ -137,3 +137,11 @@ def test_a_checkin_volunteer_may_not_write(app, client, event):
     token = csrf_token(client, "/login")
     assert client.post(f"/admin/events/{event.slug}/messages",
                        data={**MESSAGE, "csrf_token": token}).status_code == 403
+
+
+def test_a_message_is_shown_on_the_attendees_page_and_in_the_log(app, organiser, event):
+    submit(organiser, f"/admin/events/{event.slug}/messages", {**MESSAGE, "to": "confirmed", "action": "send"})
+    page = organiser.get(f"/admin/events/{event.slug}/attendees/{event.first}").get_data(as_text=True)
+    assert "Till Karin" in page
+    log = organiser.get(f"/admin/events/{event.slug}/log").get_data(as_text=True)
+    assert "Meddelandet ”Till {first_name}” skickades till 3 personer." in log
