@@ -867,3 +867,20 @@ class ResendForm(Form):
     email = EmailField(_l("Your e-mail address"), filters=[_strip], validators=[
         _required(_l("Enter your e-mail address.")),
         Length(max=254, message=_l("At most %(max)d characters."))])
+
+
+class EmailTextForm(Form):
+    """An event's own text of an automatic e-mail; merge fields are checked by the service."""
+
+    subject = StringField(_l("Subject"), validators=[Length(max=400, message=_l("At most %(max)d characters."))])
+    body = TextAreaField(_l("Opening text"), validators=[
+        Length(max=40_000, message=_l("At most %(max)d characters."))])
+
+
+class ThankYouForm(Form):
+    """When the thank-you after the event goes out, and the link to the material it gives."""
+
+    thank_you_hours = IntegerField(_l("Send the thank-you this many hours after the end (empty: none)"),
+                                   invalid_value_message=_l("Enter a whole number."), validators=[Optional()])
+    material_url = StringField(_l("Link to the material (optional)"), filters=[_strip], validators=[
+        Optional(), Length(max=500, message=_l("At most %(max)d characters.")), single_line])

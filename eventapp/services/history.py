@@ -30,6 +30,7 @@ FIELD_LABELS = {
     "charge_late_cancellation": _l("Charge late cancellations"), "fee_notice": _l("Text about the fee"),
     "published": _l("Published"), "reminder_days": _l("Reminder, days before"), "series": _l("Series"),
     "sent_on": _l("Sent on"),
+    "thank_you_hours": _l("Thank-you, hours after the end"), "material_url": _l("Link to the material"),
     "title_en": _l("Title in English"), "description_en": _l("Description in English"),
     "agenda": _l("Programme"), "sessions": _l("Meetings"), "questions": _l("Questions on the registration form"),
 }

@@ -100,6 +100,8 @@ EXPECTED = {
     "admin.messages_page": back_office("organiser"),
     "admin.compose_message": back_office("organiser"),
     "admin.cancel_message": back_office("organiser"),
+    "admin.email_texts_page": back_office("organiser"),
+    "admin.edit_email_text": back_office("organiser"),
     # Check-in at the door.
     "checkin.index": back_office("organiser", "checkin"),
     "checkin.door": door(),
@@ -214,7 +216,7 @@ def world(app):
                 "slug": event.slug, "token": result.token, "registration_id": result.registration.id,
                 "code": result.registration.check_in_code, "user_id": volunteer.id, "filename": "style.css",
                 "run_id": 1,
-                "fmt": "csv", "group_id": 1, "number": 1,
+                "fmt": "csv", "group_id": 1, "number": 1, "kind": "confirmation", "language": "sv",
                 "message_id": db.session.scalar(db.select(db.func.min(OutboxMessage.id))),
             },
         }

@@ -145,3 +145,34 @@ def test_a_message_is_shown_on_the_attendees_page_and_in_the_log(app, organiser,
     assert "Till Karin" in page
     log = organiser.get(f"/admin/events/{event.slug}/log").get_data(as_text=True)
     assert "Meddelandet ”Till {first_name}” skickades till 3 personer." in log
+
+
+def test_an_automatic_e_mail_in_the_events_own_words(app, organiser, event):
+    url = f"/admin/events/{event.slug}/emails/confirmation/en"
+    assert "Registration confirmed: {event}" in organiser.get(url).get_data(as_text=True)
+    shown = submit(organiser, url, {"subject": "Welcome, {first_name}", "body": "See you at {event}.",
+                                    "action": "preview"})
+    assert "See you at Nowa Nyfiken på Almedalen." in shown.get_data(as_text=True)
+    refused = submit(organiser, url, {"subject": "Welcome {name}", "body": "Hi", "action": "save"})
+    assert refused.status_code == 422 and 'id="subject-error"' in refused.get_data(as_text=True)
+    saved = submit(organiser, url, {"subject": "Welcome, {first_name}", "body": "See you.", "action": "save"})
+    assert saved.status_code == 303
+    listing = organiser.get(f"/admin/events/{event.slug}/emails").get_data(as_text=True)
+    assert "Welcome, {first_name}" in listing
+    reset = submit(organiser, url, {"subject": "x", "body": "y", "action": "reset"})
+    assert reset.status_code == 303
+    assert "Welcome, {first_name}" not in organiser.get(f"/admin/events/{event.slug}/emails").get_data(as_text=True)
+    assert organiser.get(f"/admin/events/{event.slug}/emails/invoice/sv").status_code == 404
+
+
+def test_the_thank_you_is_set_on_the_e_mails_page(app, organiser, event):
+    url = f"/admin/events/{event.slug}/emails"
+    bad = submit(organiser, url, {"thank_you_hours": "-1", "material_url": "ftp://x"})
+    assert bad.status_code == 422
+    ok = submit(organiser, url, {"thank_you_hours": "48", "material_url": "https://example.org/material"})
+    assert ok.status_code == 303
+    from eventapp.models import Event
+
+    with app.app_context():
+        stored = db.session.get(Event, event.id)
+        assert (stored.thank_you_hours, stored.material_url) == (48, "https://example.org/material")
