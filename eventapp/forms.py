@@ -814,7 +814,8 @@ class MessageForm(Form):
     to = SelectField(_l("To"), default="confirmed", validators=[_required(_l("Choose whom the message goes to."))])
     selected = SelectMultipleField(_l("Attendees"), coerce=row_id, choices=[], validate_choice=False)
     subject = StringField(_l("Subject"), validators=[Length(max=400, message=_l("At most %(max)d characters."))])
-    body = TextAreaField(_l("Text"), validators=[Length(max=40_000, message=_l("At most %(max)d characters."))])
+    body = TextAreaField(_l("Text"), render_kw={"rows": 12},
+                         validators=[Length(max=40_000, message=_l("At most %(max)d characters."))])
     when = RadioField(_l("When"), default="now", choices=[
         SelectChoice("now", _l("Send now")), SelectChoice("later", _l("Send at a set time"))],
         validators=[_required(_l("Choose when."))])
@@ -873,7 +874,7 @@ class EmailTextForm(Form):
     """An event's own text of an automatic e-mail; merge fields are checked by the service."""
 
     subject = StringField(_l("Subject"), validators=[Length(max=400, message=_l("At most %(max)d characters."))])
-    body = TextAreaField(_l("Opening text"), validators=[
+    body = TextAreaField(_l("Opening text"), render_kw={"rows": 8}, validators=[
         Length(max=40_000, message=_l("At most %(max)d characters."))])
 
 

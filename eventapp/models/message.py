@@ -28,11 +28,11 @@ class Audience(StrEnum):
     def label(self):
         return {
             Audience.ALL: _l("Everyone registered (confirmed and waiting list)"),
-            Audience.CONFIRMED: _l("Confirmed"),
-            Audience.WAITLISTED: _l("On the waiting list"),
-            Audience.CHECKED_IN: _l("Checked in"),
+            Audience.CONFIRMED: _l("Everyone confirmed"),
+            Audience.WAITLISTED: _l("Everyone on the waiting list"),
+            Audience.CHECKED_IN: _l("Everyone checked in"),
             Audience.NOT_CHECKED_IN: _l("Confirmed, not checked in"),
-            Audience.CANCELLED: _l("Cancelled"),
+            Audience.CANCELLED: _l("Everyone who cancelled"),
             Audience.SELECTION: _l("The attendees chosen in the list"),
         }[self]
 

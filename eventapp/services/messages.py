@@ -7,7 +7,7 @@ gets it once however often the job runs, and an SMTP outage only delays it (the 
 Each e-mail is merged with its recipient's details when the worker writes it.
 """
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
@@ -99,7 +99,7 @@ def check_draft(event: Event, draft: Draft, now: datetime) -> dict[str, list]:
         errors["to"] = [_l("Nobody is registered in this group: the message would reach no one.")]
     if draft.send_at is not None and draft.send_at <= now:
         errors["send_at"] = [_l("The time has passed: choose a later time, or send it now.")]
-    elif draft.send_at is not None and draft.send_at >= event.ends_at.replace(year=event.ends_at.year + 1):
+    elif draft.send_at is not None and draft.send_at >= max(event.ends_at, now) + timedelta(days=366):
         errors["send_at"] = [_l("Choose a time within a year of the event.")]
     return errors
 
