@@ -58,12 +58,14 @@ class _Context:
         return (self.entry.details or {}).get(key, default)
 
 
-def event_history(event_id: int, limit: int = 500) -> list[HistoryLine]:
-    """The event's changes, newest first, each in a sentence with who made it."""
+def event_history(event_id: int, limit: int = 500, *, registration_id: int | None = None) -> list[HistoryLine]:
+    """The event's changes (or one registration's), newest first, each in a sentence with who made it."""
     event = db.session.get(Event, event_id)
+    query = select(AuditEntry).where(AuditEntry.event_id == event_id)
+    if registration_id is not None:
+        query = query.where(AuditEntry.target_type == "registration", AuditEntry.target_id == registration_id)
     entries = list(db.session.scalars(
-        select(AuditEntry).where(AuditEntry.event_id == event_id).options(joinedload(AuditEntry.actor))
-        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit)))
+        query.options(joinedload(AuditEntry.actor)).order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit)))
     ids = {e.target_id for e in entries if e.target_type == "registration"}
     names = dict(db.session.execute(select(Registration.id, Registration.first_name + " " + Registration.last_name)
                                     .where(Registration.id.in_(ids))).all()) if ids else {}

@@ -122,7 +122,7 @@ def test_the_api_queues_and_answers_202(app, client, event):
     bad = client.post(f"/api/v1/events/{event.slug}/messages", headers=headers,
                       json={"subject": "", "body": "{x}", "to": "alla"})
     assert bad.status_code == 422
-    assert set(bad.json["error"]["fields"]) == {"to"} or set(bad.json["error"]["fields"]) >= {"to"}
+    assert "to" in bad.json["error"]["fields"]
     worse = client.post(f"/api/v1/events/{event.slug}/messages", headers=headers,
                         json={"subject": "", "body": "{x}", "to": "all"})
     assert worse.status_code == 422 and set(worse.json["error"]["fields"]) == {"subject", "body"}
@@ -176,3 +176,16 @@ def test_the_thank_you_is_set_on_the_e_mails_page(app, organiser, event):
     with app.app_context():
         stored = db.session.get(Event, event.id)
         assert (stored.thank_you_hours, stored.material_url) == (48, "https://example.org/material")
+
+
+def test_a_scheduled_message_can_be_called_off_from_the_page(app, organiser, event):
+    later = (utcnow() + timedelta(days=2)).astimezone().strftime("%Y-%m-%dT%H:%M")
+    url = f"/admin/events/{event.slug}/messages"
+    submit(organiser, url, {**MESSAGE, "when": "later", "send_at": later, "action": "send"})
+    with app.app_context():
+        message_id = db.session.scalar(db.select(EventMessage.id))
+    response = submit(organiser, f"{url}/{message_id}/cancel", {}, form_url=url)
+    assert response.status_code == 303
+    with app.app_context():
+        assert db.session.scalar(db.select(EventMessage.status)) == "cancelled"
+    assert "Inte skickat" in organiser.get(url).get_data(as_text=True)

@@ -156,3 +156,16 @@ def test_after_the_registration_deadline_nothing_can_be_changed(app, client, att
     assert response.status_code == 422
     with app.app_context():
         assert db.session.get(Registration, attendee.id).dietary == "Vegetarisk"
+
+
+def test_the_organiser_sees_the_attendees_changes_on_their_page(app, client, attendee):
+    from builders import log_in, make_user
+
+    submit(client, f"/r/{attendee.token}/edit", {"dietary": "Vegan", "job_title": "Strateg",
+                                                 f"question_{attendee.question}": "Chefer"})
+    with app.app_context():
+        user_id = make_user("organisator@example.org", "organiser").id
+    log_in(client, user_id)
+    page = client.get(f"/admin/events/{attendee.slug}/attendees/{attendee.id}").get_data(as_text=True)
+    assert "Karin Andersson 1 ändrade sin anmälan." in page
+    assert "Befattning: Kommunikatör → Strateg" in page
