@@ -81,6 +81,10 @@ class Event(Translatable, db.Model):
     reminder_days: Mapped[int] = mapped_column(Integer, default=2, server_default="2")
     #: Whether everyone who attended is sent a certificate of attendance after the event.
     send_certificates: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    #: Hours after the end at which attended registrations get a thank-you; None sends none.
+    thank_you_hours: Mapped[int | None] = mapped_column(Integer)
+    #: A link to the material (slides, recordings) given in the thank-you e-mail.
+    material_url: Mapped[str] = mapped_column(String(500), default="", server_default="")
     #: The iCalendar SEQUENCE: raised whenever time or place changes or the event is cancelled.
     calendar_sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     series_id: Mapped[int | None] = mapped_column(ForeignKey("series.id"), index=True)
