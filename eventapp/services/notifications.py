@@ -289,6 +289,8 @@ def write(kind: str, registration: Registration, now: datetime, *, token: str | 
         if kind == "certificate":  # the personal page has closed with the event; the certificate has not
             context["certificate_link"] = absolute_url("certificates.download", token=token) if token else None
             link = None
+        elif kind == "thank_you" and token and registration.checked_in_at is not None:
+            context["certificate_link"] = absolute_url("certificates.download", token=token)
         subject, text, html = render(kind, registration, event, now, link=link, **context)
         calendar, meetings = None, []
         if method is not None:

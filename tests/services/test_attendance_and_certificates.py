@@ -138,3 +138,23 @@ def test_a_walk_in_at_a_meeting_is_checked_in_to_it_and_refused_outside_its_wind
     assert result.session.id == second.id
     assert [m.checked_in_at is not None for m in certificates.attendance_of(result.registration).meetings] == [
         False, True, False, False, False]
+
+
+def test_the_thank_you_to_someone_who_came_links_the_certificate(ctx, now):
+    import email
+    import email.policy
+
+    from builders import written
+
+    from eventapp.models import OutboxMessage
+    from eventapp.services.thank_you import send_thank_yous
+
+    event = make_course(now)
+    event.thank_you_hours = 0
+    db.session.commit()
+    came = register(event, now, 1).registration_id
+    check_in_at(event, came, event.sessions[0])
+    assert send_thank_yous(event.ends_at + timedelta(minutes=1)) == 1
+    message = db.session.scalar(db.select(OutboxMessage).where(OutboxMessage.kind == "thank_you"))
+    text = email.message_from_string(written(message), policy=email.policy.default).get_body(("plain",)).get_content()
+    assert "Ditt deltagarintyg (pdf): http" in text and "/certificate.pdf" in text
