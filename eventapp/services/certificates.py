@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from ..collation import sort_by_name
 from ..database import begin_write
 from ..extensions import db
 from ..models import Certificate, Event, Registration, RegistrationStatus
@@ -90,8 +91,6 @@ def certificate_for(registration_id: int, now: datetime) -> IssuedCertificate:
 
 def certificates_of(event: Event, now: datetime) -> list[IssuedCertificate]:
     """Every certificate of the event (the organiser's bulk print), in order of names."""
-    from ..collation import sort_by_name
-
     people = sort_by_name(db.session.scalars(select(Registration).where(
         Registration.event_id == event.id, Registration.status == RegistrationStatus.CONFIRMED)))
     return [certificate_for(r.id, now) for r in people if refusal(r, now) is None]

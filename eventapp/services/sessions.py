@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, insert, select, update
 
@@ -36,14 +37,6 @@ class RegistrationSession:
     @property
     def id(self) -> int:
         return self.session.id
-
-
-@dataclass
-class ChoiceChange:
-    """What changing one's picks did: the sessions kept and those refused as full."""
-
-    chosen: list[EventSession]
-    full: list[EventSession]
 
 
 def _refuse(message) -> None:
@@ -120,7 +113,8 @@ def check_picks(event: Event, ids: Iterable[int]) -> list[EventSession]:
     """``picked``, and refused when one of them is full as it stands: for a form to say so beside the
     field and keep the rest (the places are only taken under the event's lock)."""
     sessions = picked(event, ids)
-    full = [s for s in sessions if s.id in full_sessions(event)] if sessions else []
+    no_place = full_sessions(event) if sessions else set()
+    full = [s for s in sessions if s.id in no_place]
     if full:
         _refuse(_l("“%(title)s” is fully booked: pick another session or none.", title=full[0].localised.title))
     return sessions
@@ -142,9 +136,10 @@ def take_places(registration_id: int, sessions: list[EventSession], now: datetim
     return full
 
 
-def change_choices(registration_id: int, ids: Iterable[int], now: datetime) -> ChoiceChange:
+def change_choices(registration_id: int, ids: Iterable[int], now: datetime) -> list[EventSession]:
     """The attendee's new picks from the personal page, until the registration deadline: places kept
-    where they were already held, taken where free; a full session is refused and nothing changes."""
+    where they were already held, taken where free; a full session is refused and nothing changes.
+    Returns the sessions now picked."""
     from .registration import lock_event  # the registration service calls this module
 
     registration = db.session.get(Registration, registration_id)
@@ -172,7 +167,7 @@ def change_choices(registration_id: int, ids: Iterable[int], now: datetime) -> C
             db.session.execute(insert(SessionChoice.__table__), [
                 {"registration_id": registration_id, "session_id": s.id, "chosen_at": now} for s in new])
         db.session.commit()
-        return ChoiceChange(chosen=sessions, full=[])
+        return sessions
     except Exception:
         db.session.rollback()
         raise
@@ -261,8 +256,6 @@ def chosen_titles(event: Event) -> dict[int, str]:
 def export_columns(event: Event) -> tuple[list[str], dict[int, list[str]]]:
     """The attendee list's columns about sessions: the sessions picked and, for an event of several
     meetings, how many the person attended ({registration id: values}); none without sessions."""
-    from flask_babel import gettext as _
-
     if not event.sessions:
         return [], {}
     registrations = list(db.session.scalars(select(Registration).where(Registration.event_id == event.id)))
