@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, insert, select, update
 
 from ..extensions import db
+from ..ids import parse_id
 from ..models import Event, EventSession, Registration, SessionAttendance, SessionChoice
 from ..models.registration import ACTIVE_STATUSES
 from .errors import NotFound, ValidationFailed
@@ -47,11 +48,11 @@ def session_ids(values: Iterable) -> list[int]:
     """The ids in what a form or an API sent, without repeats; ValidationFailed for anything else."""
     ids: list[int] = []
     for value in values or ():
-        text = str(value).strip()
-        if isinstance(value, bool) or not text.isdigit() or len(text) > 18:
+        session_id = None if isinstance(value, bool) else parse_id(str(value).strip())
+        if session_id is None:
             _refuse(_l("Pick the sessions from the list."))
-        if int(text) not in ids:
-            ids.append(int(text))
+        if session_id not in ids:
+            ids.append(session_id)
     if len(ids) > MAX_PICKS:
         _refuse(_l("Pick at most %(num)d sessions.", num=MAX_PICKS))
     return ids

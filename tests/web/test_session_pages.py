@@ -64,7 +64,8 @@ def test_a_pick_is_stored_with_the_registration(app, client, conference):
 
 
 @pytest.mark.parametrize(("picks", "message"), [
-    (["A", "B"], "samtidigt"), (["999999"], "Det finns inget pass"), (["abc"], "Välj passen i listan")])
+    (["A", "B"], "samtidigt"), (["999999"], "Det finns inget pass"), (["abc"], "Välj passen i listan"),
+    (["²"], "Välj passen i listan"), ([str(2**40)], "Välj passen i listan")])
 def test_bad_picks_get_a_message_and_store_nothing(app, client, conference, picks, message):
     sent = [str(conference.get(p, p)) for p in picks]
     response = submit(client, f"/events/{conference['slug']}/register", {**PERSON, "sessions": sent})
@@ -163,6 +164,7 @@ def test_the_api_checks_in_to_a_meeting_and_lists_attendance(app, client, course
     early = check_in(third)
     assert early.status_code == 409 and early.json["error"]["code"] == "checkin_closed"
     assert check_in(10**9).status_code == 404
+    assert check_in(2**40).status_code == 422
     assert client.delete(f"{url}/{course['code']}?session=x", headers=headers).status_code == 422
     listed = client.get(f"/api/v1/events/{course['slug']}/registrations", headers=headers).json
     anna = next(r for r in listed if r["id"] == course["anna"])

@@ -3,7 +3,7 @@ from flask import jsonify, request
 from flask_babel import lazy_gettext as _l
 
 from ...database import utcnow
-from ...ids import parse_id
+from ...ids import MAX_ID, parse_id
 from ...models import Role
 from ...services import checkin
 from ...services.errors import NotFound, ValidationFailed
@@ -38,7 +38,7 @@ def create_checkin(slug: str):
     event = door_event(slug)
     reader = Reader(json_body())
     code = reader.text("code", max_length=200)
-    session = reader.integer("session", minimum=1, maximum=2**53, nullable=True)
+    session = reader.integer("session", minimum=1, maximum=MAX_ID, nullable=True)
     if code is MISSING and not reader.errors:
         reader.error("code", _l("Scan the badge or type its code."))
     if reader.errors:

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from ...database import utcnow
 from ...extensions import db
+from ...ids import MAX_ID
 from ...models import Event, EventKind, Role
 from ...services import registration as registrations
 from ...services.errors import ValidationFailed
@@ -121,7 +122,7 @@ def _sessions(reader: Reader):
                   "ends_at": sub.moment("ends_at"), "venue": sub.text("venue", max_length=200),
                   "title_en": sub.text("title_en", max_length=200), "choosable": sub.boolean("choosable"),
                   "capacity": sub.integer("capacity", minimum=1, maximum=MAX_CAPACITY, nullable=True),
-                  "id": sub.integer("id", minimum=1, maximum=2**53, nullable=True)}
+                  "id": sub.integer("id", minimum=1, maximum=MAX_ID, nullable=True)}
         for name in ("title", "starts_at", "ends_at"):
             if item.get(name) is None and sub.prefix + name not in sub.errors:
                 sub.error(name, _l("Required."))
