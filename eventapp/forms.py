@@ -214,7 +214,59 @@ class PersonFields(Form):
         Optional(), Length(max=500, message=_l("At most %(max)d characters."))])
 
 
-class RegistrationForm(InvoiceAddressFields, PersonFields):
+class ColleagueRowForm(Form):
+    """A colleague the booker books on the same form (``colleagues-N-*``); a row left blank is no one."""
+
+    class Meta:
+        csrf = False
+
+    first_name = StringField(_l("First name"), filters=[_strip], validators=[
+        Optional(), Length(max=NAME_MAX, message=_l("At most %(max)d characters.")), single_line])
+    last_name = StringField(_l("Last name"), filters=[_strip], validators=[
+        Optional(), Length(max=NAME_MAX, message=_l("At most %(max)d characters.")), single_line])
+    email = EmailField(_l("E-mail"), filters=[_strip], validators=[
+        Optional(), Length(max=254, message=_l("At most %(max)d characters.")), mailbox])
+    job_title = StringField(_l("Job title"), filters=[_strip], validators=[
+        Optional(), Length(max=NAME_MAX, message=_l("At most %(max)d characters.")), single_line])
+    dietary = StringField(_l("Dietary needs or allergies (optional)"), filters=[_strip], validators=[
+        Optional(), Length(max=500, message=_l("At most %(max)d characters.")), single_line])
+
+    @property
+    def is_blank(self) -> bool:
+        return not any((self[name].data or "").strip() for name in ("first_name", "last_name", "email", "job_title",
+                                                                    "dietary"))
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.is_blank:
+            return valid
+        for name, message in (("first_name", _l("Enter your colleague's first name.")),
+                              ("last_name", _l("Enter your colleague's last name.")),
+                              ("email", _l("Enter your colleague's e-mail address."))):
+            if not (self[name].data or "").strip() and not self[name].errors:
+                self[name].errors = list(self[name].errors) + [message]
+                valid = False
+        return valid
+
+
+#: The colleagues one form takes; one more is read, so that the service can say there are too many.
+MAX_COLLEAGUE_ROWS = 21
+
+
+class BookingFields:
+    """A group booking and a paid event's code, mixed into the registration form (rule 8 and 9)."""
+
+    colleagues = FieldList(FormField(ColleagueRowForm), min_entries=0, max_entries=MAX_COLLEAGUE_ROWS)
+    booker_not_attending = BooleanField(_l("I only book for my colleagues; I do not attend myself"))
+    discount_code = StringField(_l("Discount code (optional)"), filters=[_strip], validators=[
+        Optional(), Length(max=40, message=_l("At most %(max)d characters.")), single_line])
+
+    def filled_colleagues(self) -> list:
+        """The rows of colleagues not left blank, in form order."""
+        return [row.form for row in self.colleagues.entries if not row.form.is_blank]
+
+
+class RegistrationForm(BookingFields, InvoiceAddressFields, PersonFields):
     organisation = StringField(_l("Organisation"), filters=[_strip], validators=[
         _required(_l("Enter your organisation, e.g. Nacka kommun.")),
         Length(max=NAME_MAX, message=_l("At most %(max)d characters.")), single_line])
@@ -312,6 +364,24 @@ class TransferForm(PersonFields):
 
     confirm = BooleanField(_l("I hand over my place to this colleague."),
                            validators=[InputRequired(message=_l("Confirm that you hand over your place."))])
+
+
+class ColleagueForm(Form):
+    """A colleague the booker adds to a group booking."""
+
+    first_name = StringField(_l("First name"), filters=[_strip], validators=[
+        _required(_l("Enter your colleague's first name.")),
+        Length(max=NAME_MAX, message=_l("At most %(max)d characters.")), single_line])
+    last_name = StringField(_l("Last name"), filters=[_strip], validators=[
+        _required(_l("Enter your colleague's last name.")),
+        Length(max=NAME_MAX, message=_l("At most %(max)d characters.")), single_line])
+    email = EmailField(_l("E-mail"), filters=[_strip], validators=[
+        _required(_l("Enter your colleague's e-mail address.")),
+        Length(max=254, message=_l("At most %(max)d characters.")), mailbox])
+    job_title = StringField(_l("Job title"), filters=[_strip], validators=[
+        Optional(), Length(max=NAME_MAX, message=_l("At most %(max)d characters.")), single_line])
+    dietary = StringField(_l("Dietary needs or allergies (optional)"), filters=[_strip], validators=[
+        Optional(), Length(max=500, message=_l("At most %(max)d characters.")), single_line])
 
 
 class InvoiceDetailsLookupForm(Form):
