@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -94,14 +95,21 @@ def line_for(registration: Registration) -> InvoiceLine | None:
         InvoiceLine.registration_id.in_(ids), Invoice.kind == InvoiceKind.INVOICE).order_by(InvoiceLine.id).limit(1))
 
 
+#: Why a booking's invoice is held back, by the code stored on the booking (shown in the reader's language).
+HELD_REASONS = {
+    "org_number": _l("No organisation number: add it to the registration, then issue again."),
+    "address": missing_address_reason(),
+}
+
+
 def held_reason(people: list[Registration]) -> str | None:
-    """Why an invoice to these people's buyer cannot be issued now, or None."""
+    """Why an invoice to these people's buyer cannot be issued now (a key of ``HELD_REASONS``), or None."""
     first = people[0]
     organisation = first.organisation
     if not (first.org_number or (organisation.org_number if organisation is not None else "")):
-        return _("No organisation number: add it to the registration, then issue again.")
+        return "org_number"
     if not BuyerAddress.of(first).is_complete:
-        return str(missing_address_reason())
+        return "address"
     return None
 
 
@@ -117,7 +125,7 @@ def invoice_booking(event: Event, booking: Booking, now: datetime, *, actor: Use
         return None
     reason = held_reason(people)
     if reason is not None:
-        booking.invoice_held_reason = reason[:1000]
+        booking.invoice_held_reason = reason
         return None
     booking.invoice_held_reason = ""
     first = people[0]
@@ -273,8 +281,12 @@ def invoice_numbers(registrations: list[Registration]) -> dict[int, int]:
 @dataclass
 class HeldBooking:
     booking: Booking
-    reason: str
+    reason_code: str
     people: list[str]
+
+    @property
+    def reason(self) -> str:
+        return str(HELD_REASONS.get(self.reason_code, self.reason_code))
 
 
 def held_bookings() -> list[HeldBooking]:
