@@ -576,6 +576,18 @@ def _kinds():
     return [SelectChoice(kind.value, kind.label) for kind in EventKind]
 
 
+def _vat_treatments():
+    from .models import VatTreatment
+
+    return [SelectChoice(treatment.value, treatment.label) for treatment in VatTreatment]
+
+
+def _invoice_timings():
+    from .models import InvoiceTiming
+
+    return [SelectChoice(timing.value, timing.label) for timing in InvoiceTiming]
+
+
 def _not_negative(form, field):
     if field.data is not None and field.data < 0:
         raise ValidationError(_l("An amount cannot be negative."))
@@ -710,6 +722,17 @@ class EventForm(Form):
     no_show_fee = KronorField(_l("No-show fee in kronor"), default=0, validators=[
         Optional(), _not_negative, NumberRange(max=100_000_000, message=_l("At most 1 000 000 kr."))])
     charge_late_cancellation = BooleanField(_l("Charge a late cancellation like a no-show"))
+    vat_treatment = SelectField(_l("VAT on the price and fees"), choices=_vat_treatments, default="standard")
+    vat_exemption_reason = StringField(_l("Why outside the scope of VAT (printed on invoices)"), filters=[_strip],
+                                       validators=[Optional(), single_line,
+                                                   Length(max=200, message=_l("At most %(max)d characters."))])
+    invoice_timing = SelectField(_l("Invoice the price"), choices=_invoice_timings, default="on_registration")
+    early_bird_price = KronorField(_l("Early-bird price in kronor (optional)"), validators=[
+        Optional(), _not_negative, NumberRange(max=100_000_000, message=_l("At most 1 000 000 kr."))])
+    last_early_bird_day = DateField(_l("Last day of the early-bird price"), invalid_value_message=DATE_MESSAGE,
+                                    validators=[Optional()])
+    discount_codes = TextAreaField(_l("Discount codes, one per line (optional)"), filters=[_strip], validators=[
+        Optional(), Length(max=5000, message=_l("At most %(max)d characters."))])
     fee_notice = TextAreaField(_l("Fee notice shown on the event page (optional)"), filters=[_strip], validators=[
         Optional(), Length(max=1000, message=_l("At most %(max)d characters."))])
     reminder_days = IntegerField(_l("Reminder, days before the start (0: none)"), default=2,
