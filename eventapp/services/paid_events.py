@@ -278,6 +278,25 @@ def invoice_numbers(registrations: list[Registration]) -> dict[int, int]:
     return numbers
 
 
+def invoice_numbers_of_event(event: Event) -> dict[int, int]:
+    """{registration id: number of the invoice charging the place} for an event, in two queries; a colleague
+    sent instead has the number of the one they replaced."""
+    numbers = dict(db.session.execute(
+        select(InvoiceLine.registration_id, Invoice.number).join(Invoice, Invoice.id == InvoiceLine.invoice_id)
+        .where(Invoice.event_id == event.id, Invoice.kind == InvoiceKind.INVOICE,
+               InvoiceLine.registration_id.is_not(None))).all())
+    handed_over = dict(db.session.execute(
+        select(Registration.id, Registration.transferred_to_id).where(
+            Registration.event_id == event.id, Registration.transferred_to_id.is_not(None))).all())
+    for old, new in handed_over.items():
+        seen = 0
+        while old in numbers and new is not None and new not in numbers and seen < 50:
+            numbers[new] = numbers[old]
+            old, new = new, handed_over.get(new)
+            seen += 1
+    return numbers
+
+
 @dataclass
 class HeldBooking:
     booking: Booking

@@ -132,6 +132,7 @@ EXPECTED = {
     "api.list_no_shows": api("organiser", "finance"),
     "api.approve_no_shows": api("organiser"),
     "api.issue_invoices": api("finance"),
+    "api.list_event_invoices": api("finance"),
     "api.show_invoice": api("finance"),
     "api.invoice_pdf_document": api("finance"),
     "api.invoice_xml_document": api("finance"),
