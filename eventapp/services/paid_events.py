@@ -302,6 +302,8 @@ class HeldBooking:
     booking: Booking
     reason_code: str
     people: list[str]
+    #: The registration whose buyer details the invoice takes (finance completes them there).
+    buyer_registration_id: int
 
     @property
     def reason(self) -> str:
@@ -315,7 +317,7 @@ def held_bookings() -> list[HeldBooking]:
                                       .order_by(Booking.id)):
         people = _uninvoiced(booking)
         if people:
-            rows.append(HeldBooking(booking, booking.invoice_held_reason, [p.full_name for p in people]))
+            rows.append(HeldBooking(booking, booking.invoice_held_reason, [p.full_name for p in people], people[0].id))
     return rows
 
 

@@ -109,8 +109,8 @@ def test_a_discount_code_takes_a_percentage_or_an_amount_off(ctx, now, fields, p
 
 
 @pytest.mark.parametrize("code, fields, message", [
-    ("OKÄND", {}, "not valid"),
-    ("MEDLEM", {"max_uses": 1, "uses": 1}, "used up"),
+    ("OKÄND", {}, "gäller inte"),
+    ("MEDLEM", {"max_uses": 1, "uses": 1}, "förbrukad"),
 ])
 def test_an_unknown_or_used_up_code_is_refused_and_nothing_is_stored(ctx, now, code, fields, message):
     event = paid_event(now)
@@ -127,7 +127,7 @@ def test_an_unknown_or_used_up_code_is_refused_and_nothing_is_stored(ctx, now, c
 def test_an_expired_code_is_refused(ctx, now):
     event = paid_event(now)
     add_code(event, percent=10, valid_until=now)
-    with pytest.raises(DiscountCodeRefused, match="expired"):
+    with pytest.raises(DiscountCodeRefused, match="gått ut"):
         book(event.id, BookingRequest(nacka_booker(), discount_code="MEDLEM"), now)
 
 
@@ -219,3 +219,30 @@ def test_the_invoice_and_the_credit_note_pass_the_peppol_rules(ctx, now, tmp_pat
         paths.append(str(path))
     run = subprocess.run([VALIDATOR, *paths], capture_output=True, text=True, check=False)  # noqa: S603
     assert run.returncode == 0, run.stdout + run.stderr
+
+
+# Overdue invoices ------------------------------------------------------------------------------
+
+
+def test_an_overdue_invoice_is_reminded_once_and_a_paid_one_never(ctx, now):
+    from eventapp.models import OutboxMessage
+    from eventapp.services import invoicing
+    from eventapp.services.overdue_invoices import remind_overdue
+
+    event = paid_event(now)
+    book(event.id, BookingRequest(nacka_booker(1)), now)
+    book(event.id, BookingRequest(nacka_booker(2, invoice_reference="KS-2")), now)
+    first, second = invoices()
+    finance = staff("finance")
+    invoicing.record_payment(second.id, second.issue_date, actor=finance, now=now)
+    on_due_date = datetime_at(first.due_date)
+    assert remind_overdue(on_due_date) == []
+    assert remind_overdue(on_due_date + timedelta(days=1)) == [first.number]
+    assert remind_overdue(on_due_date + timedelta(days=2)) == []
+    (reminder,) = db.session.scalars(db.select(OutboxMessage).where(OutboxMessage.subject.like("Påminnelse%")))
+    assert reminder.recipient == "anna1@example.org" and str(first.number) in reminder.subject
+
+
+def datetime_at(day):
+    from datetime import UTC, datetime
+    return datetime(day.year, day.month, day.day, 12, tzinfo=UTC)

@@ -144,6 +144,7 @@ EXPECTED = {
     "noshows.vat_treatment": back_office("organiser"),
     "finance.invoices": back_office("finance"),
     "finance.issue": back_office("finance"),
+    "finance.issue_bookings": back_office("finance"),
     "finance.update_buyer": back_office("finance"),
     "finance.invoice_page": back_office("finance"),
     "finance.mark_sent": back_office("finance"),

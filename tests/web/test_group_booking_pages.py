@@ -162,3 +162,25 @@ def test_a_paid_booking_is_invoiced_at_once(app, client):
         (invoice,) = db.session.scalars(db.select(Invoice)).all()
         assert len(invoice.lines) == 3
         assert db.session.scalar(db.select(db.func.count()).select_from(Booking)) == 1
+
+
+def test_finance_sees_a_held_back_booking_with_the_reason_completes_it_and_issues_it(app, client):
+    from builders import log_in, make_user
+    with app.app_context():
+        slug = make_event(utcnow(), price=150000).slug
+    company = {**BOOKER, "organisation": "Exempelbolaget AB", "org_number": ""}
+    submit(client, f"/events/{slug}/register", {**company, **colleagues(1)})
+    with app.app_context():
+        finance = make_user("ekonomi@example.org", "finance").id
+        first = db.session.scalar(db.select(Registration).order_by(Registration.id)).id
+    staff = app.test_client()
+    log_in(staff, finance)
+    page = staff.get("/finance/").get_data(as_text=True)
+    assert "Karin Lind" in page and "Organisationsnummer saknas" in page
+    submit(staff, f"/finance/registrations/{first}/buyer", {"org_number": "556999-9997", "peppol_id": ""},
+           form_url="/finance/")
+    response = submit(staff, f"/finance/events/{slug}/bookings/issue", {}, form_url="/finance/", follow_redirects=True)
+    assert "Organisationsnummer saknas" not in response.get_data(as_text=True)
+    with app.app_context():
+        (invoice,) = db.session.scalars(db.select(Invoice)).all()
+        assert invoice.buyer_org_number == "556999-9997" and len(invoice.lines) == 2
