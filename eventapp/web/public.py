@@ -112,20 +112,29 @@ def _put_beside_fields(form: RegistrationForm, errors: dict[str | None, list]) -
     return unplaced
 
 
-#: Empty rows for colleagues under those filled in, so that a group can be booked without scripts.
-BLANK_COLLEAGUE_ROWS = 3
+#: Rows for colleagues a booker asks for at a time ("?colleagues=3"), so a group is booked without scripts.
+COLLEAGUE_ROWS_STEP = 3
 
 
-def with_colleague_rows(form: RegistrationForm) -> RegistrationForm:
-    """The form with empty colleague rows to fill in after those given (at most the most one booking takes)."""
-    wanted = min(len(form.filled_colleagues()) + BLANK_COLLEAGUE_ROWS, group_booking.MAX_COLLEAGUES)
+def colleague_rows_asked() -> int:
+    """The colleague rows the page's address asks for (``?colleagues=N``), 0 to the most a booking takes."""
+    asked = request.args.get("colleagues", "")
+    return min(int(asked), group_booking.MAX_COLLEAGUES) if asked.isascii() and asked.isdigit() and len(asked) < 4 \
+        else 0
+
+
+def with_colleague_rows(form: RegistrationForm, asked: int) -> RegistrationForm:
+    """The form with the colleague rows asked for, and one empty row after those filled in; none for a
+    person registering alone, so that the form stays as short as it was."""
+    filled = len(form.filled_colleagues())
+    wanted = min(max(asked, filled + 1 if filled else 0), group_booking.MAX_COLLEAGUES)
     while len(form.colleagues.entries) < wanted:
         form.colleagues.append_entry()
     return form
 
 
 def _form_page(event: Event, form: RegistrationForm, closed_reason, error=None) -> str:
-    with_colleague_rows(form)
+    with_colleague_rows(form, colleague_rows_asked())
     return render_template("public/register.html", event=event, form=form, closed_reason=closed_reason,
                            error=error, places_left=registrations.places_left(event))
 
@@ -138,9 +147,10 @@ def _blank_form(event: Event, confirmed: int) -> str:
     """The blank form, rendered once per version of the event and kept (see ``KeptPages``)."""
     left = registrations.places_left(event, confirmed)
     own = {"csrf_token": generate_csrf(), "form_shown": form_guard.new_stamp()}
+    asked = colleague_rows_asked()
 
     def render() -> str:
-        form = with_colleague_rows(registration_form_for(event.questions))
+        form = with_colleague_rows(registration_form_for(event.questions), asked)
         form.form_shown.data = own["form_shown"]
         return render_template("public/register.html", event=event, form=form, closed_reason=None, error=None,
                                places_left=left)

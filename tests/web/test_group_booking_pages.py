@@ -38,8 +38,10 @@ def stored(app) -> list[tuple[str, str]]:
         return [(r.email, r.status) for r in db.session.scalars(db.select(Registration).order_by(Registration.id))]
 
 
-def test_the_form_has_the_colleague_rows_and_the_booker_only_box(client, event):
-    page = client.get(f"/events/{event.slug}/register").get_data(as_text=True)
+def test_the_form_has_the_colleague_rows_and_the_booker_only_box_when_asked(client, event):
+    alone = client.get(f"/events/{event.slug}/register").get_data(as_text=True)
+    assert 'name="colleagues-0-email"' not in alone and "colleagues=3" in alone
+    page = client.get(f"/events/{event.slug}/register?colleagues=3").get_data(as_text=True)
     for name in ("colleagues-0-first_name", "colleagues-0-last_name", "colleagues-0-email", "colleagues-0-job_title",
                  "colleagues-0-dietary", "colleagues-2-email", "booker_not_attending"):
         assert f'name="{name}"' in page
