@@ -63,6 +63,9 @@ class Booking(db.Model):
     language: Mapped[str] = mapped_column(String(5), default="sv")
     #: Whether the booker is one of the people booked.
     booker_attending: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: The booker's own registration when they attend (no foreign key: the registration refers to the
+    #: booking); erasing that person erases the booker here too.
+    booker_registration_id: Mapped[int | None] = mapped_column(Integer)
     #: The group link: the selector stored as it is, only the verifier's SHA-256 (see personal_links).
     link_selector: Mapped[str] = mapped_column(String(16), unique=True)
     link_verifier_hash: Mapped[str] = mapped_column(String(64))

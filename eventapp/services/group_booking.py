@@ -16,9 +16,9 @@ from sqlalchemy.exc import IntegrityError
 
 from ..database import begin_write
 from ..extensions import db
-from ..models import Booking, Event, Registration, RegistrationStatus
+from ..models import Booking, Event, OutboxMessage, Registration, RegistrationStatus
 from ..models.registration import ACTIVE_STATUSES
-from . import booking_mail, notifications, paid_events, personal_links, pricing, questions
+from . import booking_mail, notifications, outbox, paid_events, personal_links, pricing, privacy, questions
 from .buyers import validate_peppol_id
 from .email_addresses import checked_email, email_key
 from .errors import (
@@ -175,6 +175,8 @@ def book(event_id: int, request: BookingRequest, now: datetime) -> BookingResult
             notifications.registered(registered, status, event, now)
             booked.append(BookedPerson(registered.id, f"{new.columns['first_name']} {new.columns['last_name']}",
                                        registered.email, str(status)))
+        if request.booker_attending:
+            booking.booker_registration_id = booked[0].registration_id
         booking_mail.queue_summary(booking, event, now)
         paid_events.booked(event, booking, now)
         db.session.commit()
@@ -318,3 +320,39 @@ def add_member(booking: Booking, colleague: Colleague, now: datetime) -> Booking
         db.session.rollback()
         raise
 
+
+
+# Personal data ----------------------------------------------------------------------------------
+
+
+def forget_bookers(registration_ids: list[int], now: datetime) -> int:
+    """When the last person of a booking, or the booker's own registration, is pseudonymised
+    (services.privacy), the booker goes too: their name and address, the group link and the summary
+    e-mail (and its kept copy). Returns the bookings forgotten."""
+    anonymised = "@" + privacy.ANONYMISED_DOMAIN
+    booking_ids = set(db.session.scalars(select(Registration.booking_id).where(
+        Registration.id.in_(registration_ids), Registration.booking_id.is_not(None))))
+    forgotten = 0
+    for booking in db.session.scalars(select(Booking).where(Booking.id.in_(booking_ids))):
+        left = db.session.scalar(select(Registration.id).where(
+            Registration.booking_id == booking.id, ~Registration.email_key.like("%" + anonymised),
+            Registration.id.not_in(registration_ids)).limit(1))
+        booker_erased = booking.booker_registration_id in registration_ids
+        if (left is not None and not booker_erased) or booking.booker_email.endswith(anonymised):
+            continue
+        booking.booker_first_name, booking.booker_last_name = privacy.ERASED_NAME, ""
+        booking.booker_email = f"erased-booking-{booking.id}{anonymised}"
+        booking.link_verifier_hash = personal_links.new_verifier()[1]
+        sent = list(db.session.scalars(select(OutboxMessage.id).where(
+            OutboxMessage.kind.in_(booking_mail.KINDS), OutboxMessage.event_id == booking.event_id,
+            OutboxMessage.registration_id.is_(None))))
+        summaries = [message for message in db.session.scalars(select(OutboxMessage).where(
+            OutboxMessage.id.in_(sent))) if (message.details or {}).get("booking") == booking.id]
+        for message in summaries:
+            db.session.delete(message)
+        outbox.forget_kept([message.id for message in summaries])
+        forgotten += 1
+    return forgotten
+
+
+privacy.register_purger(forget_bookers)

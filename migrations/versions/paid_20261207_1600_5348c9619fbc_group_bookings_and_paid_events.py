@@ -43,6 +43,7 @@ def upgrade():
     sa.Column('booker_email', sa.String(length=254), nullable=False),
     sa.Column('language', sa.String(length=5), nullable=False),
     sa.Column('booker_attending', sa.Boolean(), nullable=False),
+    sa.Column('booker_registration_id', sa.Integer(), nullable=True),
     sa.Column('link_selector', sa.String(length=16), nullable=False),
     sa.Column('link_verifier_hash', sa.String(length=64), nullable=False),
     sa.Column('discount_code_id', sa.Integer(), nullable=True),

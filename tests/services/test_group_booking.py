@@ -1,6 +1,7 @@
 """Rule 8: a booker books several colleagues in one form."""
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 import pytest
 from builders import attendee, make_event, register
@@ -154,3 +155,29 @@ def test_twenty_bookings_racing_for_ten_places_never_exceed_ten(app, now):
     assert Counter(map(str, outcomes)) == {"['confirmed', 'confirmed']": 5, "event_full": 15}
     with app.app_context():
         assert Counter(status for _, status in stored(event_id)) == {"confirmed": 10}
+
+
+# Personal data ----------------------------------------------------------------------------------
+
+
+def test_erasing_the_booker_erases_the_booking_and_its_summary_and_the_purge_the_rest(ctx, now):
+    from eventapp.models import User
+    from eventapp.services import privacy
+
+    organiser = User(email="arr@example.org", name="Arr", role="organiser", password_hash="!")
+    db.session.add(organiser)
+    db.session.commit()
+    event = make_event(now)
+    booked = book(event.id, BookingRequest(attendee(1, first_name="Markörbokare"), colleagues(1)), now)
+    other = book(event.id, BookingRequest(attendee(2, first_name="Andrebokare"), colleagues(1, start=5),
+                                          booker_attending=False), now)
+    privacy.erase_person("anna1@example.org", actor=organiser, now=now)
+    db.session.expire_all()
+    first, second = db.session.get(Booking, booked.booking_id), db.session.get(Booking, other.booking_id)
+    assert "Markörbokare" not in first.booker_name and "anna1" not in first.booker_email
+    assert second.booker_email == "anna2@example.org"  # only the erased person's booking
+    summaries = db.session.scalars(db.select(OutboxMessage.details).where(OutboxMessage.kind == "booking_summary"))
+    assert [details["booking"] for details in summaries] == [other.booking_id]
+    privacy.purge_ended_events(event.ends_at + timedelta(days=91), 90)
+    db.session.expire_all()
+    assert "anna2" not in db.session.get(Booking, other.booking_id).booker_email
