@@ -2,6 +2,7 @@
 from .api_token import ApiToken
 from .audit import AuditEntry
 from .badge import BadgeLogo, BadgePrint, BadgeRun, BadgeRunStatus
+from .booking import Booking, DiscountCode, InvoiceTiming
 from .event import AgendaItem, Event, EventKind, EventSession, Question, QuestionKind, Series
 from .grouping import GroupSeat, TableGroup
 from .invoice import (
@@ -33,6 +34,9 @@ __all__ = [
     "BadgePrint",
     "BadgeRun",
     "BadgeRunStatus",
+    "Booking",
+    "DiscountCode",
+    "InvoiceTiming",
     "County",
     "Event",
     "EventKind",

@@ -7,6 +7,7 @@ from sqlalchemy.orm import selectinload
 from ...database import utcnow
 from ...extensions import db
 from ...models import Answer, Event, Registration, RegistrationStatus, Role
+from ...services import paid_events
 from ...services.events import get_event
 from ...services.staff import DoorForbidden, check_door_access
 from . import ApiError, api_user, bp, openapi, require_role
@@ -23,8 +24,8 @@ def door_event(slug: str) -> Event:
     return event
 
 
-def registration_json(registration: Registration) -> dict:
-    """A registration as the API shows it."""
+def registration_json(registration: Registration, invoice_numbers: dict[int, int] | None = None) -> dict:
+    """A registration as the API shows it; ``invoice_numbers``: {registration id: invoice number}."""
     organisation = registration.organisation
     return {
         "id": registration.id,
@@ -41,6 +42,8 @@ def registration_json(registration: Registration) -> dict:
         "checked_in_at": registration.checked_in_at.isoformat() if registration.checked_in_at else None,
         "code": registration.check_in_code,
         "answers": {answer.question.text: answer.value for answer in registration.answers},
+        "booking": registration.booking_id,
+        "invoice_number": (invoice_numbers or {}).get(registration.id),
     }
 
 
@@ -57,7 +60,9 @@ def list_registrations(slug: str):
         if status not in set(RegistrationStatus):
             raise ApiError(422, "validation_failed", _l("Unknown status."), {"status": [_l("Unknown status.")]})
         query = query.where(Registration.status == status)
-    return jsonify([registration_json(r) for r in db.session.scalars(query)])
+    listed = list(db.session.scalars(query))
+    numbers = paid_events.invoice_numbers_of_event(event)
+    return jsonify([registration_json(r, numbers) for r in listed])
 
 
 _NULLABLE_TEXT = {"type": ["string", "null"]}
@@ -75,6 +80,8 @@ openapi.add_schemas({"Registration": {
         "code": {"type": "string", "description": "The check-in code on the badge"},
         "answers": {"type": "object", "additionalProperties": {"type": "string"},
                     "description": "Answers to the event's own questions, by question"},
+        "booking": {"type": ["integer", "null"], "description": "The booking shared by a group booked together"},
+        "invoice_number": {"type": ["integer", "null"], "description": "The invoice charging the place, once issued"},
     },
 }})
 openapi.add_paths({"/events/{slug}/registrations": {"get": {
