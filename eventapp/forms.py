@@ -214,7 +214,59 @@ class PersonFields(Form):
         Optional(), Length(max=500, message=_l("At most %(max)d characters."))])
 
 
-class RegistrationForm(InvoiceAddressFields, PersonFields):
+class ColleagueRowForm(Form):
+    """A colleague the booker books on the same form (``colleagues-N-*``); a row left blank is no one."""
+
+    class Meta:
+        csrf = False
+
+    first_name = StringField(_l("First name"), filters=[_strip], validators=[
+        Optional(), Length(max=NAME_MAX, message=_l("At most %(max)d characters.")), single_line])
+    last_name = StringField(_l("Last name"), filters=[_strip], validators=[
+        Optional(), Length(max=NAME_MAX, message=_l("At most %(max)d characters.")), single_line])
+    email = EmailField(_l("E-mail"), filters=[_strip], validators=[
+        Optional(), Length(max=254, message=_l("At most %(max)d characters.")), mailbox])
+    job_title = StringField(_l("Job title"), filters=[_strip], validators=[
+        Optional(), Length(max=NAME_MAX, message=_l("At most %(max)d characters.")), single_line])
+    dietary = StringField(_l("Dietary needs or allergies (optional)"), filters=[_strip], validators=[
+        Optional(), Length(max=500, message=_l("At most %(max)d characters.")), single_line])
+
+    @property
+    def is_blank(self) -> bool:
+        return not any((self[name].data or "").strip() for name in ("first_name", "last_name", "email", "job_title",
+                                                                    "dietary"))
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.is_blank:
+            return valid
+        for name, message in (("first_name", _l("Enter your colleague's first name.")),
+                              ("last_name", _l("Enter your colleague's last name.")),
+                              ("email", _l("Enter your colleague's e-mail address."))):
+            if not (self[name].data or "").strip() and not self[name].errors:
+                self[name].errors = list(self[name].errors) + [message]
+                valid = False
+        return valid
+
+
+#: The colleagues one form takes; one more is read, so that the service can say there are too many.
+MAX_COLLEAGUE_ROWS = 21
+
+
+class BookingFields:
+    """A group booking and a paid event's code, mixed into the registration form (rule 8 and 9)."""
+
+    colleagues = FieldList(FormField(ColleagueRowForm), min_entries=0, max_entries=MAX_COLLEAGUE_ROWS)
+    booker_not_attending = BooleanField(_l("I only book for my colleagues; I do not attend myself"))
+    discount_code = StringField(_l("Discount code (optional)"), filters=[_strip], validators=[
+        Optional(), Length(max=40, message=_l("At most %(max)d characters.")), single_line])
+
+    def filled_colleagues(self) -> list:
+        """The rows of colleagues not left blank, in form order."""
+        return [row.form for row in self.colleagues.entries if not row.form.is_blank]
+
+
+class RegistrationForm(BookingFields, InvoiceAddressFields, PersonFields):
     organisation = StringField(_l("Organisation"), filters=[_strip], validators=[
         _required(_l("Enter your organisation, e.g. Nacka kommun.")),
         Length(max=NAME_MAX, message=_l("At most %(max)d characters.")), single_line])
@@ -348,6 +400,24 @@ class TransferForm(PersonFields):
 
     confirm = BooleanField(_l("I hand over my place to this colleague."),
                            validators=[InputRequired(message=_l("Confirm that you hand over your place."))])
+
+
+class ColleagueForm(Form):
+    """A colleague the booker adds to a group booking."""
+
+    first_name = StringField(_l("First name"), filters=[_strip], validators=[
+        _required(_l("Enter your colleague's first name.")),
+        Length(max=NAME_MAX, message=_l("At most %(max)d characters.")), single_line])
+    last_name = StringField(_l("Last name"), filters=[_strip], validators=[
+        _required(_l("Enter your colleague's last name.")),
+        Length(max=NAME_MAX, message=_l("At most %(max)d characters.")), single_line])
+    email = EmailField(_l("E-mail"), filters=[_strip], validators=[
+        _required(_l("Enter your colleague's e-mail address.")),
+        Length(max=254, message=_l("At most %(max)d characters.")), mailbox])
+    job_title = StringField(_l("Job title"), filters=[_strip], validators=[
+        Optional(), Length(max=NAME_MAX, message=_l("At most %(max)d characters.")), single_line])
+    dietary = StringField(_l("Dietary needs or allergies (optional)"), filters=[_strip], validators=[
+        Optional(), Length(max=500, message=_l("At most %(max)d characters.")), single_line])
 
 
 class InvoiceDetailsLookupForm(Form):
@@ -542,6 +612,18 @@ def _kinds():
     return [SelectChoice(kind.value, kind.label) for kind in EventKind]
 
 
+def _vat_treatments():
+    from .models import VatTreatment
+
+    return [SelectChoice(treatment.value, treatment.label) for treatment in VatTreatment]
+
+
+def _invoice_timings():
+    from .models import InvoiceTiming
+
+    return [SelectChoice(timing.value, timing.label) for timing in InvoiceTiming]
+
+
 def _not_negative(form, field):
     if field.data is not None and field.data < 0:
         raise ValidationError(_l("An amount cannot be negative."))
@@ -682,6 +764,17 @@ class EventForm(Form):
     no_show_fee = KronorField(_l("No-show fee in kronor"), default=0, validators=[
         Optional(), _not_negative, NumberRange(max=100_000_000, message=_l("At most 1 000 000 kr."))])
     charge_late_cancellation = BooleanField(_l("Charge a late cancellation like a no-show"))
+    vat_treatment = SelectField(_l("VAT on the price and fees"), choices=_vat_treatments, default="standard")
+    vat_exemption_reason = StringField(_l("Why outside the scope of VAT (printed on invoices)"), filters=[_strip],
+                                       validators=[Optional(), single_line,
+                                                   Length(max=200, message=_l("At most %(max)d characters."))])
+    invoice_timing = SelectField(_l("Invoice the price"), choices=_invoice_timings, default="on_registration")
+    early_bird_price = KronorField(_l("Early-bird price in kronor (optional)"), validators=[
+        Optional(), _not_negative, NumberRange(max=100_000_000, message=_l("At most 1 000 000 kr."))])
+    last_early_bird_day = DateField(_l("Last day of the early-bird price"), invalid_value_message=DATE_MESSAGE,
+                                    validators=[Optional()])
+    discount_codes = TextAreaField(_l("Discount codes, one per line (optional)"), filters=[_strip], validators=[
+        Optional(), Length(max=5000, message=_l("At most %(max)d characters."))])
     fee_notice = TextAreaField(_l("Fee notice shown on the event page (optional)"), filters=[_strip], validators=[
         Optional(), Length(max=1000, message=_l("At most %(max)d characters."))])
     send_certificates = BooleanField(_l("E-mail a certificate of attendance to those who came, after the event"))

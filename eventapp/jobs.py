@@ -149,6 +149,23 @@ def send_thank_yous() -> None:
     from .services import thank_you
 
     thank_you.send_thank_yous(utcnow())
+@huey.periodic_task(crontab(minute="*/5"))
+@_in_app
+def invoice_paid_bookings() -> None:
+    """Invoice what has come due of paid events' bookings: people promoted from a waiting list, bookings
+    held back and completed since, and bookings of events invoiced after they ended."""
+    from .services import paid_events
+
+    paid_events.issue_all_due(utcnow())
+
+
+@huey.periodic_task(crontab(hour="7", minute="15"))
+@_in_app
+def remind_overdue_invoices() -> None:
+    """Every morning: remind buyers of invoices past their due date, once each."""
+    from .services.overdue_invoices import remind_overdue
+
+    remind_overdue(utcnow())
 
 
 @huey.periodic_task(crontab(hour="3", minute="30"))

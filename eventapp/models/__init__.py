@@ -3,6 +3,7 @@ from .api_token import ApiToken
 from .attendance import Certificate, SessionAttendance, SessionChoice
 from .audit import AuditEntry
 from .badge import BadgeLogo, BadgePrint, BadgeRun, BadgeRunStatus
+from .booking import Booking, DiscountCode, InvoiceTiming
 from .event import AgendaItem, Event, EventKind, EventSession, Question, QuestionKind, Series
 from .grouping import GroupSeat, TableGroup
 from .invoice import (
@@ -37,6 +38,9 @@ __all__ = [
     "BadgePrint",
     "BadgeRun",
     "BadgeRunStatus",
+    "Booking",
+    "DiscountCode",
+    "InvoiceTiming",
     "County",
     "Event",
     "EventKind",

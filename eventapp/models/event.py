@@ -73,6 +73,11 @@ class Event(Translatable, db.Model):
     no_show_fee: Mapped[int] = mapped_column(Integer, default=0)
     #: Whether a late cancellation is charged like a no-show.
     charge_late_cancellation: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: The lower price per person (öre, excluding VAT) of bookings made before ``early_bird_until``.
+    early_bird_price: Mapped[int | None] = mapped_column(Integer)
+    early_bird_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: When a paid event's bookings are invoiced: "on_registration" or "after_event" (models.booking).
+    invoice_timing: Mapped[str] = mapped_column(String(20), default="on_registration", server_default="on_registration")
     #: The fee notice in the organiser's own words, shown on the event page and form.
     fee_notice: Mapped[str] = mapped_column(Text, default="")
     published: Mapped[bool] = mapped_column(Boolean, default=False)

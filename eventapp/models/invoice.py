@@ -146,6 +146,8 @@ class Invoice(db.Model):
     sent_on: Mapped[date | None] = mapped_column(Date)
     sent_via: Mapped[str] = mapped_column(String(10), default="")
     paid_on: Mapped[date | None] = mapped_column(Date)
+    #: When the buyer was reminded that the invoice is overdue (once).
+    reminded_on: Mapped[date | None] = mapped_column(Date)
 
     event: Mapped[Event] = relationship()
     lines: Mapped[list["InvoiceLine"]] = relationship(
@@ -161,7 +163,7 @@ class Invoice(db.Model):
     credit_notes: Mapped[list["Invoice"]] = relationship(back_populates="credited_invoice")
 
     #: Columns that follow-up may change; every other column is frozen once issued.
-    FOLLOW_UP = frozenset({"sent_on", "sent_via", "paid_on"})
+    FOLLOW_UP = frozenset({"sent_on", "sent_via", "paid_on", "reminded_on"})
 
     @property
     def is_credit_note(self) -> bool:
@@ -257,6 +259,8 @@ class InvoiceLine(db.Model):
     charge_id: Mapped[int | None] = mapped_column(ForeignKey("no_show_charge.id"), unique=True)
     #: On a credit note: the invoice line it reverses; unique, so a line is credited at most once.
     credited_line_id: Mapped[int | None] = mapped_column(ForeignKey("invoice_line.id"), unique=True)
+    #: The person whose place this line charges (a paid event's price); None for fees and on credit notes.
+    registration_id: Mapped[int | None] = mapped_column(ForeignKey("registration.id"), index=True)
     description: Mapped[str] = mapped_column(String(300))
     attendee_name: Mapped[str] = mapped_column(String(401), default="")
     #: Amounts in öre; negative on credit notes.

@@ -98,6 +98,8 @@ class Registration(db.Model):
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     #: When the thank-you after the event was queued; set once, so it goes out once.
     thanked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: The group booking it was made in (a booking of one for a single paid registration).
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("booking.id"), index=True)
     transferred_to_id: Mapped[int | None] = mapped_column(ForeignKey("registration.id"), index=True)
     #: The organisers' own note ("phoned in", "speaker"); never shown to the attendee.
     organiser_note: Mapped[str] = mapped_column(Text, default="", server_default="")
@@ -105,6 +107,7 @@ class Registration(db.Model):
     event: Mapped[Event] = relationship()
     organisation: Mapped[Organisation | None] = relationship()
     transferred_to: Mapped["Registration | None"] = relationship(remote_side=[id])
+    booking: Mapped["Booking | None"] = relationship()  # noqa: F821 (models.booking)
     answers: Mapped[list["Answer"]] = relationship(back_populates="registration", cascade="all, delete-orphan")
 
     @property

@@ -6,20 +6,24 @@ it sends into ``events.EventData`` (UTC, deadlines as instants) and an event int
 shows. Complaints are keyed by the editor's field names, a row's as ``<list>-<row>-<part>``
 (``agenda-0-title``), or the list's own name for the list as a whole.
 """
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
 
+from ..extensions import db
 from ..localtime import STOCKHOLM, end_of_day, local_date
-from ..models import Event, User
+from ..models import Event, EventBilling, InvoiceTiming, User, VatTreatment
 from . import events as event_service
+from . import pricing
 from . import questions as question_service
 from .errors import ValidationFailed
 
 #: The service's names of the editor's fields, where they differ.
-FIELD_OF = {"registration_deadline": "last_registration_day", "cancellation_deadline": "last_cancellation_day"}
+FIELD_OF = {"registration_deadline": "last_registration_day", "cancellation_deadline": "last_cancellation_day",
+            "vat": "vat_treatment", "early_bird_until": "last_early_bird_day"}
 
 
 def to_utc(local: datetime | None) -> datetime | None:
@@ -158,6 +162,36 @@ def _questions(rows: Sequence[QuestionRow], complaints: _Complaints) -> list[que
     return asked
 
 
+#: A discount code as the editor writes it: "MEDLEM 20 %" or "PARTNER 500 kr", optionally "max 50" uses.
+CODE_LINE = re.compile(r"^(\w+)[\s;:,]+(\d+(?:[.,]\d{1,2})?)\s*(%|kr)(?:[\s;:,]+(?:max\s*)?(\d+))?$", re.IGNORECASE)
+
+
+def discount_codes(text: str, complaints: "_Complaints") -> list[pricing.DiscountCodeData]:
+    """The editor's discount codes, one per line."""
+    codes = []
+    for number, line in enumerate(_lines(text), start=1):
+        match = CODE_LINE.fullmatch(" ".join(line.split()))
+        if match is None:
+            complaints.add("discount_codes", _l("Line %(num)d: write a code like MEDLEM 20 %% or PARTNER 500 kr, "
+                                                "and max 50 to limit its uses.", num=number))
+            continue
+        code, figure, unit, uses = match.groups()
+        figure = figure.replace(",", ".")
+        percent = int(float(figure)) if unit == "%" else None
+        amount = round(float(figure) * 100) if unit.lower() == "kr" else None
+        codes.append(pricing.DiscountCodeData(code, percent, amount, int(uses) if uses else None))
+    return codes
+
+
+def code_lines(codes: list[pricing.DiscountCodeData]) -> str:
+    """The event's discount codes as the editor writes them."""
+    lines = []
+    for code in codes:
+        figure = f"{code.percent} %" if code.percent is not None else f"{code.amount / 100:g} kr"
+        lines.append(f"{code.code} {figure}" + (f" max {code.max_uses}" if code.max_uses is not None else ""))
+    return "\n".join(lines)
+
+
 # The editor's values and the event -----------------------------------------------------------------
 
 
@@ -172,6 +206,7 @@ def event_data(values: Mapping, now: datetime, *, current: Event | None = None) 
                        values["starts_at"].date(), complaints)
     sessions = _meetings([_row(MeetingRow, row) for row in values.get("sessions") or ()], complaints)
     asked = _questions([_row(QuestionRow, row) for row in values.get("questions") or ()], complaints)
+    codes = discount_codes(values.get("discount_codes") or "", complaints)
     if complaints.errors:
         raise ValidationFailed(complaints.errors)
     opens = to_utc(values.get("registration_opens_at"))
@@ -193,6 +228,12 @@ def event_data(values: Mapping, now: datetime, *, current: Event | None = None) 
         reminder_days=values["reminder_days"] if values.get("reminder_days") is not None else 2,
         published=current.published if current is not None else False,
         agenda=agenda, sessions=sessions, questions=asked,
+        vat_treatment=values.get("vat_treatment") or VatTreatment.STANDARD,
+        vat_exemption_reason=values.get("vat_exemption_reason") or "",
+        invoice_timing=values.get("invoice_timing") or InvoiceTiming.ON_REGISTRATION,
+        early_bird_price=values.get("early_bird_price"),
+        early_bird_until=end_of_day(values["last_early_bird_day"]) if values.get("last_early_bird_day") else None,
+        discount_codes=codes,
     )
 
 
@@ -213,6 +254,7 @@ def save(slug: str | None, values: Mapping, *, actor: User | None, now: datetime
 
 def values_of(event: Event) -> dict:
     """The editor's values of ``event``: what ``event_data`` would turn back into it."""
+    billing = db.session.get(EventBilling, event.id)
     values = {name: getattr(event, name) for name in (
         "title", "title_en", "kind", "theme", "description", "description_en", "organiser_name",
         "organiser_email", "venue", "address", "city", "capacity", "waitlist_enabled", "charge_late_cancellation",
@@ -224,6 +266,10 @@ def values_of(event: Event) -> dict:
         last_registration_day=last_day(event.registration_deadline),
         last_cancellation_day=last_day(event.cancellation_deadline),
         price=event.price, no_show_fee=event.no_show_fee,
+        vat_treatment=billing.vat_treatment if billing else VatTreatment.STANDARD,
+        vat_exemption_reason=billing.vat_exemption_reason if billing else "",
+        invoice_timing=event.invoice_timing, early_bird_price=event.early_bird_price,
+        last_early_bird_day=last_day(event.early_bird_until), discount_codes=code_lines(pricing.codes_of(event)),
         agenda=[vars(ProgrammeRow(to_local(item.starts_at).time(), item.title, item.title_en, item.speakers))
                 for item in event.agenda],
         sessions=[vars(MeetingRow(to_local(meeting.starts_at).date(), to_local(meeting.starts_at).time(),

@@ -14,8 +14,19 @@ from sqlalchemy.orm import selectinload
 
 from ..exports import ical
 from ..extensions import db
-from ..models import AgendaItem, Event, EventKind, EventSession, Registration, Series, User
-from . import audit, notifications
+from ..models import (
+    AgendaItem,
+    Event,
+    EventBilling,
+    EventKind,
+    EventSession,
+    InvoiceTiming,
+    Registration,
+    Series,
+    User,
+    VatTreatment,
+)
+from . import audit, notifications, pricing
 from . import questions as question_service
 from .email_addresses import checked_email
 from .errors import DomainError, InvalidEmailAddress, NotFound, ValidationFailed
@@ -90,12 +101,24 @@ class EventData:
     #: English versions of the title and description (see models.translated); empty for none.
     title_en: str = ""
     description_en: str = ""
+    #: Rule 9: 25 % VAT or outside its scope (with the reason printed on invoices); when a paid event's
+    #: bookings are invoiced; a lower price until a moment; its discount codes (None leaves them).
+    vat_treatment: str = VatTreatment.STANDARD
+    vat_exemption_reason: str = ""
+    invoice_timing: str = InvoiceTiming.ON_REGISTRATION
+    early_bird_price: int | None = None
+    early_bird_until: datetime | None = None
+    discount_codes: list[pricing.DiscountCodeData] | None = None
 
     @classmethod
     def from_event(cls, event: Event) -> "EventData":
         values = {name: getattr(event, name) for name in cls.__dataclass_fields__
                   if name not in CHILDREN}
+        billing = db.session.get(EventBilling, event.id) if event.id is not None else None
         return cls(**values, series=event.series.name if event.series else None,
+                   vat_treatment=billing.vat_treatment if billing else VatTreatment.STANDARD,
+                   vat_exemption_reason=billing.vat_exemption_reason if billing else "",
+                   discount_codes=pricing.codes_of(event),
                    sessions=[SessionData(s.title, s.starts_at, s.ends_at, s.venue or "", s.title_en or "",
                                          s.choosable, s.capacity, s.id) for s in event.sessions],
                    agenda=[AgendaData(a.starts_at, a.title, a.speakers or "", a.description or "", a.title_en or "")
@@ -111,7 +134,7 @@ def question_data(question) -> question_service.QuestionData:
 
 
 #: EventData's fields that are not columns of the event.
-CHILDREN = ("series", "sessions", "agenda", "questions")
+CHILDREN = ("series", "sessions", "agenda", "questions", "vat_treatment", "vat_exemption_reason", "discount_codes")
 
 
 @dataclass
@@ -190,7 +213,30 @@ def validate(data: EventData) -> dict[str, list]:
             error("agenda", _l("Programme item %(num)d: at most %(max)d characters.", num=number, max=200))
     for message in question_service.validate(data.questions or []):
         error("questions", message)
+    _validate_price(data, error)
     return errors
+
+
+def _validate_price(data: EventData, error) -> None:
+    """Rule 9's settings: VAT, when to invoice, the early-bird price and the discount codes."""
+    if data.vat_treatment not in set(VatTreatment):
+        error("vat", _l("Choose standard or outside_scope."))
+    elif data.vat_treatment == VatTreatment.OUTSIDE_SCOPE and not data.vat_exemption_reason.strip():
+        error("vat_exemption_reason", _l("Say why the fee is outside the scope of VAT; the reason is printed on the "
+                                         "invoice."))
+    if len(data.vat_exemption_reason) > 200:
+        error("vat_exemption_reason", _l("At most %(max)d characters.", max=200))
+    if data.invoice_timing not in set(InvoiceTiming):
+        error("invoice_timing", _l("Choose on_registration or after_event."))
+    if data.early_bird_price is not None:
+        if data.early_bird_price < 0 or data.early_bird_price > data.price:
+            error("early_bird_price", _l("The early-bird price must be between 0 kr and the price."))
+        if data.early_bird_until is None:
+            error("early_bird_until", _l("Give the moment the early-bird price ends."))
+    if data.early_bird_until is not None and data.early_bird_until > data.starts_at:
+        error("early_bird_until", _l("The early-bird price cannot last beyond the start of the event."))
+    for message in pricing.validate_codes(data.discount_codes or []):
+        error("discount_codes", message)
 
 
 def save_event(slug: str | None, data: EventData, *, actor: User | None, now: datetime) -> EventSaved:
@@ -243,6 +289,15 @@ def _free_series_slug(base: str) -> str:
 
 
 def _replace_children(event: Event, data: EventData) -> None:
+    billing = db.session.get(EventBilling, event.id) if event.id is not None else None
+    if billing is None:
+        billing = EventBilling(event=event)
+        db.session.add(billing)
+    billing.vat_treatment = str(data.vat_treatment)
+    billing.vat_exemption_reason = "" if data.vat_treatment == VatTreatment.STANDARD else \
+        " ".join(data.vat_exemption_reason.split())
+    if data.discount_codes is not None:
+        pricing.replace_codes(event, data.discount_codes)
     if data.questions is not None:
         question_service.replace_questions(event, data.questions)
     if data.sessions is not None:
@@ -296,9 +351,14 @@ def _update(event_id: int, data: EventData, actor: User | None, now: datetime) -
             changed["series"] = [event.series.name if event.series else None, series.name if series else None]
             event.series = series
         calendar_entries = ical.occurrences(event)
+        before = EventData.from_event(event)
+        _replace_children(event, data)
+        for name in ("vat_treatment", "vat_exemption_reason"):
+            if getattr(before, name) != getattr(data, name):
+                changed[name] = [getattr(before, name), getattr(data, name)]
+        if data.discount_codes is not None and before.discount_codes != data.discount_codes:
+            changed["discount_codes"] = [len(before.discount_codes), len(data.discount_codes)]
         if data.sessions is not None or data.agenda is not None or data.questions is not None:
-            before = EventData.from_event(event)
-            _replace_children(event, data)
             for name in ("sessions", "agenda", "questions"):
                 new = getattr(data, name)
                 if new is not None and _without_ids(getattr(before, name)) != _without_ids(new):

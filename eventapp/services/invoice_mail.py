@@ -96,12 +96,18 @@ def subject_of(invoice: Invoice) -> str:
         return one_line(_("Invoice %(number)d from %(seller)s", number=invoice.number, seller=seller))
 
 
-def queue(invoice: Invoice, now: datetime, recipient: str, *, actor: User | None = None) -> OutboxMessage:
-    """Write the document's e-mail to the outbox and the audit log; the caller commits it with its change."""
+def queue(invoice: Invoice, now: datetime, recipient: str, *, actor: User | None = None,
+          reminder: bool = False) -> OutboxMessage:
+    """Write the document's e-mail to the outbox and the audit log; the caller commits it with its change.
+    ``reminder``: the invoice again, as a reminder that it is overdue."""
     db.session.flush()  # the invoice needs its id
+    subject = subject_of(invoice)
+    if reminder:
+        with force_locale(LANGUAGE):
+            subject = one_line(_("Reminder: %(subject)s is overdue", subject=subject))
     message = OutboxMessage(
         kind=KIND, invoice_id=invoice.id, event_id=invoice.event_id, registration_id=None,
-        recipient=checked_address(recipient), subject=subject_of(invoice)[:400],
+        recipient=checked_address(recipient), subject=subject[:400],
         status=OutboxStatus.PENDING, created_at=now, next_attempt_at=now, attempts=0, server_reply="",
     )
     db.session.add(message)

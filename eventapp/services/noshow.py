@@ -70,7 +70,9 @@ class NoShowList:
 
 
 def charge_kind(registration: Registration, event: Event) -> ChargeKind | None:
-    """Is this registration charged, and why? None when it is not."""
+    """Is this registration charged, and why? None when it is not; never when it paid the price (rule 9)."""
+    if registration.booking_id is not None and (event.price or 0) > 0:
+        return None
     if registration.status == RegistrationStatus.CONFIRMED and registration.checked_in_at is None:
         return ChargeKind.NO_SHOW
     if registration.status == RegistrationStatus.LATE_CANCELLED and event.charge_late_cancellation:

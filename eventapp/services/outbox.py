@@ -33,7 +33,7 @@ from sqlalchemy import and_, func, or_, select, update
 from ..database import begin_write
 from ..extensions import db
 from ..models import OutboxMessage, OutboxStatus
-from . import invoice_mail, notifications, staff_mail
+from . import booking_mail, invoice_mail, notifications, staff_mail
 from .email_addresses import UnsendableAddress, sendable
 
 #: Waits after the 1st, 2nd, … failed attempt; after the last one the message is given up.
@@ -195,6 +195,8 @@ def _written(message: Outgoing, now: datetime, claim: str) -> str | None:
         text = invoice_mail.compose(message, now)
     elif message.kind in staff_mail.KINDS:
         text, store = staff_mail.compose(message)
+    elif message.kind in booking_mail.KINDS:
+        text, store = booking_mail.compose(message)
     else:
         text, link = notifications.compose(message)
         if link is not None:
@@ -417,6 +419,8 @@ def readable(message: OutboxMessage) -> Readable:
             text = invoice_mail.compose(message, message.created_at)
         elif message.kind in staff_mail.KINDS:
             text, _ = staff_mail.compose(message, with_link=False)
+        elif message.kind in booking_mail.KINDS:
+            text, _ = booking_mail.compose(message, with_link=False)
         else:
             text, _ = notifications.compose(message, with_link=False)
     except notifications.NothingToSend as error:

@@ -166,13 +166,16 @@ def places_left(event: Event, confirmed: int | None = None) -> int | None:
     return max(event.capacity - confirmed, 0)
 
 
-def lock_event(event_id: int) -> Event:
+def lock_event(event_id: int, *, before=None) -> Event:
     """Begin a writing transaction holding the event: capacity decisions are serialised on it.
 
-    Callers call it before their ``try``, so an unknown event ends the transaction here.
+    Callers call it before their ``try``, so an unknown event ends the transaction here. ``before``:
+    a lock to take first, given the event's id (the invoice series', see services.paid_events).
     """
     begin_write()
     try:
+        if before is not None:
+            before(event_id)
         event = event_for_update(event_id)
         if event is None:
             raise NotFound(_l("The event does not exist."))
@@ -403,7 +406,9 @@ def cancel_registration(registration_id: int, now: datetime, *, actor: User | No
     registration = db.session.get(Registration, registration_id)
     if registration is None:
         raise NotFound(_l("The registration does not exist."))
-    event = lock_event(registration.event_id)
+    from . import paid_events  # builds on this module
+
+    event = lock_event(registration.event_id, before=paid_events.lock_before_cancelling)
     try:
         registration = db.session.get(Registration, registration_id, populate_existing=True)
         if not registration.is_active:
@@ -422,6 +427,7 @@ def cancel_registration(registration_id: int, now: datetime, *, actor: User | No
             audit.record("registration.promoted", other, actor=None, now=now)
         notifications.cancelled(registration, was_confirmed, now)
         notifications.promoted(promoted, now)
+        paid_events.cancelled(registration, event, late, promoted, now)
         db.session.commit()
         return CancellationResult(registration, late=late, promoted=promoted)
     except Exception:
@@ -473,6 +479,7 @@ def transfer_registration(registration_id: int, colleague: Attendee, now: dateti
         )
         prepared = prepare_registration(event.id, substitute, now, org_number=registration.org_number,
                                         queued_at=registration.queued_at, organisation=registration.organisation)
+        prepared.columns["booking_id"] = registration.booking_id  # the colleague keeps the booking's invoice
         registration.status, status = RegistrationStatus.TRANSFERRED, registration.status
         registration.cancelled_at = now
         db.session.flush()

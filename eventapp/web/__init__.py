@@ -37,10 +37,11 @@ def error_headers(error: HTTPException) -> dict[str, str]:
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import admin, api, auth, badges, checkin, manage, public, theme
+    from . import admin, api, auth, badges, checkin, groups, manage, public, theme
 
     app.register_blueprint(public.bp)
     app.register_blueprint(manage.bp)
+    app.register_blueprint(groups.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(badges.bp)

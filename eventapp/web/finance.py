@@ -13,7 +13,7 @@ from ..exports.peppol import invoice_xml
 from ..exports.sie import accounts_from_config, sie_file
 from ..forms import BuyerForm, ConfirmForm, CreditForm, DateActionForm, EmailInvoiceForm, InvoiceFilterForm
 from ..models import Delivery, Role
-from ..services import invoice_mail, invoicing
+from ..services import invoice_mail, invoicing, paid_events
 from ..services.errors import DomainError, NotFound
 from ..services.events import get_event
 from ..services.seller import seller_from_config
@@ -44,7 +44,7 @@ def invoices():
     return render_template("finance/invoices.html", form=form, listed=listed, ready=invoicing.events_to_invoice(),
                            emails=emails, undelivered=invoice_mail.undelivered(listed.invoices, emails),
                            confirm_form=ConfirmForm(), buyer_form=BuyerForm(formdata=None),
-                           query=request.args.to_dict())
+                           held_bookings=paid_events.held_bookings(), query=request.args.to_dict())
 
 
 @bp.post("/registrations/<int(max=2147483647):registration_id>/buyer")
@@ -64,6 +64,24 @@ def update_buyer(registration_id: int):
         for errors in form.errors.values():
             for error in errors:
                 flash(str(error), "error")
+    return redirect(url_for(".invoices"))
+
+
+@bp.post("/events/<slug>/bookings/issue")
+def issue_bookings(slug: str):
+    """Issue what is due of a paid event's bookings now (those held back and completed since, say)."""
+    try:
+        event = get_event(slug)
+    except NotFound:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    issued = paid_events.issue_due(event.id, utcnow(), actor=current_user)
+    held = [row for row in paid_events.held_bookings() if row.booking.event_id == event.id]
+    if issued:
+        flash(_("Issued: %(numbers)s.", numbers=", ".join(str(invoice.number) for invoice in issued)), "success")
+    for row in held:
+        flash(_("Still held back: %(buyer)s: %(reason)s", buyer=row.booking.booker_name, reason=row.reason), "error")
     return redirect(url_for(".invoices"))
 
 

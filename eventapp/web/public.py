@@ -9,9 +9,9 @@ from .. import current_language, form_guard
 from ..database import utcnow
 from ..extensions import db, limiter
 from ..forms import RegistrationForm, ResendForm, answers_from, registration_form_for
-from ..models import Event, Registration
+from ..models import Booking, Event, Registration
 from ..security import registration_limit, resend_limit
-from ..services import questions, self_service, sessions
+from ..services import group_booking, paid_events, questions, self_service, sessions
 from ..services import registration as registrations
 from ..services.errors import DomainError, ValidationFailed
 from .kept_pages import KeptPages
@@ -93,6 +93,13 @@ def register(slug: str):
     _put_beside_fields(form, wrong_answers)
     if not valid or wrong_answers:
         return _form_page(event, form, closed_reason), 422
+    if _is_booking(event, form):
+        try:
+            booked = group_booking.book(event.id, booking_from(form, answers, picked), now)
+        except DomainError as error:
+            return _form_page(event, form, None, _shown_beside_fields(form, error)), 422
+        session["booking"] = {"id": booked.booking_id}
+        return redirect(url_for(".booked", slug=slug))
     try:
         result = registrations.register_attendee(event.id, attendee_from(form, answers, picked), now)
     except DomainError as error:
@@ -143,14 +150,37 @@ def _put_beside_fields(form: RegistrationForm, errors: dict[str | None, list]) -
     """Add ``errors`` ({field name: messages}) to the form's fields; whether any belongs to none."""
     unplaced = False
     for name, messages in errors.items():
-        if name and name in form:
-            form[name].errors = list(form[name].errors) + [str(m) for m in messages]
+        field = form.field_named(name) if name else None
+        if field is not None and field.type != "FieldList":
+            field.errors = list(field.errors) + [str(m) for m in messages]
         else:
             unplaced = True
     return unplaced
 
 
+#: Rows for colleagues a booker asks for at a time ("?colleagues=3"), so a group is booked without scripts.
+COLLEAGUE_ROWS_STEP = 3
+
+
+def colleague_rows_asked() -> int:
+    """The colleague rows the page's address asks for (``?colleagues=N``), 0 to the most a booking takes."""
+    asked = request.args.get("colleagues", "")
+    return min(int(asked), group_booking.MAX_COLLEAGUES) if asked.isascii() and asked.isdigit() and len(asked) < 4 \
+        else 0
+
+
+def with_colleague_rows(form: RegistrationForm, asked: int) -> RegistrationForm:
+    """The form with the colleague rows asked for, and one empty row after those filled in; none for a
+    person registering alone, so that the form stays as short as it was."""
+    filled = len(form.filled_colleagues())
+    wanted = min(max(asked, filled + 1 if filled else 0), group_booking.MAX_COLLEAGUES)
+    while len(form.colleagues.entries) < wanted:
+        form.colleagues.append_entry()
+    return form
+
+
 def _form_page(event: Event, form: RegistrationForm, closed_reason, error=None) -> str:
+    with_colleague_rows(form, colleague_rows_asked())
     return render_template("public/register.html", event=event, form=form, closed_reason=closed_reason,
                            error=error, places_left=registrations.places_left(event))
 
@@ -163,11 +193,11 @@ def _blank_form(event: Event, confirmed: int) -> str:
     """The blank form, rendered once per version of the event and kept (see ``KeptPages``)."""
     left = registrations.places_left(event, confirmed)
     own = {"csrf_token": generate_csrf(), "form_shown": form_guard.new_stamp()}
-
+    asked = colleague_rows_asked()
     full = sessions.full_sessions(event)
 
     def render() -> str:
-        form = form_for(event, full=full)
+        form = with_colleague_rows(form_for(event, full=full), asked)
         form.form_shown.data = own["form_shown"]
         return render_template("public/register.html", event=event, form=form, closed_reason=None, error=None,
                                places_left=left)
@@ -200,6 +230,34 @@ def attendee_from(form: RegistrationForm, answers: dict[int, str], picked: tuple
         answers=answers,
         sessions=picked,
     )
+
+
+def _is_booking(event: Event, form: RegistrationForm) -> bool:
+    """A booking (rules 8 and 9) rather than one person registering: colleagues on the form, the booker
+    only booking, a discount code, or a paid event (one person's booking is invoiced too)."""
+    return bool(form.filled_colleagues() or form.booker_not_attending.data or (form.discount_code.data or "").strip()
+                or paid_events.is_paid(event))
+
+
+def booking_from(form: RegistrationForm, answers: dict[int, str], picked: tuple[int, ...] = ()
+                 ) -> group_booking.BookingRequest:
+    colleagues = [group_booking.Colleague(row.first_name.data or "", row.last_name.data or "", row.email.data or "",
+                                          row.job_title.data or "", row.dietary.data or "", field=row.email.name)
+                  for row in form.filled_colleagues()]
+    return group_booking.BookingRequest(attendee_from(form, answers, picked), colleagues,
+                                        booker_attending=not form.booker_not_attending.data,
+                                        discount_code=form.discount_code.data or "")
+
+
+@bp.get("/events/<slug>/booked")
+def booked(slug: str):
+    event = published_event_or_404(slug)
+    remembered = session.get("booking") or {}
+    booking = db.session.get(Booking, remembered["id"]) if remembered.get("id") else None
+    if booking is None or booking.event_id != event.id:
+        return redirect(url_for(".event_page", slug=slug))
+    return render_template("public/booked.html", event=event, booking=booking,
+                           people=group_booking.members(booking))
 
 
 @bp.get("/events/<slug>/registered")

@@ -1,7 +1,7 @@
 """sessions to choose, attendance and certificates
 
 Revision ID: ee58120bf708
-Revises: b3d5f7a9c1e2
+Revises: 5348c9619fbc
 Create Date: 2026-12-07 13:25:57
 
 Sessions attendees pick (a workshop with places of its own), check-in per meeting or session, and
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'ee58120bf708'
-down_revision = 'b3d5f7a9c1e2'
+down_revision = '5348c9619fbc'
 branch_labels = None
 depends_on = None
 

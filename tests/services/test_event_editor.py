@@ -73,3 +73,32 @@ def test_a_session_row_made_choosable_with_places_stays_the_same_session(course,
     values["sessions"][0]["choosable"] = False  # a meeting for all has no places of its own
     event_editor.save(course.slug, values, actor=None, now=now)
     assert (course.sessions[0].choosable, course.sessions[0].capacity) == (False, None)
+
+
+def test_the_price_settings_are_set_in_the_editor_and_given_back(course, now):
+    """Does an organiser set VAT, when to invoice, the early-bird price and discount codes?"""
+    values = {**event_editor.values_of(course), "price": 150000, "vat_treatment": "outside_scope",
+              "vat_exemption_reason": "Ideell verksamhet", "invoice_timing": "after_event",
+              "early_bird_price": 120000, "last_early_bird_day": date(2017, 1, 31),
+              "discount_codes": "medlem 20 % max 50\nPARTNER 500 kr"}
+    event_editor.save(course.slug, values, actor=None, now=now)
+    again = event_editor.values_of(course)
+    assert again["discount_codes"] == "MEDLEM 20 % max 50\nPARTNER 500 kr"
+    assert (again["vat_treatment"], again["vat_exemption_reason"]) == ("outside_scope", "Ideell verksamhet")
+    assert (again["invoice_timing"], again["early_bird_price"]) == ("after_event", 120000)
+    assert again["last_early_bird_day"] == date(2017, 1, 31)
+    assert course.early_bird_until == end_of_day(date(2017, 1, 31))
+
+
+@pytest.mark.parametrize("changes, field", [
+    ({"discount_codes": "MEDLEM tjugo"}, "discount_codes"),
+    ({"discount_codes": "MEDLEM 120 %"}, "discount_codes"),
+    ({"vat_treatment": "outside_scope", "vat_exemption_reason": ""}, "vat_exemption_reason"),
+    ({"early_bird_price": 999999, "last_early_bird_day": date(2017, 1, 31)}, "early_bird_price"),
+    ({"early_bird_price": 100, "last_early_bird_day": None}, "last_early_bird_day"),
+])
+def test_wrong_price_settings_are_refused_beside_their_field(course, now, changes, field):
+    values = {**event_editor.values_of(course), "price": 150000, **changes}
+    with pytest.raises(ValidationFailed) as refused:
+        event_editor.save(course.slug, values, actor=None, now=now)
+    assert field in refused.value.errors

@@ -137,3 +137,13 @@ def test_the_confirmation_lists_the_sessions_picked(ctx, now):
                                         policy=email.policy.default)
     text = message.get_body(("plain",)).get_content()
     assert "Dina pass" in text and "Workshop: Klarspråk" in text and "Sociala medier" not in text
+
+
+def test_a_group_booking_takes_the_bookers_picks_for_everyone_while_places_last(ctx, now):
+    from eventapp.services.group_booking import BookingRequest, Colleague, book
+
+    event = make_event(now)
+    workshop = add_session(event, "Workshop", 5, capacity=2)
+    colleagues = [Colleague(first_name="Bo", last_name=f"Berg {n}", email=f"bo{n}@example.org") for n in range(2)]
+    result = book(event.id, BookingRequest(attendee(1, sessions=(workshop,)), colleagues), now)
+    assert [chosen(person.registration_id) for person in result.people] == [[workshop], [workshop], []]

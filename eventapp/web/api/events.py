@@ -13,10 +13,11 @@ from sqlalchemy import select
 from ...database import utcnow
 from ...extensions import db
 from ...ids import MAX_ID
-from ...models import Event, EventKind, Role
+from ...models import DiscountCode, Event, EventBilling, EventKind, InvoiceTiming, Role, VatTreatment
 from ...services import registration as registrations
 from ...services.errors import ValidationFailed
 from ...services.events import AgendaData, EventData, SessionData, get_event, save_event
+from ...services.pricing import DiscountCodeData
 from . import api_user, bp, json_body, openapi, require_role
 from .fields import MISSING, Reader
 
@@ -26,7 +27,7 @@ REQUIRED_FOR_CREATE = ("title", "kind", "starts_at", "ends_at", "registration_op
 #: Sent back by clients that PUT what they got: accepted and ignored.
 READ_ONLY = {"slug", "cancelled_at", "created_at", "updated_at", "counts"}
 #: JSON name -> EventData attribute, where they differ.
-RENAMED = {"waitlist": "waitlist_enabled"}
+RENAMED = {"waitlist": "waitlist_enabled", "vat": "vat_treatment"}
 
 
 def moment(value):
@@ -35,6 +36,9 @@ def moment(value):
 
 def event_json(event: Event, counts) -> dict:
     """An event as the API shows it."""
+    billing = db.session.get(EventBilling, event.id)
+    codes = db.session.scalars(select(DiscountCode).where(DiscountCode.event_id == event.id)
+                               .order_by(DiscountCode.code))
     return {
         "slug": event.slug, "title": event.title, "title_en": event.title_en, "kind": event.kind,
         "description": event.description, "description_en": event.description_en,
@@ -49,6 +53,12 @@ def event_json(event: Event, counts) -> dict:
         "charge_late_cancellation": event.charge_late_cancellation, "fee_notice": event.fee_notice,
         "published": event.published, "cancelled_at": moment(event.cancelled_at),
         "send_certificates": event.send_certificates,
+        "vat": billing.vat_treatment if billing else "standard",
+        "vat_exemption_reason": billing.vat_exemption_reason if billing else "",
+        "invoice_timing": event.invoice_timing, "early_bird_price": event.early_bird_price,
+        "early_bird_until": moment(event.early_bird_until),
+        "discount_codes": [{"code": c.code, "percent": c.percent, "amount": c.amount, "max_uses": c.max_uses,
+                            "valid_until": moment(c.valid_until), "uses": c.uses} for c in codes],
         "series": event.series.name if event.series else None,
         "sessions": [{"id": s.id, "title": s.title, "title_en": s.title_en, "starts_at": moment(s.starts_at),
                       "ends_at": moment(s.ends_at), "venue": s.venue, "choosable": s.choosable,
@@ -63,7 +73,7 @@ def event_json(event: Event, counts) -> dict:
 def event_data_from_json(body: dict, current: EventData | None) -> EventData:
     """The event the body describes: ``current`` with the sent fields changed (or a new one)."""
     reader = Reader(body)
-    reader.unknown(set(SCALAR_READERS) | {"series", "sessions", "agenda"} | READ_ONLY)
+    reader.unknown(set(SCALAR_READERS) | {"series", "sessions", "agenda", "discount_codes"} | READ_ONLY)
     values = {}
     for name, read in SCALAR_READERS.items():
         value = read(reader, name)
@@ -78,6 +88,9 @@ def event_data_from_json(body: dict, current: EventData | None) -> EventData:
     agenda = _agenda(reader)
     if agenda is not MISSING:
         values["agenda"] = agenda
+    codes = _discount_codes(reader)
+    if codes is not MISSING:
+        values["discount_codes"] = codes
     if current is None:
         for name in REQUIRED_FOR_CREATE:
             if RENAMED.get(name, name) not in values and name not in reader.errors:
@@ -107,7 +120,32 @@ SCALAR_READERS = {
     "no_show_fee": lambda r, n: r.integer(n, minimum=0, maximum=MAX_MONEY),
     "waitlist": lambda r, n: r.boolean(n), "charge_late_cancellation": lambda r, n: r.boolean(n),
     "published": lambda r, n: r.boolean(n), "send_certificates": lambda r, n: r.boolean(n),
+    "vat": _text(20), "vat_exemption_reason": _text(200), "invoice_timing": _text(20),
+    "early_bird_price": lambda r, n: r.integer(n, minimum=0, maximum=MAX_MONEY, nullable=True),
+    "early_bird_until": lambda r, n: r.moment(n, nullable=True),
 }
+
+
+def _discount_codes(reader: Reader):
+    items = reader.objects("discount_codes", max_items=200)
+    if items is MISSING:
+        return MISSING
+    codes = []
+    for number, item in enumerate(items or []):
+        sub = Reader(item, prefix=f"discount_codes[{number}].")
+        sub.unknown({"code", "percent", "amount", "max_uses", "valid_until", "uses"})
+        values = {"code": sub.text("code", max_length=40),
+                  "percent": sub.integer("percent", minimum=1, maximum=100, nullable=True),
+                  "amount": sub.integer("amount", minimum=1, maximum=MAX_MONEY, nullable=True),
+                  "max_uses": sub.integer("max_uses", minimum=1, maximum=MAX_CAPACITY, nullable=True),
+                  "valid_until": sub.moment("valid_until", nullable=True)}
+        if item.get("code") is None and sub.prefix + "code" not in sub.errors:
+            sub.error("code", _l("Required."))
+        reader.errors.update(sub.errors)
+        if not sub.errors:
+            codes.append(DiscountCodeData(**{name: None if value is MISSING else value
+                                             for name, value in values.items()}))
+    return codes
 
 
 def _sessions(reader: Reader):
@@ -218,6 +256,24 @@ EVENT_FIELDS = {
     "no_show_fee": {"type": "integer", "minimum": 0, "maximum": MAX_MONEY, "description": "öre"},
     "charge_late_cancellation": {"type": "boolean"}, "fee_notice": _string(2_000), "published": {"type": "boolean"},
     "send_certificates": {"type": "boolean", "description": "E-mail certificates of attendance after the event"},
+    "vat": {"type": "string", "enum": [v.value for v in VatTreatment],
+            "description": "VAT on the price and fees: 25 %, or outside the scope of VAT (give the reason)"},
+    "vat_exemption_reason": {**_string(200), "description": "Printed on invoices outside the scope of VAT"},
+    "invoice_timing": {"type": "string", "enum": [t.value for t in InvoiceTiming],
+                       "description": "When a paid event's bookings are invoiced"},
+    "early_bird_price": {"type": ["integer", "null"], "minimum": 0, "maximum": MAX_MONEY,
+                         "description": "öre, excluding VAT, for bookings made before early_bird_until"},
+    "early_bird_until": {"type": ["string", "null"], "format": "date-time"},
+    "discount_codes": {"type": ["array", "null"], "maxItems": 200, "items": {
+        "type": "object", "additionalProperties": False, "required": ["code"],
+        "description": "Either percent or amount (öre per person, excluding VAT)",
+        "properties": {"code": {"type": "string", "pattern": "^[A-Za-z0-9]{1,40}$"},
+                       "percent": {"type": ["integer", "null"], "minimum": 1, "maximum": 100},
+                       "amount": {"type": ["integer", "null"], "minimum": 1, "maximum": MAX_MONEY},
+                       "max_uses": {"type": ["integer", "null"], "minimum": 1, "maximum": MAX_CAPACITY},
+                       "valid_until": {"type": ["string", "null"], "format": "date-time"},
+                       "uses": {"type": "integer", "minimum": 0, "readOnly": True,
+                                "description": "Bookings that used it (ignored when sent)"}}}},
     "series": {"type": ["string", "null"], "maxLength": 200, "description": "The series' name; a new name creates it"},
     "sessions": {"type": ["array", "null"], "maxItems": 100, "items": {
         "type": "object", "additionalProperties": False, "required": ["title", "starts_at", "ends_at"],

@@ -6,7 +6,7 @@ from ...database import utcnow
 from ...exports.invoice_pdf import document_filename, invoice_pdf
 from ...exports.peppol import invoice_xml
 from ...models import Invoice, Role
-from ...services import invoicing, noshow
+from ...services import invoicing, noshow, paid_events
 from ...services.errors import ValidationFailed
 from ...services.events import get_event
 from ..downloads import send_bytes
@@ -71,6 +71,12 @@ def invoice_json(invoice: Invoice) -> dict:
                    "net_amount": line.net_amount, "vat_rate": line.vat_rate, "vat_amount": line.vat_amount,
                    "total_amount": line.total_amount} for line in invoice.lines],
     }
+
+
+@bp.get("/events/<slug>/invoices")
+@require_role(Role.FINANCE)
+def list_event_invoices(slug: str):
+    return jsonify([invoice_json(invoice) for invoice in paid_events.event_invoices(get_event(slug))])
 
 
 @bp.get("/events/<slug>/no-shows")
@@ -239,7 +245,11 @@ openapi.add_paths({
         "requestBody": {"required": False, "content": openapi.json_content(_WAIVE)},
         "responses": openapi.responses({200: ("The approved list", openapi.ref("NoShowList"))},
                                        400, 403, 404, 409, 422)}},
-    "/events/{slug}/invoices": {"post": {
+    "/events/{slug}/invoices": {"get": {
+        "summary": "An event's invoices and credit notes", "operationId": "listEventInvoices", "parameters": [_SLUG],
+        "description": "Role: finance. No-show fees and paid bookings alike, by number.",
+        "responses": openapi.responses({200: ("The invoices", {"type": "array", "items": openapi.ref("Invoice")})},
+                                       403, 404)}, "post": {
         "summary": "Issue the approved no-show fees", "operationId": "issueInvoices", "parameters": [_SLUG],
         "description": "Role: finance. One invoice per buyer organisation and reference; issuing again invoices "
                        "only what is new. Buyers without an organisation number are held back with the reason.",

@@ -7,6 +7,7 @@ from sqlalchemy.orm import selectinload
 from ...database import utcnow
 from ...extensions import db
 from ...models import Answer, Event, Registration, RegistrationStatus, Role
+from ...services import paid_events
 from ...services import sessions as session_service
 from ...services.events import get_event
 from ...services.staff import DoorForbidden, check_door_access
@@ -24,9 +25,10 @@ def door_event(slug: str) -> Event:
     return event
 
 
-def registration_json(registration: Registration, sessions: dict | None = None) -> dict:
-    """A registration as the API shows it; ``sessions``: ``sessions.sessions_of_many`` of a list, read
-    once for all of it."""
+def registration_json(registration: Registration, invoice_numbers: dict[int, int] | None = None,
+                      sessions: dict | None = None) -> dict:
+    """A registration as the API shows it; ``invoice_numbers``: {registration id: invoice number};
+    ``sessions``: ``sessions.sessions_of_many`` of a list, read once for all of it."""
     organisation = registration.organisation
     if sessions is None:
         sessions = session_service.sessions_of_many([registration])
@@ -45,6 +47,8 @@ def registration_json(registration: Registration, sessions: dict | None = None) 
         "checked_in_at": registration.checked_in_at.isoformat() if registration.checked_in_at else None,
         "code": registration.check_in_code,
         "answers": {answer.question.text: answer.value for answer in registration.answers},
+        "booking": registration.booking_id,
+        "invoice_number": (invoice_numbers or {}).get(registration.id),
         "sessions": [{"id": mine.id, "title": mine.session.title,
                       "checked_in_at": mine.checked_in_at.isoformat() if mine.checked_in_at else None}
                      for mine in sessions.get(registration.id, [])],
@@ -64,9 +68,10 @@ def list_registrations(slug: str):
         if status not in set(RegistrationStatus):
             raise ApiError(422, "validation_failed", _l("Unknown status."), {"status": [_l("Unknown status.")]})
         query = query.where(Registration.status == status)
-    found = list(db.session.scalars(query))
-    sessions = session_service.sessions_of_many(found)
-    return jsonify([registration_json(r, sessions) for r in found])
+    listed = list(db.session.scalars(query))
+    numbers = paid_events.invoice_numbers_of_event(event)
+    sessions = session_service.sessions_of_many(listed)
+    return jsonify([registration_json(r, numbers, sessions) for r in listed])
 
 
 _NULLABLE_TEXT = {"type": ["string", "null"]}
@@ -84,6 +89,8 @@ openapi.add_schemas({"Registration": {
         "code": {"type": "string", "description": "The check-in code on the badge"},
         "answers": {"type": "object", "additionalProperties": {"type": "string"},
                     "description": "Answers to the event's own questions, by question"},
+        "booking": {"type": ["integer", "null"], "description": "The booking shared by a group booked together"},
+        "invoice_number": {"type": ["integer", "null"], "description": "The invoice charging the place, once issued"},
         "sessions": {"type": "array", "description": "The sessions chosen (for a course, all its meetings), "
                                                      "with attendance",
                      "items": {"type": "object", "required": ["id", "title", "checked_in_at"], "properties": {

@@ -1,0 +1,188 @@
+"""The registration form as a booker uses it for colleagues, and the group page /g/<token>."""
+import re
+from types import SimpleNamespace
+
+import pytest
+from builders import make_event, register
+from conftest import submit
+
+from eventapp.database import utcnow
+from eventapp.extensions import db
+from eventapp.models import Booking, DiscountCode, Invoice, OutboxMessage, Registration
+from eventapp.services import booking_mail
+
+BOOKER = {
+    "first_name": "Karin", "last_name": "Lind", "email": "karin@example.org", "organisation": "Nacka kommun",
+    "job_title": "Samordnare", "org_number": "212000-0142", "invoice_reference": "KS-4711",
+    "invoice_street": "Granitvägen 15", "invoice_postcode": "131 81", "invoice_city": "Nacka", "consent": "y",
+}
+
+
+def colleagues(count: int, start: int = 0) -> dict:
+    data = {}
+    for n in range(start, start + count):
+        data.update({f"colleagues-{n}-first_name": "Kollega", f"colleagues-{n}-last_name": f"Nummer {n}",
+                     f"colleagues-{n}-email": f"kollega{n}@example.org"})
+    return data
+
+
+@pytest.fixture
+def event(app):
+    with app.app_context():
+        event = make_event(utcnow(), capacity=4)
+        return SimpleNamespace(id=event.id, slug=event.slug)
+
+
+def stored(app) -> list[tuple[str, str]]:
+    with app.app_context():
+        return [(r.email, r.status) for r in db.session.scalars(db.select(Registration).order_by(Registration.id))]
+
+
+def test_the_form_has_the_colleague_rows_and_the_booker_only_box_when_asked(client, event):
+    alone = client.get(f"/events/{event.slug}/register").get_data(as_text=True)
+    assert 'name="colleagues-0-email"' not in alone and "colleagues=3" in alone
+    page = client.get(f"/events/{event.slug}/register?colleagues=3").get_data(as_text=True)
+    for name in ("colleagues-0-first_name", "colleagues-0-last_name", "colleagues-0-email", "colleagues-0-job_title",
+                 "colleagues-0-dietary", "colleagues-2-email", "booker_not_attending"):
+        assert f'name="{name}"' in page
+
+
+def test_a_booker_and_four_colleagues_for_four_places_lists_each_person(app, client, event):
+    response = submit(client, f"/events/{event.slug}/register", {**BOOKER, **colleagues(4)}, follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert page.count("Bekräftad") == 4 and page.count("På väntelistan") == 1
+    assert stored(app)[-1] == ("kollega3@example.org", "waitlisted")
+    assert "karin@example.org" in page
+
+
+def test_rows_left_blank_in_between_are_no_one(app, client, event):
+    data = {**BOOKER, **colleagues(1, start=2), "booker_not_attending": "y"}
+    submit(client, f"/events/{event.slug}/register", data)
+    assert stored(app) == [("kollega2@example.org", "confirmed")]
+
+
+def test_a_wrong_colleague_address_is_shown_beside_that_field_and_nothing_is_stored(app, client, event):
+    data = {**BOOKER, **colleagues(3), "colleagues-1-email": "inte-en-adress"}
+    response = submit(client, f"/events/{event.slug}/register", data)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert 'id="colleagues-1-email-error"' in page
+    assert 'value="kollega2@example.org"' in page  # the rest of the form is kept
+    assert stored(app) == []
+
+
+def test_a_colleague_already_registered_is_named_and_nothing_is_stored(app, client, event):
+    with app.app_context():
+        register(db.session.get(__import__("eventapp.models", fromlist=["Event"]).Event, event.id), utcnow(), 1,
+                 first_name="Bertil", last_name="Berg", email="kollega1@example.org")
+    response = submit(client, f"/events/{event.slug}/register", {**BOOKER, **colleagues(2)})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "Bertil Berg" in page and 'id="colleagues-1-email-error"' in page
+    assert len(stored(app)) == 1
+
+
+def test_a_group_too_big_for_an_event_without_a_waiting_list_is_told_why(app, client):
+    with app.app_context():
+        slug = make_event(utcnow(), capacity=2, waitlist_enabled=False).slug
+    response = submit(client, f"/events/{slug}/register", {**BOOKER, **colleagues(2)})
+    assert response.status_code == 422
+    assert "inget bokades" in response.get_data(as_text=True).lower()
+    assert stored(app) == []
+
+
+def group_link(app) -> str:
+    with app.app_context():
+        message = db.session.scalar(db.select(OutboxMessage).where(OutboxMessage.kind == booking_mail.SUMMARY))
+        text, store = booking_mail.compose(message)
+        store()
+        db.session.commit()
+    text = text.replace("=\n", "")
+    return re.search(r"http://[^/\s]+(/g/[A-Za-z0-9_\-]+)", text).group(1)
+
+
+def test_the_group_page_adds_a_colleague_and_cancels_one(app, client, event):
+    submit(client, f"/events/{event.slug}/register", {**BOOKER, **colleagues(1)})
+    link = group_link(app)
+    page = client.get(link).get_data(as_text=True)
+    assert "Karin Lind" in page and "kollega0@example.org" in page
+    response = submit(client, f"{link}/add", {"first_name": "Ny", "last_name": "Person", "email": "ny@example.org"},
+                      form_url=link, follow_redirects=True)
+    assert "ny@example.org" in response.get_data(as_text=True)
+    with app.app_context():
+        colleague = db.session.scalar(db.select(Registration).where(Registration.email == "kollega0@example.org"))
+    response = submit(client, f"{link}/people/{colleague.id}/cancel", {}, follow_redirects=True)
+    assert response.status_code == 200
+    assert ("kollega0@example.org", "cancelled") in stored(app)
+
+
+def test_the_group_page_sends_another_colleague_instead(app, client, event):
+    submit(client, f"/events/{event.slug}/register", {**BOOKER, **colleagues(1)})
+    link = group_link(app)
+    with app.app_context():
+        colleague = db.session.scalar(db.select(Registration).where(Registration.email == "kollega0@example.org"))
+    response = submit(client, f"{link}/people/{colleague.id}/transfer",
+                      {"first_name": "Ersättare", "last_name": "Ek", "email": "ek@example.org", "confirm": "y"},
+                      follow_redirects=True)
+    assert response.status_code == 200
+    assert ("ek@example.org", "confirmed") in stored(app)
+
+
+@pytest.mark.parametrize("path", ["/g/nonsense", "/g/" + "x" * 40, "/g/" + "x" * 40 + "/people/1/cancel"])
+def test_a_wrong_group_link_is_404(client, path):
+    assert client.get(path).status_code == 404
+
+
+def test_another_bookings_person_is_404_on_the_group_page(app, client, event):
+    submit(client, f"/events/{event.slug}/register", {**BOOKER, **colleagues(1)})
+    link = group_link(app)
+    with app.app_context():
+        other = register(db.session.get(__import__("eventapp.models", fromlist=["Event"]).Event, event.id),
+                         utcnow(), 7).registration_id
+    assert client.get(f"{link}/people/{other}/cancel").status_code == 404
+
+
+def test_a_paid_booking_with_a_used_up_code_keeps_the_form(app, client):
+    with app.app_context():
+        paid = make_event(utcnow(), price=150000)
+        db.session.add(DiscountCode(event_id=paid.id, code="MEDLEM", percent=20, max_uses=1, uses=1))
+        db.session.commit()
+        slug = paid.slug
+    response = submit(client, f"/events/{slug}/register", {**BOOKER, **colleagues(1), "discount_code": "medlem"})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert 'id="discount_code-error"' in page and 'value="kollega0@example.org"' in page
+    assert stored(app) == []
+
+
+def test_a_paid_booking_is_invoiced_at_once(app, client):
+    with app.app_context():
+        slug = make_event(utcnow(), price=150000).slug
+    submit(client, f"/events/{slug}/register", {**BOOKER, **colleagues(2)})
+    with app.app_context():
+        (invoice,) = db.session.scalars(db.select(Invoice)).all()
+        assert len(invoice.lines) == 3
+        assert db.session.scalar(db.select(db.func.count()).select_from(Booking)) == 1
+
+
+def test_finance_sees_a_held_back_booking_with_the_reason_completes_it_and_issues_it(app, client):
+    from builders import log_in, make_user
+    with app.app_context():
+        slug = make_event(utcnow(), price=150000).slug
+    company = {**BOOKER, "organisation": "Exempelbolaget AB", "org_number": ""}
+    submit(client, f"/events/{slug}/register", {**company, **colleagues(1)})
+    with app.app_context():
+        finance = make_user("ekonomi@example.org", "finance").id
+        first = db.session.scalar(db.select(Registration).order_by(Registration.id)).id
+    staff = app.test_client()
+    log_in(staff, finance)
+    page = staff.get("/finance/").get_data(as_text=True)
+    assert "Karin Lind" in page and "Organisationsnummer saknas" in page
+    submit(staff, f"/finance/registrations/{first}/buyer", {"org_number": "556999-9997", "peppol_id": ""},
+           form_url="/finance/")
+    response = submit(staff, f"/finance/events/{slug}/bookings/issue", {}, form_url="/finance/", follow_redirects=True)
+    assert "Organisationsnummer saknas" not in response.get_data(as_text=True)
+    with app.app_context():
+        (invoice,) = db.session.scalars(db.select(Invoice)).all()
+        assert invoice.buyer_org_number == "556999-9997" and len(invoice.lines) == 2
