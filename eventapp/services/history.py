@@ -89,7 +89,7 @@ def _invoice_numbers(entries: list[AuditEntry]) -> dict[int, int]:
 def _who(entry: AuditEntry) -> str:
     if entry.actor is not None:
         return _person(entry.actor)
-    if entry.action in ("registration.cancelled", "registration.self_updated"):
+    if entry.action in ("registration.cancelled", "registration.self_updated", "registration.sessions_changed"):
         return _("The attendee")
     return _("Automatically")
 
@@ -131,6 +131,7 @@ SENTENCES: dict[str, Callable[[_Context], str]] = {
     "registration.buyer_updated": lambda c: _("The invoice details of %(name)s were changed.", name=c.name),
     "registration.checked_in": lambda c: _("%(name)s was checked in.", name=c.name),
     "registration.check_in_undone": lambda c: _("The check-in of %(name)s was undone.", name=c.name),
+    "registration.sessions_changed": lambda c: _("%(name)s changed their sessions.", name=c.name),
     "registration.walk_in": lambda c: _("%(name)s was registered at the door and checked in.", name=c.name),
     "groups.moved": lambda c: _("%(name)s was moved to another group.", name=c.name),
     "groups.proposed": lambda c: _("Groups were proposed."),

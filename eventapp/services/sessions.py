@@ -20,6 +20,7 @@ from ..extensions import db
 from ..ids import parse_id
 from ..models import Event, EventSession, Registration, SessionAttendance, SessionChoice
 from ..models.registration import ACTIVE_STATUSES
+from . import audit
 from .errors import NotFound, ValidationFailed
 
 FIELD = "sessions"
@@ -167,6 +168,9 @@ def change_choices(registration_id: int, ids: Iterable[int], now: datetime) -> l
         if new:
             db.session.execute(insert(SessionChoice.__table__), [
                 {"registration_id": registration_id, "session_id": s.id, "chosen_at": now} for s in new])
+        if wanted != held:
+            audit.record("registration.sessions_changed", registration, actor=None, now=now,
+                         sessions=sorted(wanted), before=sorted(held))
         db.session.commit()
         return sessions
     except Exception:

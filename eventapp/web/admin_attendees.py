@@ -158,7 +158,8 @@ def edit_attendee(slug: str, registration_id: int):
     status = 422 if request.method == "POST" else 200
     return render_template("admin/attendee_form.html", event=event, form=form, registration=registration,
                            error=error, confirm=ConfirmForm(), mail=messages.mail_to(registration.id),
-                           changes=history.event_history(event.id, 100, registration_id=registration.id)), status
+                           changes=history.event_history(event.id, 100, registration_id=registration.id),
+                           my_sessions=session_service.sessions_of(registration)), status
 
 
 @bp.post("/events/<slug>/attendees/<int:registration_id>/cancel")

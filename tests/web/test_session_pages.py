@@ -102,6 +102,10 @@ def test_the_personal_page_shows_and_changes_the_picks(app, client, conference):
     response = submit(client, f"/r/{token}/sessions", {"sessions": [str(conference["C"])]}, form_url=f"/r/{token}")
     assert response.status_code == 302
     assert choices(app) == [("anna1@example.org", "Workshop C")]
+    with app.app_context():
+        from eventapp.services.history import event_history
+
+        assert "Anna Andersson 1 ändrade sina pass." in [line.what for line in event_history(conference["id"])]
     response = submit(client, f"/r/{token}/sessions", {"sessions": [str(conference["B"]), str(conference["A"])]},
                       form_url=f"/r/{token}")
     assert response.status_code == 422 and "samtidigt" in response.get_data(as_text=True)
@@ -216,7 +220,7 @@ def test_certificates_after_the_course_for_those_who_came(app, client):
         bo_token, bo_link = personal_links.new_link(bo, now)
         db.session.add_all([anna_link, bo_link])
         db.session.commit()
-        slug = event.slug
+        slug, anna_id = event.slug, anna.id
         organiser, finance = make_user("org@example.org", "organiser").id, make_user("fin@example.org", "finance").id
     response = client.get(f"/r/{anna_token}/certificate.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
@@ -234,6 +238,8 @@ def test_certificates_after_the_course_for_those_who_came(app, client):
     log_in(client, organiser)
     bulk = client.get(f"/admin/events/{slug}/certificates")
     assert bulk.status_code == 200 and bulk.data.startswith(b"%PDF")
+    attendee_page = client.get(f"/admin/events/{slug}/attendees/{anna_id}").get_data(as_text=True)
+    assert "Träff 4" in attendee_page and "deltog inte" in attendee_page
 
 
 def test_a_course_has_a_calendar_entry_and_a_pair_of_links_per_meeting(client, course):
