@@ -3,7 +3,7 @@ import re
 from functools import lru_cache
 
 from babel import support
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -301,14 +301,16 @@ class CheckboxesField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-def registration_form_for(questions) -> RegistrationForm:
+def registration_form_for(questions, sessions=(), full=frozenset()) -> RegistrationForm:
     """The registration form with a field per question of the event (``question_<id>``), in the
-    visitor's language.
+    visitor's language, and the choosable ``sessions`` as checkboxes named ``sessions`` (``full``:
+    the ids of those without a place left, marked so).
 
     The form only shapes the input; whether an answer is required or allowed is the questions
-    service's to say (so the API and the form share one rule).
+    service's to say (so the API and the form share one rule), and whether a pick is the sessions
+    service's.
     """
-    if not questions:
+    if not questions and not sessions:
         form = RegistrationForm()
         form.questions = []
         return form
@@ -318,6 +320,8 @@ def registration_form_for(questions) -> RegistrationForm:
 
     for question in questions:
         setattr(EventRegistrationForm, question.field_name, _question_field(question))
+    if sessions:
+        EventRegistrationForm.sessions = session_choice_field(sessions, full)
     form = EventRegistrationForm()
     form.questions = [form[question.field_name] for question in questions]
     page = current_language()
@@ -328,6 +332,25 @@ def registration_form_for(questions) -> RegistrationForm:
         field.choice_langs = {value: label.lang for value, label in question.choice_labels()
                               if getattr(label, "lang", page) != page}
     return form
+
+
+def session_choice_field(sessions, full=frozenset()) -> "CheckboxesField":
+    """Checkboxes named ``sessions`` whose values are the sessions' ids, each labelled with its
+    time, its places and whether it is full."""
+    from .formatting import format_period
+
+    def label(session) -> str:
+        text = f"{session.localised.title}, {format_period(session.starts_at, session.ends_at)}"
+        if session.id in full:
+            return gettext("%(session)s (fully booked)", session=text)
+        if session.capacity:
+            return ngettext("%(session)s (%(num)d place)", "%(session)s (%(num)d places)", session.capacity,
+                            session=text)
+        return text
+
+    return CheckboxesField(_l("Sessions to choose (optional)"), validate_choice=False,
+                           choices=[SelectChoice(str(s.id), label(s)) for s in sessions],
+                           description=_l("Sessions at the same time cannot both be picked."))
 
 
 def _question_field(question):
@@ -357,6 +380,19 @@ def answers_from(form: FlaskForm, questions) -> dict[int, str]:
         data = form[question.field_name].data
         answers[question.id] = CHOICES_SEPARATOR.join(data) if isinstance(data, list) else data or ""
     return answers
+
+
+def session_choice_form(sessions, full=frozenset(), chosen=()) -> FlaskForm:
+    """The personal page's form to change the sessions picked (``chosen``: ids picked now)."""
+
+    class SessionChoiceForm(FlaskForm):
+        pass
+
+    SessionChoiceForm.sessions = session_choice_field(sessions, full)
+    form = SessionChoiceForm()
+    if not form.is_submitted():
+        form.sessions.data = [str(session_id) for session_id in chosen]
+    return form
 
 
 class TransferForm(PersonFields):
@@ -654,6 +690,12 @@ class MeetingRowForm(RowForm):
     title = _text(_l("Title in Swedish"), 200)
     title_en = _text(_l("Title in English (optional)"), 200)
     venue = _text(_l("Room or venue (optional)"), 200)
+    id = HiddenField(validators=[Optional(), Regexp(r"^[0-9]{1,12}$")])
+    choosable = BooleanField(_l("Attendees choose it on the form (a workshop)"))
+    capacity = IntegerField(_l("Places of the session (empty: no limit)"),
+                            invalid_value_message=_l("Enter a whole number."),
+                            validators=[Optional(), NumberRange(
+                                min=1, max=100000, message=_l("Enter a number from %(min)s to %(max)s."))])
 
 
 def _question_kinds():
@@ -735,6 +777,7 @@ class EventForm(Form):
         Optional(), Length(max=5000, message=_l("At most %(max)d characters."))])
     fee_notice = TextAreaField(_l("Fee notice shown on the event page (optional)"), filters=[_strip], validators=[
         Optional(), Length(max=1000, message=_l("At most %(max)d characters."))])
+    send_certificates = BooleanField(_l("E-mail a certificate of attendance to those who came, after the event"))
     reminder_days = IntegerField(_l("Reminder, days before the start (0: none)"), default=2,
                                  invalid_value_message=_l("Enter a whole number."),
                                  validators=[Optional(),

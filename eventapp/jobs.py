@@ -124,6 +124,15 @@ def send_reminders() -> None:
     reminders.send_reminders(utcnow())
 
 
+@huey.periodic_task(crontab(minute="*/15"))
+@_in_app
+def send_certificates() -> None:
+    """Certificates of attendance for events that have ended and send them (each person once)."""
+    from .services import certificates
+
+    certificates.send_after_events(utcnow())
+
+
 @huey.periodic_task(crontab(minute="*"))
 @_in_app
 def send_scheduled_messages() -> None:

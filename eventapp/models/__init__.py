@@ -1,5 +1,6 @@
 """The data model, one module per aggregate."""
 from .api_token import ApiToken
+from .attendance import Certificate, SessionAttendance, SessionChoice
 from .audit import AuditEntry
 from .badge import BadgeLogo, BadgePrint, BadgeRun, BadgeRunStatus
 from .booking import Booking, DiscountCode, InvoiceTiming
@@ -30,6 +31,9 @@ __all__ = [
     "AgendaItem",
     "Answer",
     "AuditEntry",
+    "Certificate",
+    "SessionAttendance",
+    "SessionChoice",
     "BadgeLogo",
     "BadgePrint",
     "BadgeRun",

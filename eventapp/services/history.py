@@ -29,7 +29,7 @@ FIELD_LABELS = {
     "waitlist_enabled": _l("Waiting list"), "price": _l("Price"), "no_show_fee": _l("No-show fee"),
     "charge_late_cancellation": _l("Charge late cancellations"), "fee_notice": _l("Text about the fee"),
     "published": _l("Published"), "reminder_days": _l("Reminder, days before"), "series": _l("Series"),
-    "sent_on": _l("Sent on"),
+    "sent_on": _l("Sent on"), "send_certificates": _l("Certificates of attendance by e-mail"),
     "thank_you_hours": _l("Thank-you, hours after the end"), "material_url": _l("Link to the material"),
     "title_en": _l("Title in English"), "description_en": _l("Description in English"),
     "agenda": _l("Programme"), "sessions": _l("Meetings"), "questions": _l("Questions on the registration form"),

@@ -50,7 +50,7 @@ from ..models import (
     RegistrationStatus,
 )
 from ..models.registration import ACTIVE_STATUSES
-from . import merge_fields, personal_links
+from . import merge_fields, personal_links, sessions
 from .email_addresses import UnsendableAddress, checked_email, sendable
 from .errors import InvalidEmailAddress
 
@@ -60,7 +60,7 @@ UNSENDABLE = ("Not sent: the address has characters before the @ that e-mail can
 
 #: The kinds whose e-mail carries the person's own link to their registration.
 WITH_LINK = {"confirmation", "waitlisted", "promoted", "transferred_to", "event_changed", "meetings_cancelled",
-             "reminder", "message", "personal_link", "thank_you"}
+             "reminder", "message", "personal_link", "thank_you", "certificate"}
 #: The automatic e-mails whose text an event may have in its own words (``EmailText``).
 OWN_TEXT_KINDS = ("confirmation", "waitlisted", "promoted", "reminder", "thank_you")
 #: An organiser's message to attendees (see services.messages), and its test sent to the organiser.
@@ -233,6 +233,7 @@ SUBJECTS = {
     "event_cancelled": lambda: _("Cancelled: %(title)s"),
     "meetings_cancelled": lambda: _("Meeting cancelled: %(title)s"),
     "reminder": lambda: _("Reminder: %(title)s"),
+    "certificate": lambda: _("Your certificate of attendance: %(title)s"),
     "personal_link": lambda: _("Your registration: %(title)s"),
     "thank_you": lambda: _("Thank you for coming: %(title)s"),
     MESSAGE: lambda: "%(title)s",
@@ -285,19 +286,31 @@ def write(kind: str, registration: Registration, now: datetime, *, token: str | 
     recipient = context.pop("to", None) or _recipient(registration)
     with force_locale(registration.language or "sv"):
         link = absolute_url("manage.personal_page", token=token) if token else None
+        if kind == "certificate":  # the personal page has closed with the event; the certificate has not
+            context["certificate_link"] = absolute_url("certificates.download", token=token) if token else None
+            link = None
+        elif kind == "thank_you" and token and registration.checked_in_at is not None:
+            context["certificate_link"] = absolute_url("certificates.download", token=token)
         subject, text, html = render(kind, registration, event, now, link=link, **context)
         calendar, meetings = None, []
         if method is not None:
             description = text_for_calendar(event, link)
             only = context.get("withdrawn")
             calendar = _calendar(event, registration, recipient, method, now, description, link, only=only)
-            if len(event.sessions) > 1 and only is None:
+            if len(event.meetings) > 1 and only is None:
                 # Outlook takes only the first VEVENT of an invitation; a file per meeting lets its
                 # users add the others one by one (Gmail and Apple Calendar take them all at once).
                 meetings = [_calendar(event, registration, recipient, method, now, description, link,
-                                      meeting=number) for number in range(len(event.sessions))]
+                                      meeting=number) for number in range(len(event.meetings))]
     message = _mime(registration, event, recipient, subject, text, html, calendar, method, now, meetings)
     return recipient, subject, as_text(message)
+
+
+def _chosen_sessions(registration: Registration, event: Event) -> list:
+    """The sessions the person picked, for the e-mail to list (none for an event without them)."""
+    if not event.choosable_sessions:
+        return []
+    return [mine.session for mine in sessions.sessions_of(registration) if mine.chosen]
 
 
 def render(kind: str, registration: Registration, event: Event, now: datetime, *, link: str | None,
@@ -317,6 +330,7 @@ def render(kind: str, registration: Registration, event: Event, now: datetime, *
         cancellation_deadline=format_deadline(event.effective_cancellation_deadline),
         cancellation_free=now < event.effective_cancellation_deadline,
         organiser_name=event.organiser_name or current_app.config["ORGANISER_NAME"],
+        chosen_sessions=_chosen_sessions(registration, event),
     )
     subject = _subject(kind, event)
     if own_text is not None:

@@ -14,6 +14,7 @@ from ..models import OrganisationKind, RegistrationStatus
 from ..services import attendees, history, messages
 from ..services import badges as badge_service
 from ..services import questions as question_service
+from ..services import sessions as session_service
 from ..services import statistics as stats_service
 from ..services.badges import BadgeOptions
 from ..services.errors import DomainError, NotFound
@@ -206,7 +207,8 @@ def export_attendees(slug: str, fmt: str):
     delimiter = "," if request.args.get("delimiter") == "comma" else ";"
     questions, answers = question_service.answer_columns(event.id)
     data = attendee_list.attendee_table(event, attendees.attendee_export_rows(event.id), fmt, delimiter=delimiter,
-                                        questions=questions, answers=answers)
+                                        questions=questions, answers=answers,
+                                        extra=session_service.export_columns(event))
     mimetype = "text/csv; charset=utf-8" if fmt == "csv" else \
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return send_bytes(data, f"{event.slug}-deltagare.{fmt}", mimetype)
@@ -215,7 +217,8 @@ def export_attendees(slug: str, fmt: str):
 @bp.get("/events/<slug>/door-list.pdf")
 def door_list(slug: str):
     event = event_or_404(slug)
-    pdf = attendee_list.door_list_pdf(event, attendees.all_attendees(event.id, active_only=True))
+    pdf = attendee_list.door_list_pdf(event, attendees.all_attendees(event.id, active_only=True),
+                                      session_service.chosen_titles(event))
     return send_bytes(pdf, f"{event.slug}-dorrlista.pdf", "application/pdf", inline=True)
 
 
@@ -223,7 +226,7 @@ def door_list(slug: str):
 def statistics(slug: str):
     event = event_or_404(slug)
     return render_template("admin/statistics.html", event=event, stats=stats_service.event_statistics(event.id),
-                           kinds=list(OrganisationKind),
+                           kinds=list(OrganisationKind), session_figures=session_service.session_statistics(event),
                            tallies=question_service.tallies(event, (RegistrationStatus.CONFIRMED,)))
 
 
