@@ -209,3 +209,16 @@ def test_messages_are_in_the_event_log(ctx, now, organiser):
 
 def test_statuses_are_the_registrations(ctx, now):
     assert {"confirmed", "waitlisted"} <= set(RegistrationStatus)
+
+
+def test_the_workers_job_sends_what_has_come_due(ctx, organiser):
+    from eventapp import jobs
+    from eventapp.database import utcnow
+
+    now = utcnow()
+    event = make_event(now - timedelta(hours=1))
+    register(event, now - timedelta(hours=1), 1)
+    messages.send_message(event.id, draft(send_at=now - timedelta(minutes=1)), actor=organiser,
+                          now=now - timedelta(hours=1))
+    jobs.send_scheduled_messages.call_local()
+    assert [m.recipient for m in outbox()] == ["anna1@example.org"]
