@@ -282,7 +282,8 @@ def write(kind: str, registration: Registration, now: datetime, *, token: str | 
     fields) and ``to`` (another address: a test sent to the organiser).
     """
     event = event or registration.event
-    recipient = context.pop("to", None) or _recipient(registration)
+    other_address = context.pop("to", None)
+    recipient = other_address or _recipient(registration)
     with force_locale(registration.language or "sv"):
         link = absolute_url("manage.personal_page", token=token) if token else None
         subject, text, html = render(kind, registration, event, now, link=link, **context)
@@ -296,7 +297,8 @@ def write(kind: str, registration: Registration, now: datetime, *, token: str | 
                 # users add the others one by one (Gmail and Apple Calendar take them all at once).
                 meetings = [_calendar(event, registration, recipient, method, now, description, link,
                                       meeting=number) for number in range(len(event.sessions))]
-    message = _mime(registration, event, recipient, subject, text, html, calendar, method, now, meetings)
+    message = _mime(registration, event, recipient, subject, text, html, calendar, method, now, meetings,
+                    to_name="" if other_address else registration.full_name)
     return recipient, subject, as_text(message)
 
 
@@ -424,7 +426,8 @@ def mailbox(name: str, address: str) -> str:
 
 
 def _mime(registration: Registration, event: Event, recipient: str | None, subject: str, text: str, html: str,
-          calendar: bytes | None, method: str | None, now: datetime, meetings: list[bytes]) -> Message:
+          calendar: bytes | None, method: str | None, now: datetime, meetings: list[bytes], *,
+          to_name: str) -> Message:
     # The email package's classic MIME classes: the same message as EmailMessage would build, in a
     # fraction of the time (no header parsing and refolding), which a burst of registrations feels.
     # Random boundaries up front spare the generator searching the text for a safe one.
@@ -447,7 +450,7 @@ def _mime(registration: Registration, event: Event, recipient: str | None, subje
     message["Subject"] = Header(subject, "utf-8") if not subject.isascii() else subject
     message["From"] = mailbox(from_address.display_name, from_address.addr_spec)
     if recipient is not None:
-        message["To"] = mailbox(registration.full_name, recipient)
+        message["To"] = mailbox(to_name, recipient) if to_name else recipient
     reply_to = organiser_address(event)
     if reply_to:
         message["Reply-To"] = mailbox(event.organiser_name, reply_to)
