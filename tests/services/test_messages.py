@@ -222,3 +222,29 @@ def test_the_workers_job_sends_what_has_come_due(ctx, organiser):
                           now=now - timedelta(hours=1))
     jobs.send_scheduled_messages.call_local()
     assert [m.recipient for m in outbox()] == ["anna1@example.org"]
+
+
+def test_two_workers_at_once_queue_a_scheduled_message_once(app, now):
+    """The job runs on every machine's worker: does each recipient still get the message once?"""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with app.test_request_context():
+        event = make_event(now, capacity=30)
+        for n in range(30):
+            register(event, now, n)
+        at = now + timedelta(hours=1)
+        messages.send_message(event.id, draft(send_at=at), actor=None, now=now)
+
+    def worker(_):
+        with app.app_context():
+            try:
+                return messages.send_scheduled(at)
+            finally:
+                db.session.remove()
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        sent = list(pool.map(worker, range(4)))
+    assert sum(sent) == 1
+    with app.app_context():
+        recipients = [m.recipient for m in outbox()]
+        assert len(recipients) == 30 == len(set(recipients))
