@@ -1,6 +1,7 @@
 """Organisers writing to attendees (rule 12): who gets it, once each, through an SMTP outage, at its time."""
 import email
 import email.policy
+import re
 from collections import Counter
 from datetime import timedelta
 
@@ -166,13 +167,14 @@ def test_merge_values_are_escaped_in_html_and_add_no_header(ctx, now, organiser,
     register(event, now, 1, first_name="<b>Eva</b>", last_name="Bcc: x@example.org")
     db.session.execute(db.update(OutboxMessage).values(status="sent"))
     db.session.commit()
-    messages.send_message(event.id, draft(subject="Till {first_name} {last_name}", body="Hej {first_name}"),
-                          actor=organiser, now=now)
+    messages.send_message(event.id, draft(subject="Till {first_name} {last_name}",
+                                          body="Hej {first_name}\n\nDin anmälan: {link}"), actor=organiser, now=now)
     deliver_due(now)
     [mail] = smtp_server.recorder.messages
     assert mail["Bcc"] is None
     html = mail.get_body(("html",)).get_content()
     assert "&lt;b&gt;Eva&lt;/b&gt;" in html and "<b>Eva</b>" not in html
+    assert re.search(r'<p>Din anmälan: <a href="http://[^"]+/r/[^"]+">', html)
 
 
 def test_preview_shows_the_message_as_the_chosen_recipient_gets_it(ctx, now):
