@@ -9,7 +9,7 @@ import pytest
 from builders import make_event, make_user, register, written
 
 from eventapp.extensions import db
-from eventapp.models import EventMessage, OutboxMessage, RegistrationStatus
+from eventapp.models import EventMessage, OutboxMessage
 from eventapp.services import messages
 from eventapp.services.errors import ValidationFailed
 from eventapp.services.outbox import deliver_due
@@ -207,10 +207,6 @@ def test_messages_are_in_the_event_log(ctx, now, organiser):
     register(event, now, 1)
     messages.send_message(event.id, draft(subject="Ny lokal"), actor=organiser, now=now)
     assert any("Ny lokal" in line.what for line in event_history(event.id))
-
-
-def test_statuses_are_the_registrations(ctx, now):
-    assert {"confirmed", "waitlisted"} <= set(RegistrationStatus)
 
 
 def test_the_workers_job_sends_what_has_come_due(ctx, organiser):
