@@ -870,7 +870,7 @@ class ResendForm(Form):
 
     email = EmailField(_l("Your e-mail address"), filters=[_strip], validators=[
         _required(_l("Enter your e-mail address.")),
-        Length(max=254, message=_l("At most %(max)d characters."))])
+        Length(max=254, message=_l("At most %(max)d characters.")), mailbox])
 
 
 class EmailTextForm(Form):
