@@ -320,6 +320,8 @@ def render(kind: str, registration: Registration, event: Event, now: datetime, *
         cancellation_free=now < event.effective_cancellation_deadline,
         organiser_name=event.organiser_name or current_app.config["ORGANISER_NAME"],
     )
+    if kind == "thank_you" and link and _has_feedback_page():
+        context["feedback_link"] = link.rstrip("/") + "/feedback"
     subject = _subject(kind, event)
     if own_text is not None:
         values = merge_values(registration, event, link or context.pop("sample_link", None))
@@ -331,6 +333,11 @@ def render(kind: str, registration: Registration, event: Event, now: datetime, *
     text = render_template(f"emails/{template}.txt", **context)
     html = render_template(f"emails/{template}.html", subject=subject, **context)
     return subject, text, html
+
+
+def _has_feedback_page() -> bool:
+    """Whether this application has the attendees' feedback form behind their link (/r/<token>/feedback)."""
+    return any(rule.rule == "/r/<token>/feedback" for rule in current_app.url_map.iter_rules())
 
 
 def own_email_text(event_id: int, kind: str, language: str) -> EmailText | None:
