@@ -968,6 +968,9 @@ class MessageForm(Form):
         if self.when.data == "later" and self.send_at.data is None and not self.send_at.errors:
             self.send_at.errors = list(self.send_at.errors) + [_l("Choose the date and time to send it.")]
             return False
+        if self.send_at.data is not None and not 2000 <= self.send_at.data.year <= 2100:
+            self.send_at.errors = list(self.send_at.errors) + [DATETIME_MESSAGE]
+            return False
         return valid
 
 
@@ -1003,7 +1006,7 @@ class ResendForm(Form):
 
     email = EmailField(_l("Your e-mail address"), filters=[_strip], validators=[
         _required(_l("Enter your e-mail address.")),
-        Length(max=254, message=_l("At most %(max)d characters."))])
+        Length(max=254, message=_l("At most %(max)d characters.")), mailbox])
 
 
 class EmailTextForm(Form):

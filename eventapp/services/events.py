@@ -29,6 +29,7 @@ from ..models import (
 from . import audit, notifications, pricing
 from . import questions as question_service
 from .email_addresses import checked_email
+from .email_texts import copy_texts
 from .errors import DomainError, InvalidEmailAddress, NotFound, ValidationFailed
 from .registration import lock_event, places_left, promote_from_waitlist, registration_closed_reason
 
@@ -503,4 +504,6 @@ def copy_event(event_id: int, starts_at: datetime, *, actor: User | None, now: d
         session.starts_at, session.ends_at = moved(session.starts_at), moved(session.ends_at)
     for item in data.agenda:
         item.starts_at = moved(item.starts_at)
-    return save_event(None, data, actor=actor, now=now).event
+    copy = save_event(None, data, actor=actor, now=now).event
+    copy_texts(source.id, copy.id, now)  # the e-mails' own texts belong to the copy too
+    return copy

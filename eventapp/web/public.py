@@ -112,7 +112,7 @@ def register(slug: str):
         # The address is registered already, by someone else as far as this session knows: nothing
         # of theirs is shown; the address itself gets its link.
         self_service.send_link(event.id, form.email.data, now)
-        session["registration"] = {"id": None, "link_sent_to": form.email.data}
+        session["registration"] = {"id": None, "event": event.id, "link_sent_to": form.email.data}
         return redirect(url_for(".registered", slug=slug))
     token = result.token or (remembered.get("token") if same else None)
     session["registration"] = {"id": result.registration_id, "token": token}
@@ -270,7 +270,7 @@ def booked(slug: str):
 def registered(slug: str):
     event = published_event_or_404(slug)
     remembered = session.get("registration") or {}
-    if remembered.get("link_sent_to"):
+    if remembered.get("link_sent_to") and remembered.get("event") == event.id:
         return render_template("public/link_sent.html", event=event, email=remembered["link_sent_to"],
                                registering=True)
     registration = db.session.get(Registration, remembered["id"]) if remembered.get("id") else None
