@@ -3,6 +3,7 @@ from .api_token import ApiToken
 from .audit import AuditEntry
 from .badge import BadgeLogo, BadgePrint, BadgeRun, BadgeRunStatus
 from .event import AgendaItem, Event, EventKind, EventSession, Question, QuestionKind, Series
+from .feedback import Feedback
 from .grouping import GroupSeat, TableGroup
 from .invoice import (
     ChargeKind,
@@ -59,6 +60,7 @@ __all__ = [
     "VatTreatment",
     "CheckinAssignment",
     "ApiToken",
+    "Feedback",
     "GroupSeat",
     "TableGroup",
     "OutboxMessage",

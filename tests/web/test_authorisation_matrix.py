@@ -66,6 +66,7 @@ EXPECTED = {
     "manage.personal_page": everyone(),
     "manage.cancel": everyone(),
     "manage.transfer": everyone(),
+    "manage.feedback": everyone(),
     "auth.login": everyone(),
     "auth.logout": everyone(),
     "auth.reset_password": everyone(),
@@ -95,6 +96,9 @@ EXPECTED = {
     "admin.groups": back_office("organiser"),
     "admin.move_to_group": back_office("organiser"),
     "admin.name_group": back_office("organiser"),
+    "admin.print_groups": back_office("organiser"),
+    "admin.feedback_results": back_office("organiser"),
+    "admin.feedback_csv": back_office("organiser"),
     # Check-in at the door.
     "checkin.index": back_office("organiser", "checkin"),
     "checkin.door": door(),
