@@ -44,14 +44,18 @@ def row(registration: Row, labels: tuple[dict[str, str], dict[str, str]]) -> lis
 
 
 def attendee_table(event: Event, registrations: Iterable[Row], fmt: str, delimiter: str = ";",
-                   questions: Sequence[Question] = (), answers: dict[int, dict[int, str]] | None = None) -> bytes:
+                   questions: Sequence[Question] = (), answers: dict[int, dict[int, str]] | None = None,
+                   groups: dict[int, str] | None = None) -> bytes:
     """The rows of ``attendees.attendee_export_rows`` as ``csv`` or ``xlsx`` bytes, with a column per
-    question of the event (``answers``: {registration id: {question id: answer}})."""
+    question of the event (``answers``: {registration id: {question id: answer}}) and, when the event
+    has groups, the group or table of each person (``groups``: {registration id: label})."""
     labels = _labels()
     answers = answers or {}
-    columns = header() + [question.text for question in questions]
+    group_column = [_("Group or table")] if groups else []
+    columns = header() + [question.text for question in questions] + group_column
     rows = (row(registration, labels) + [question.answer_label(answers.get(registration.id, {}).get(question.id, ""))
                                          for question in questions]
+            + ([groups.get(registration.id, "")] if groups else [])
             for registration in registrations)
     if fmt == "csv":
         return to_csv(columns, rows, delimiter=delimiter)
@@ -60,7 +64,9 @@ def attendee_table(event: Event, registrations: Iterable[Row], fmt: str, delimit
     raise ValueError(f"unknown format {fmt!r}")
 
 
-def door_list_pdf(event: Event, registrations: Sequence[Registration]) -> bytes:
-    """An alphabetical list to tick off at the door: name, organisation and a check box."""
+def door_list_pdf(event: Event, registrations: Sequence[Registration], groups: dict[int, str] | None = None) -> bytes:
+    """An alphabetical list to tick off at the door: name, organisation, the group or table (when the
+    event has groups; ``groups``: {registration id: label}) and a check box."""
     people = sort_by_name(registrations)
-    return render_pdf(render_template("admin/door_list_pdf.html", event=event, registrations=people))
+    return render_pdf(render_template("admin/door_list_pdf.html", event=event, registrations=people,
+                                      groups=groups or {}))
