@@ -646,6 +646,10 @@ class EventForm(Form):
                                  invalid_value_message=_l("Enter a whole number."),
                                  validators=[Optional(),
                                              NumberRange(min=0, max=30, message=_l("Between 0 and %(max)d days."))])
+    feedback_questions = TextAreaField(_l("Your own feedback questions, one per line (optional)"), filters=[_strip],
+                                       validators=[Optional(), Length(max=1100, message=_l(
+                                           "At most %(max)d characters."))])
+    feedback_named = BooleanField(_l("Show me who gave which feedback (attendees are told)"))
     agenda = RowList(FormField(ProgrammeRowForm))
     sessions = RowList(FormField(MeetingRowForm))
     questions = RowList(FormField(QuestionRowForm))

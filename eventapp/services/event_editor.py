@@ -186,7 +186,14 @@ def event_data(values: Mapping, now: datetime, *, current: Event | None = None) 
         reminder_days=values["reminder_days"] if values.get("reminder_days") is not None else 2,
         published=current.published if current is not None else False,
         agenda=agenda, sessions=sessions, questions=asked,
+        feedback_questions=_feedback_questions(values.get("feedback_questions") or ""),
+        feedback_named=bool(values.get("feedback_named")),
     )
+
+
+def _feedback_questions(text: str) -> list[str]:
+    """The feedback questions the organiser wrote one per line."""
+    return [" ".join(line.split()) for line in text.splitlines() if line.strip()]
 
 
 def save(slug: str | None, values: Mapping, *, actor: User | None, now: datetime) -> event_service.EventSaved:
@@ -209,7 +216,7 @@ def values_of(event: Event) -> dict:
     values = {name: getattr(event, name) for name in (
         "title", "title_en", "kind", "theme", "description", "description_en", "organiser_name",
         "organiser_email", "venue", "address", "city", "capacity", "waitlist_enabled", "charge_late_cancellation",
-        "fee_notice", "reminder_days")}
+        "fee_notice", "reminder_days", "feedback_named")}
     values.update(
         series=event.series.name if event.series else "",
         starts_at=to_local(event.starts_at), ends_at=to_local(event.ends_at),
@@ -217,6 +224,7 @@ def values_of(event: Event) -> dict:
         last_registration_day=last_day(event.registration_deadline),
         last_cancellation_day=last_day(event.cancellation_deadline),
         price=event.price, no_show_fee=event.no_show_fee,
+        feedback_questions="\n".join(event.feedback_questions or ()),
         agenda=[vars(ProgrammeRow(to_local(item.starts_at).time(), item.title, item.title_en, item.speakers))
                 for item in event.agenda],
         sessions=[vars(MeetingRow(to_local(meeting.starts_at).date(), to_local(meeting.starts_at).time(),

@@ -82,6 +82,9 @@ class EventData:
     #: English versions of the title and description (see models.translated); empty for none.
     title_en: str = ""
     description_en: str = ""
+    #: The feedback form's own questions, each rated 1-5; and whether the organiser sees who answered.
+    feedback_questions: list[str] = field(default_factory=list)
+    feedback_named: bool = False
 
     @classmethod
     def from_event(cls, event: Event) -> "EventData":
@@ -129,6 +132,22 @@ def folded(text: str) -> str:
 
 def slugify(title: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", folded(title)).strip("-")[:80] or "evenemang"
+
+
+#: The feedback form asks at most this many questions of the event's own, of at most this many characters.
+MAX_FEEDBACK_QUESTIONS, FEEDBACK_QUESTION_MAX = 5, 200
+
+
+def feedback_question_problems(questions: list[str]) -> list:
+    """What is wrong with the event's own feedback questions; empty when they are fine."""
+    problems = []
+    if len(questions) > MAX_FEEDBACK_QUESTIONS:
+        problems.append(_l("At most %(max)d feedback questions.", max=MAX_FEEDBACK_QUESTIONS))
+    if any(len(question) > FEEDBACK_QUESTION_MAX for question in questions):
+        problems.append(_l("A feedback question has at most %(max)d characters.", max=FEEDBACK_QUESTION_MAX))
+    if len({question.casefold() for question in questions}) != len(questions):
+        problems.append(_l("A feedback question is asked twice."))
+    return problems
 
 
 def validate(data: EventData) -> dict[str, list]:
@@ -180,6 +199,8 @@ def validate(data: EventData) -> dict[str, list]:
             error("agenda", _l("Programme item %(num)d: at most %(max)d characters.", num=number, max=200))
     for message in question_service.validate(data.questions or []):
         error("questions", message)
+    for message in feedback_question_problems(data.feedback_questions):
+        error("feedback_questions", message)
     return errors
 
 

@@ -27,9 +27,6 @@ from .privacy import register_purger
 CLOSES_AFTER = timedelta(days=30)
 RATINGS = (1, 2, 3, 4, 5)
 TEXT_MAX = 2000
-#: An event asks at most this many questions of its own on the form, each of at most QUESTION_MAX characters.
-MAX_QUESTIONS = 5
-QUESTION_MAX = 200
 
 
 def rating_labels() -> dict[int, str]:
@@ -222,26 +219,6 @@ def table(event: Event) -> tuple[list[str], list[list]]:
         rows.append([answer.rating, answer.good, answer.better, *[rated.get(q) for q in questions],
                      person.full_name if person else "", person.organisation_name if person else ""])
     return header, rows
-
-
-# The event's settings ---------------------------------------------------------------------------
-
-
-def question_problems(questions: list[str]) -> list:
-    """What is wrong with the event's own feedback questions; empty when they are fine."""
-    problems = []
-    if len(questions) > MAX_QUESTIONS:
-        problems.append(_l("At most %(max)d feedback questions.", max=MAX_QUESTIONS))
-    if any(len(question) > QUESTION_MAX for question in questions):
-        problems.append(_l("A feedback question has at most %(max)d characters.", max=QUESTION_MAX))
-    if len({question.casefold() for question in questions}) != len(questions):
-        problems.append(_l("A feedback question is asked twice."))
-    return problems
-
-
-def questions_from_lines(text: str) -> list[str]:
-    """The questions an organiser wrote one per line."""
-    return [" ".join(line.split()) for line in (text or "").splitlines() if line.strip()]
 
 
 # Personal data ---------------------------------------------------------------------------------

@@ -58,3 +58,16 @@ def test_the_services_complaints_come_back_under_the_editors_names(course, now):
     with pytest.raises(ValidationFailed) as refused:
         event_editor.save(course.slug, values, actor=None, now=now)
     assert list(refused.value.errors) == ["last_registration_day"]
+
+
+def test_the_feedback_settings_are_saved_and_shown_again(course, now):
+    values = {**event_editor.values_of(course), "feedback_questions": " Hur var lokalen? \n\nHur var  maten?",
+              "feedback_named": True}
+    event_editor.save(course.slug, values, actor=None, now=now)
+    assert (course.feedback_questions, course.feedback_named) == (["Hur var lokalen?", "Hur var maten?"], True)
+    assert event_editor.values_of(course)["feedback_questions"] == "Hur var lokalen?\nHur var maten?"
+    too_many = {**values, "feedback_questions": "\n".join(f"Fråga {n}" for n in range(6))}
+    with pytest.raises(ValidationFailed) as refused:
+        event_editor.save(course.slug, too_many, actor=None, now=now)
+    assert list(refused.value.errors) == ["feedback_questions"]
+    assert len(course.feedback_questions) == 2
