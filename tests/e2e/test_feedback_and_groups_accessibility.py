@@ -20,7 +20,8 @@ from .helpers import check_both_widths
 PEOPLE = [("Åsa", "Öberg", "Nacka kommun"), ("Mahmoud", "Rahimi", "Migrationsverket"),
           ("Ingrid", "Lund", "Nacka kommun"), ("Leyla", "Karimi", "Region Skåne"), ("Bo", "Ek", "Svenska kyrkan")]
 GOOD = ["Samtalen vid borden, och att vi fick träffa kollegor från andra kommuner.", "", "Föreläsningen om klarspråk."]
-BETTER = ["Längre pauser.", "Lokalen var för varm på eftermiddagen och ljudet i den bakre delen av salen var dåligt.", ""]
+BETTER = ["Längre pauser.", "Lokalen var för varm på eftermiddagen och ljudet i den bakre delen av salen var dåligt.",
+          ""]
 
 
 def held_forum(in_app, named: bool = False, answered: bool = True) -> tuple[str, str]:
