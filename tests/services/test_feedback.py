@@ -101,3 +101,13 @@ def test_own_questions_are_charted_and_names_shown_only_when_the_event_said_so(c
     header, rows = table(event)
     assert header[3:5] == ["Hur var lokalen?", "Hur var maten?"]
     assert rows[0][5] == "" and rows[1][5] == other.full_name
+
+
+def test_the_persons_export_holds_their_feedback(ctx, now):
+    from eventapp.services.accounts import create_user
+
+    event, registration = held_event(now)
+    give_feedback(registration.id, FeedbackAnswer(2, better="Mer kaffe"), now=now)
+    organiser = create_user("organisator@example.org", "organiser", "ett långt lösenord")
+    [exported] = privacy.export_person(registration.email, actor=organiser, now=now)["registrations"]
+    assert exported["feedback"]["rating"] == 2 and exported["feedback"]["better"] == "Mer kaffe"
