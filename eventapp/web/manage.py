@@ -7,7 +7,7 @@ from ..database import utcnow
 from ..extensions import limiter
 from ..forms import ConfirmForm, TransferForm
 from ..security import personal_link_limit
-from ..services import feedback
+from ..services import feedback, grouping
 from ..services import registration as registrations
 from ..services.errors import DomainError
 
@@ -33,7 +33,7 @@ def personal_page(token: str):
         can_change=registration.is_active and now < event.starts_at,
         cancellation_free=registrations.cancellation_is_free(event, now),
         position=registrations.waitlist_position(registration),
-        feedback_open=feedback.is_open(registration, now),
+        feedback_open=feedback.is_open(registration, now), group=grouping.seat_of(registration.id),
     )
 
 

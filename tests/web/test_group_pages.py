@@ -25,14 +25,15 @@ def seated(app):
         questions.replace_questions(event, [questions.QuestionData("Vilket bord?", ["Skola", "Arbete"])])
         db.session.commit()
         table = event.questions[0]
-        people = [register(event, now - timedelta(days=20), n, organisation=f"Kommun {n}",
-                           answers={table.id: "Arbete" if n == 1 else "Skola"}).registration for n in range(1, 5)]
+        results = [register(event, now - timedelta(days=20), n, organisation=f"Kommun {n}",
+                            answers={table.id: "Arbete" if n == 1 else "Skola"}) for n in range(1, 5)]
+        people = [result.registration for result in results]
         user = make_user("organiser@example.org", "organiser")
         grouping.propose_groups(event.id, 2, actor=user, now=now, wish_question_id=table.id)
         first = db.session.get(TableGroup, db.session.get(GroupSeat, people[0].id).group_id)
         grouping.name_group(event, first.id, first.name, "Leyla Rahimi", actor=user, now=now)
         return {"slug": event.slug, "event_id": event.id, "user": user.id, "table": table.id,
-                "anna": people[0].id, "code": people[0].check_in_code,
+                "anna": people[0].id, "code": people[0].check_in_code, "link": results[0].token,
                 "token": create_token(user.email, now=now)[1]}
 
 
@@ -61,6 +62,10 @@ def test_the_group_is_on_the_badge_the_door_list_and_the_exports(app, organiser,
     values = list(sheet.values)
     column = values[0].index("Grupp eller bord")
     assert {row[column] for row in values[1:]} == {"Grupp 1: Skola", "Grupp 2: Arbete"}
+
+
+def test_the_personal_page_says_where_the_person_sits(client, seated):
+    assert "Grupp 2: Arbete" in client.get(f"/r/{seated['link']}").get_data(as_text=True)
 
 
 def test_the_check_in_result_says_where_the_person_sits(app, organiser, seated):
