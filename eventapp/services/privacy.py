@@ -4,9 +4,10 @@ What is personal on a registration: the name, e-mail, phone, job title, dietary 
 needs, the invoice reference (often a person's name), the invoice's extra line (a c/o or an e-mail),
 the Peppol ID (a sole trader's own e-invoice address), the organisers' note, answers and feedback in the
 person's own words (``feedback.purge_feedback``) and the personal link. Pseudonymising replaces them,
-deletes the stored badge PDFs that print the person, and keeps what statistics need: the event, the organisation (a municipality or
-agency is not a person) with its number and postal address, the status, the times of registration,
-cancellation and check-in, and answers picked from the organiser's choices.
+deletes the stored badge PDFs that print the person, and keeps what statistics need: the event, the
+organisation (a municipality or agency is not a person) with its number and postal address, the
+status, the times of registration, cancellation and check-in, answers picked from the organiser's
+choices and feedback ratings.
 
 Other kinds of data (e-mails in the outbox, for instance) join in by registering a function with
 ``register_purger``: it is called with the ids of the registrations being pseudonymised, in the
