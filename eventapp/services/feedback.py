@@ -111,7 +111,7 @@ def _checked(event: Event, answer: FeedbackAnswer) -> tuple[int, str, str, list[
     return answer.rating, good, better, ratings
 
 
-def give_feedback(registration_id: int, answer: FeedbackAnswer, *, now: datetime) -> Feedback:
+def give_feedback(registration_id: int, answer: FeedbackAnswer, *, now: datetime, retry: bool = True) -> Feedback:
     """Store the person's feedback, or change what they gave before."""
     begin_write()
     try:
@@ -133,9 +133,11 @@ def give_feedback(registration_id: int, answer: FeedbackAnswer, *, now: datetime
         db.session.commit()
         return feedback
     except IntegrityError:
-        # The same form sent twice at once: the first stored it, this one changes it.
         db.session.rollback()
-        return give_feedback(registration_id, answer, now=now)
+        if not retry:
+            raise
+        # The same form sent twice at once: the first stored it, this one changes it.
+        return give_feedback(registration_id, answer, now=now, retry=False)
     except Exception:
         db.session.rollback()
         raise

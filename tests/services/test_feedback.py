@@ -111,3 +111,24 @@ def test_the_persons_export_holds_their_feedback(ctx, now):
     organiser = create_user("organisator@example.org", "organiser", "ett långt lösenord")
     [exported] = privacy.export_person(registration.email, actor=organiser, now=now)["registrations"]
     assert exported["feedback"]["rating"] == 2 and exported["feedback"]["better"] == "Mer kaffe"
+
+
+def test_the_form_sent_many_times_at_once_keeps_one_answer(app, now):
+    """Does a double click (or ten) store one answer, with no error?"""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with app.app_context():
+        _event, registration = held_event(now)
+        registration_id = registration.id
+
+    def send(rating):
+        with app.test_request_context():
+            try:
+                return give_feedback(registration_id, FeedbackAnswer(rating), now=now).rating
+            finally:
+                db.session.remove()
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        assert set(pool.map(send, [1, 2, 3, 4, 5, 1, 2, 3])) <= set(range(1, 6))
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(Feedback)) == 1
