@@ -15,7 +15,15 @@ from ...extensions import db
 from ...models import Event, EventKind, Role
 from ...services import registration as registrations
 from ...services.errors import ValidationFailed
-from ...services.events import AgendaData, EventData, SessionData, get_event, save_event
+from ...services.events import (
+    FEEDBACK_QUESTION_MAX,
+    MAX_FEEDBACK_QUESTIONS,
+    AgendaData,
+    EventData,
+    SessionData,
+    get_event,
+    save_event,
+)
 from . import api_user, bp, json_body, openapi, require_role
 from .fields import MISSING, Reader
 
@@ -47,6 +55,7 @@ def event_json(event: Event, counts) -> dict:
         "price": event.price, "no_show_fee": event.no_show_fee,
         "charge_late_cancellation": event.charge_late_cancellation, "fee_notice": event.fee_notice,
         "published": event.published, "cancelled_at": moment(event.cancelled_at),
+        "feedback_questions": list(event.feedback_questions or ()), "feedback_named": event.feedback_named,
         "series": event.series.name if event.series else None,
         "sessions": [{"title": s.title, "title_en": s.title_en, "starts_at": moment(s.starts_at),
                       "ends_at": moment(s.ends_at), "venue": s.venue} for s in event.sessions],
@@ -104,7 +113,28 @@ SCALAR_READERS = {
     "no_show_fee": lambda r, n: r.integer(n, minimum=0, maximum=MAX_MONEY),
     "waitlist": lambda r, n: r.boolean(n), "charge_late_cancellation": lambda r, n: r.boolean(n),
     "published": lambda r, n: r.boolean(n),
+    "feedback_named": lambda r, n: r.boolean(n),
+    "feedback_questions": lambda r, n: _texts(r, n, max_items=MAX_FEEDBACK_QUESTIONS,
+                                              max_length=FEEDBACK_QUESTION_MAX),
 }
+
+
+def _texts(reader: Reader, name: str, *, max_items: int, max_length: int):
+    """A list of one-line texts, each tidied to single spaces."""
+    value = reader.body.get(name, MISSING)
+    if value is MISSING:
+        return value
+    if not isinstance(value, list) or len(value) > max_items:
+        return reader.error(name, _l("A list of at most %(max)d texts.", max=max_items))
+    item = Reader({"item": None})
+    texts = []
+    for text in value:
+        item.body["item"] = text
+        checked = item.text("item", max_length=max_length)
+        if checked is MISSING:
+            return reader.error(name, item.errors["item"][0])
+        texts.append(" ".join(checked.split()))
+    return [text for text in texts if text]
 
 
 def _sessions(reader: Reader):
@@ -204,6 +234,9 @@ EVENT_FIELDS = {
     "price": {"type": "integer", "minimum": 0, "maximum": MAX_MONEY, "description": "öre"},
     "no_show_fee": {"type": "integer", "minimum": 0, "maximum": MAX_MONEY, "description": "öre"},
     "charge_late_cancellation": {"type": "boolean"}, "fee_notice": _string(2_000), "published": {"type": "boolean"},
+    "feedback_questions": {"type": "array", "maxItems": MAX_FEEDBACK_QUESTIONS, "items": _string(FEEDBACK_QUESTION_MAX),
+                           "description": "The feedback form's own questions, each rated 1-5"},
+    "feedback_named": {"type": "boolean", "description": "The organiser sees who gave which feedback"},
     "series": {"type": ["string", "null"], "maxLength": 200, "description": "The series' name; a new name creates it"},
     "sessions": {"type": ["array", "null"], "maxItems": 100, "items": {
         "type": "object", "additionalProperties": False, "required": ["title", "starts_at", "ends_at"],
