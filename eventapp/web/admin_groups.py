@@ -24,7 +24,7 @@ def groups(slug: str):
     if form.validate_on_submit():
         try:
             made = grouping.propose_groups(event.id, form.group_size.data, actor=current_user, now=utcnow(),
-                                           wish_question_id=parse_id(form.wish_question.data),
+                                           wish_question_id=_wish_question_id(form.wish_question.data),
                                            replace_edited=form.replace_edited.data)
         except DomainError as exc:
             error = show_errors(form, exc)
@@ -43,6 +43,13 @@ def print_groups(slug: str):
     """Every table with its host and the people seated there, a page each when printed."""
     event = event_or_404(slug)
     return render_template("admin/groups_print.html", event=event, groups=grouping.groups_of(event.id))
+
+
+def _wish_question_id(value: str | None) -> int | None:
+    """None for no wishes; an id that is no question (0) for the service to refuse with its message."""
+    if not value:
+        return None
+    return parse_id(value) or 0
 
 
 def _posted_int(name: str) -> int:

@@ -111,3 +111,13 @@ def test_the_printable_list_has_each_table_with_its_host(organiser, seated):
     page = organiser.get(f"/admin/events/{seated['slug']}/groups/print").get_data(as_text=True)
     assert page.count('class="print-group"') == 2
     assert "Grupp 2: Arbete" in page and "Leyla Rahimi" in page and "Andersson 1" in page
+
+
+@pytest.mark.parametrize("wish", ["abc", "0", "99999999999", "-1"])
+def test_a_wish_question_that_is_none_of_the_forms_is_refused(app, organiser, seated, wish):
+    with app.app_context():
+        before = sorted(db.session.execute(db.select(GroupSeat.registration_id, GroupSeat.group_id)).all())
+    response = submit(organiser, f"/admin/events/{seated['slug']}/groups", {"group_size": "3", "wish_question": wish})
+    assert response.status_code == 422 and "Välj en av formulärets flervalsfrågor." in response.get_data(as_text=True)
+    with app.app_context():
+        assert sorted(db.session.execute(db.select(GroupSeat.registration_id, GroupSeat.group_id)).all()) == before
