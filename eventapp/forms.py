@@ -747,6 +747,7 @@ class BulkActionForm(Form):
         SelectChoice("badges", _l("Print badges")),
         SelectChoice("promote", _l("Give a place from the waiting list")),
         SelectChoice("cancel", _l("Cancel the registrations")),
+        SelectChoice("message", _l("Write to them")),
     ], validators=[_required(_l("Choose what to do."))])
     selected = SelectMultipleField(_l("Attendees"), coerce=row_id, choices=[], validate_choice=False)
     confirmed = HiddenField()
@@ -843,3 +844,83 @@ class PrivacyRequestForm(Form):
     email = EmailField(_l("The person's e-mail address"), filters=[_strip], validators=[
         _required(_l("Enter your e-mail address.")), Length(max=254, message=_l("At most %(max)d characters."))])
     confirm = BooleanField(_l("I have checked that the request comes from this person."))
+
+
+class MessageForm(Form):
+    """An organiser's message to attendees: to whom, what, and when. The texts and the time are
+    checked by the messages service (merge fields, a time that has passed)."""
+
+    to = SelectField(_l("To"), default="confirmed", validators=[_required(_l("Choose whom the message goes to."))])
+    selected = SelectMultipleField(_l("Attendees"), coerce=row_id, choices=[], validate_choice=False)
+    subject = StringField(_l("Subject"), validators=[Length(max=400, message=_l("At most %(max)d characters."))])
+    body = TextAreaField(_l("Text"), render_kw={"rows": 12},
+                         validators=[Length(max=40_000, message=_l("At most %(max)d characters."))])
+    when = RadioField(_l("When"), default="now", choices=[
+        SelectChoice("now", _l("Send now")), SelectChoice("later", _l("Send at a set time"))],
+        validators=[_required(_l("Choose when."))])
+    send_at = DateTimeLocalField(_l("Date and time"), format="%Y-%m-%dT%H:%M",
+                                 invalid_value_message=DATETIME_MESSAGE, validators=[Optional()])
+    preview_as = SelectField(_l("Preview as"), coerce=str, choices=[], validate_choice=False)
+
+    def __init__(self, *args, audiences, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.to.choices = [SelectChoice(audience.value, audience.label) for audience in audiences]
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.when.data == "later" and self.send_at.data is None and not self.send_at.errors:
+            self.send_at.errors = list(self.send_at.errors) + [_l("Choose the date and time to send it.")]
+            return False
+        return valid
+
+
+class OwnDetailsForm(Form):
+    """What an attendee may change of their own registration (``/r/<token>/edit``)."""
+
+    job_title = PersonFields.job_title
+    phone = PersonFields.phone
+    dietary = PersonFields.dietary
+    invoice_reference = RegistrationForm.invoice_reference
+
+
+def own_details_form_for(questions, registration=None) -> OwnDetailsForm:
+    """The attendee's form with a field per question of the event, filled from ``registration`` when
+    it is shown (not when it is sent)."""
+    class EventOwnDetailsForm(OwnDetailsForm):
+        pass
+
+    for question in questions:
+        setattr(EventOwnDetailsForm, question.field_name, _question_field(question))
+    form = EventOwnDetailsForm(obj=registration)
+    form.questions = [form[question.field_name] for question in questions]
+    if registration is not None and not form.is_submitted():
+        given = {answer.question_id: answer.value for answer in registration.answers}
+        for question, field in zip(questions, form.questions, strict=True):
+            value = given.get(question.id, "")
+            field.data = value.split(CHOICES_SEPARATOR) if question.question_kind == QuestionKind.CHOICES else value
+    return form
+
+
+class ResendForm(Form):
+    """"Lost your confirmation?": the address the link goes to, if it is registered."""
+
+    email = EmailField(_l("Your e-mail address"), filters=[_strip], validators=[
+        _required(_l("Enter your e-mail address.")),
+        Length(max=254, message=_l("At most %(max)d characters."))])
+
+
+class EmailTextForm(Form):
+    """An event's own text of an automatic e-mail; merge fields are checked by the service."""
+
+    subject = StringField(_l("Subject"), validators=[Length(max=400, message=_l("At most %(max)d characters."))])
+    body = TextAreaField(_l("Opening text"), render_kw={"rows": 8}, validators=[
+        Length(max=40_000, message=_l("At most %(max)d characters."))])
+
+
+class ThankYouForm(Form):
+    """When the thank-you after the event goes out, and the link to the material it gives."""
+
+    thank_you_hours = IntegerField(_l("Send the thank-you this many hours after the end (empty: none)"),
+                                   invalid_value_message=_l("Enter a whole number."), validators=[Optional()])
+    material_url = StringField(_l("Link to the material (optional)"), filters=[_strip], validators=[
+        Optional(), Length(max=500, message=_l("At most %(max)d characters.")), single_line])

@@ -18,6 +18,7 @@ from .invoice import (
     Refund,
     VatTreatment,
 )
+from .message import Audience, EmailText, EventMessage, MessageStatus
 from .organisation import County, Organisation, OrganisationAlias, OrganisationKind
 from .outbox import OutboxMessage, OutboxStatus
 from .personal_link import PersonalLink
@@ -66,6 +67,10 @@ __all__ = [
     "OutboxMessage",
     "OutboxStatus",
     "PersonalLink",
+    "Audience",
+    "EmailText",
+    "EventMessage",
+    "MessageStatus",
     "StaffLink",
     "StaffLinkPurpose",
 ]

@@ -79,6 +79,10 @@ class Event(Translatable, db.Model):
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     #: Days before the start at which confirmed attendees are reminded; 0 sends no reminder.
     reminder_days: Mapped[int] = mapped_column(Integer, default=2, server_default="2")
+    #: Hours after the end at which attended registrations get a thank-you; None sends none.
+    thank_you_hours: Mapped[int | None] = mapped_column(Integer)
+    #: A link to the material (slides, recordings) given in the thank-you e-mail.
+    material_url: Mapped[str] = mapped_column(String(500), default="", server_default="")
     #: The iCalendar SEQUENCE: raised whenever time or place changes or the event is cancelled.
     calendar_sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     #: The event's own questions on the feedback form, each rated 1-5 (beside the overall rating).

@@ -221,4 +221,4 @@ def cancel_event(slug: str):
     return render_template("admin/event_cancel.html", form=form, event=event, error=error), status
 
 
-from . import admin_attendees, admin_groups  # noqa: E402, F401  (their views belong to this blueprint)
+from . import admin_attendees, admin_email_texts, admin_groups, admin_messages  # noqa: E402, F401  (their views belong to this blueprint)

@@ -11,7 +11,7 @@ from ..formatting import format_datetime_iso_local
 from ..forms import AttendeeForm, BulkActionForm, ConfirmForm
 from ..ids import parse_id
 from ..models import OrganisationKind, RegistrationStatus
-from ..services import attendees, grouping, history
+from ..services import attendees, grouping, history, messages
 from ..services import badges as badge_service
 from ..services import questions as question_service
 from ..services import statistics as stats_service
@@ -19,6 +19,7 @@ from ..services.badges import BadgeOptions
 from ..services.errors import DomainError, NotFound
 from ..services.registration import Attendee
 from .admin import bp, event_or_404, show_errors
+from .admin_messages import compose_page, message_form
 from .downloads import send_bytes
 
 
@@ -74,6 +75,8 @@ def bulk_action(slug: str):
             return _list_page(event, request.form, bulk, error=str(error))
         jobs.render_badge_run(run.id)
         return redirect(url_for("badges.run_page", slug=slug, run_id=run.id), 303)
+    if bulk.action.data == "message":
+        return compose_page(event, message_form(ids, formdata=None))
     if bulk.confirmed.data != "yes":
         return render_template("admin/bulk_confirm.html", event=event, bulk=bulk, chosen=chosen)
     act = attendees.cancel_many if bulk.action.data == "cancel" else attendees.give_places
@@ -153,7 +156,8 @@ def edit_attendee(slug: str, registration_id: int):
             return redirect(url_for(".attendee_list_page", slug=slug))
     status = 422 if request.method == "POST" else 200
     return render_template("admin/attendee_form.html", event=event, form=form, registration=registration,
-                           error=error, confirm=ConfirmForm()), status
+                           error=error, confirm=ConfirmForm(), mail=messages.mail_to(registration.id),
+                           changes=history.event_history(event.id, 100, registration_id=registration.id)), status
 
 
 @bp.post("/events/<slug>/attendees/<int:registration_id>/cancel")

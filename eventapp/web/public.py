@@ -7,10 +7,10 @@ from sqlalchemy import select
 from .. import current_language, form_guard
 from ..database import utcnow
 from ..extensions import db, limiter
-from ..forms import RegistrationForm, answers_from, registration_form_for
+from ..forms import RegistrationForm, ResendForm, answers_from, registration_form_for
 from ..models import Event, Registration
-from ..security import registration_limit
-from ..services import questions
+from ..security import registration_limit, resend_limit
+from ..services import questions, self_service
 from ..services import registration as registrations
 from ..services.errors import DomainError
 from .kept_pages import KeptPages
@@ -51,8 +51,21 @@ def event_page(slug: str):
     return render_template(
         "public/event.html", event=event, now=now,
         closed_reason=registrations.registration_closed_reason(event, now),
-        places_left=registrations.places_left(event, confirmed),
+        places_left=registrations.places_left(event, confirmed), resend_form=ResendForm(formdata=None),
     )
+
+
+@bp.route("/events/<slug>/resend", methods=["GET", "POST"])
+@limiter.limit(resend_limit, methods=["POST"])
+def resend(slug: str):
+    """"Lost your confirmation?": the same answer for any address; a registered one gets its link."""
+    event = published_event_or_404(slug)
+    form = ResendForm()
+    if not form.validate_on_submit():
+        status = 422 if request.method == "POST" else 200
+        return render_template("public/resend.html", event=event, form=form), status
+    self_service.send_link(event.id, form.email.data, utcnow())
+    return render_template("public/link_sent.html", event=event, email=form.email.data, registering=False)
 
 
 @bp.route("/events/<slug>/register", methods=["GET", "POST"])
@@ -82,6 +95,12 @@ def register(slug: str):
         return _form_page(event, form, None, _shown_beside_fields(form, error)), 422
     remembered = session.get("registration", {})
     same = remembered.get("id") == result.registration_id
+    if not result.created and not same:
+        # The address is registered already, by someone else as far as this session knows: nothing
+        # of theirs is shown; the address itself gets its link.
+        self_service.send_link(event.id, form.email.data, now)
+        session["registration"] = {"id": None, "link_sent_to": form.email.data}
+        return redirect(url_for(".registered", slug=slug))
     token = result.token or (remembered.get("token") if same else None)
     session["registration"] = {"id": result.registration_id, "token": token}
     return redirect(url_for(".registered", slug=slug))
@@ -156,6 +175,9 @@ def attendee_from(form: RegistrationForm, answers: dict[int, str]) -> registrati
 def registered(slug: str):
     event = published_event_or_404(slug)
     remembered = session.get("registration") or {}
+    if remembered.get("link_sent_to"):
+        return render_template("public/link_sent.html", event=event, email=remembered["link_sent_to"],
+                               registering=True)
     registration = db.session.get(Registration, remembered["id"]) if remembered.get("id") else None
     if registration is None or registration.event_id != event.id:
         return redirect(url_for(".event_page", slug=slug))

@@ -1,7 +1,7 @@
 """feedback after an event, group wishes and hand-edited groups
 
 Revision ID: c4f2a8e61b37
-Revises: a7c3e91f4b26
+Revises: b3d5f7a9c1e2
 Create Date: 2026-12-07 16:00:00
 
 Attendees' feedback (a rating, two answers in words, the event's own rating questions), whether the
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'c4f2a8e61b37'
-down_revision = 'a7c3e91f4b26'
+down_revision = 'b3d5f7a9c1e2'
 branch_labels = None
 depends_on = None
 

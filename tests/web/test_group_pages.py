@@ -118,6 +118,7 @@ def test_a_wish_question_that_is_none_of_the_forms_is_refused(app, organiser, se
     with app.app_context():
         before = sorted(db.session.execute(db.select(GroupSeat.registration_id, GroupSeat.group_id)).all())
     response = submit(organiser, f"/admin/events/{seated['slug']}/groups", {"group_size": "3", "wish_question": wish})
-    assert response.status_code == 422 and "Välj en av formulärets frågor med svarsalternativ." in response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Välj en av formulärets frågor med svarsalternativ." in response.get_data(as_text=True)
     with app.app_context():
         assert sorted(db.session.execute(db.select(GroupSeat.registration_id, GroupSeat.group_id)).all()) == before
