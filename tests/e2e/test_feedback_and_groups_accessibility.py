@@ -136,3 +136,24 @@ def test_feedback_results_and_groups_have_no_wcag_violations(page, in_app, log_i
     log_in(page, "organiser")
     state(page, in_app)
     check_both_widths(page, "back-office-" + state.__name__.replace("_", "-"))
+
+
+def test_an_attendee_on_a_phone_gives_feedback_and_the_organiser_reads_it(new_page, in_app, log_in):
+    """The journey: from the personal page to the form on a phone, then the organiser's results."""
+    slug, token = held_forum(in_app, answered=False)
+    phone = new_page({"width": 375, "height": 740})
+    phone.goto(f"/r/{token}")
+    phone.get_by_role("link", name="Berätta vad du tyckte om evenemanget").click()
+    phone.get_by_role("group", name="Hur var evenemanget som helhet?").get_by_label("5 – Utmärkt").check()
+    phone.get_by_role("group", name="Hur var lokalen? (frivilligt)").get_by_label("2 – Godtagbart").check()
+    phone.get_by_label("Vad kunde ha varit bättre? (frivilligt)").fill("Mer luft i salen – <b>tack</b>")
+    phone.get_by_role("button", name="Skicka synpunkter").click()
+    phone.get_by_text("Tack för dina synpunkter!").wait_for()
+
+    desk = new_page()
+    log_in(desk, "organiser")
+    desk.goto(f"/admin/events/{slug}/feedback")
+    desk.get_by_text("1 person har lämnat synpunkter").wait_for()
+    assert desk.get_by_text("Mer luft i salen – <b>tack</b>").is_visible()
+    assert desk.get_by_role("heading", name="Hur var lokalen? (snitt 2,0, 1 svar)").is_visible()
+    assert "Åsa" not in desk.content()  # anonymous
