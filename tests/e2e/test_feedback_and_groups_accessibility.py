@@ -111,7 +111,7 @@ def groups_with_wishes_edited(page, in_app):
     slug, _token = held_forum(in_app)
     page.goto(f"/admin/events/{slug}/groups")
     move = page.locator("form", has=page.get_by_label("Flytta Åsa Öberg till"))
-    move.get_by_label("Flytta Åsa Öberg till").select_option(label="Grupp 3")
+    move.get_by_label("Flytta Åsa Öberg till").select_option(label="Grupp 3: Hälsa")
     move.get_by_role("button", name="Flytta").click()
     page.get_by_label("Ersätt grupperna som har ändrats för hand").wait_for()
 
