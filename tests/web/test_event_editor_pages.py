@@ -234,8 +234,8 @@ def test_the_editor_shows_an_events_rows_as_they_are_stored(app, organiser):
 
 
 def test_the_feedback_settings_are_saved_from_the_editor_and_bad_ones_explained(app, organiser):
-    response = submit(organiser, "/admin/events/new", {**BASE, "feedback_questions": "Hur var lokalen?\r\nHur var maten?",
-                                                       "feedback_named": "y"})
+    settings = {"feedback_questions": "Hur var lokalen?\r\nHur var maten?", "feedback_named": "y"}
+    response = submit(organiser, "/admin/events/new", {**BASE, **settings})
     assert response.status_code == 302
     with app.app_context():
         event = db.session.scalar(db.select(Event))
