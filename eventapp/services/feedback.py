@@ -212,14 +212,19 @@ def table(event: Event) -> tuple[list[str], list[list]]:
     questions = list(event.feedback_questions or ())
     for answer in answers:
         questions += [item["question"] for item in answer.ratings or () if item["question"] not in questions]
-    header = [str(_l("Rating")), str(_l("What was good")), str(_l("What could be better")), *questions,
-              str(_l("Name")), str(_l("Organisation"))]
+    # Columns for names only where someone may be named: an anonymous list does not hint at names.
+    named = event.feedback_named or any(answer.named for answer in answers)
+    header = [str(_l("Rating")), str(_l("What was good")), str(_l("What could be better")), *questions]
+    if named:
+        header += [str(_l("Name")), str(_l("Organisation"))]
     rows = []
     for answer in answers:
         rated = {item["question"]: item["rating"] for item in answer.ratings or ()}
-        person = answer.registration if answer.named else None
-        rows.append([answer.rating, answer.good, answer.better, *[rated.get(q) for q in questions],
-                     person.full_name if person else "", person.organisation_name if person else ""])
+        row = [answer.rating, answer.good, answer.better, *[rated.get(q) for q in questions]]
+        if named:
+            person = answer.registration if answer.named else None
+            row += [person.full_name if person else "", person.organisation_name if person else ""]
+        rows.append(row)
     return header, rows
 
 

@@ -45,6 +45,7 @@ def test_a_feedback_answer_shows_in_the_results_and_is_gone_after_the_purge(ctx,
     assert shown.overall.average == 4  # the rating stays, as answers picked from choices do
     header, rows = table(event)
     assert all("Bra samtal" not in str(cell) and "Längre lunch" not in str(cell) for row in rows for cell in row)
+    assert "Namn" not in header  # anonymous: no column for names at all
 
 
 def test_the_form_opens_when_the_event_starts_and_closes_some_weeks_after_it_ends(ctx, now):
