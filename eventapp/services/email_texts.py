@@ -174,3 +174,18 @@ def set_thank_you(event_id: int, hours: int | None, material_url: str, *, actor:
     except Exception:
         db.session.rollback()
         raise
+
+
+def copy_texts(source_id: int, target_id: int, now: datetime) -> None:
+    """Give a copied event the source's own e-mail texts and its thank-you's timing (not its material)."""
+    begin_write()
+    try:
+        source, target = db.session.get(Event, source_id), db.session.get(Event, target_id)
+        target.thank_you_hours = source.thank_you_hours
+        for own in db.session.scalars(select(EmailText).where(EmailText.event_id == source_id)).all():
+            db.session.add(EmailText(event_id=target_id, kind=own.kind, language=own.language, subject=own.subject,
+                                     body=own.body, updated_at=now))
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise

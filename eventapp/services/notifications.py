@@ -283,14 +283,17 @@ def write(kind: str, registration: Registration, now: datetime, *, token: str | 
     fields) and ``to`` (another address: a test sent to the organiser).
     """
     event = event or registration.event
-    recipient = context.pop("to", None) or _recipient(registration)
+    other_address = context.pop("to", None)
+    recipient = other_address or _recipient(registration)
     with force_locale(registration.language or "sv"):
         link = absolute_url("manage.personal_page", token=token) if token else None
         if kind == "certificate":  # the personal page has closed with the event; the certificate has not
             context["certificate_link"] = absolute_url("certificates.download", token=token) if token else None
             link = None
-        elif kind == "thank_you" and token and registration.checked_in_at is not None:
-            context["certificate_link"] = absolute_url("certificates.download", token=token)
+        elif kind == "thank_you" and token:
+            context["feedback_link"] = absolute_url("manage.feedback", token=token)
+            if registration.checked_in_at is not None:
+                context["certificate_link"] = absolute_url("certificates.download", token=token)
         subject, text, html = render(kind, registration, event, now, link=link, **context)
         calendar, meetings = None, []
         if method is not None:
@@ -302,7 +305,8 @@ def write(kind: str, registration: Registration, now: datetime, *, token: str | 
                 # users add the others one by one (Gmail and Apple Calendar take them all at once).
                 meetings = [_calendar(event, registration, recipient, method, now, description, link,
                                       meeting=number) for number in range(len(event.meetings))]
-    message = _mime(registration, event, recipient, subject, text, html, calendar, method, now, meetings)
+    message = _mime(registration, event, recipient, subject, text, html, calendar, method, now, meetings,
+                    to_name="" if other_address else registration.full_name)
     return recipient, subject, as_text(message)
 
 
@@ -343,6 +347,7 @@ def render(kind: str, registration: Registration, event: Event, now: datetime, *
     text = render_template(f"emails/{template}.txt", **context)
     html = render_template(f"emails/{template}.html", subject=subject, **context)
     return subject, text, html
+
 
 
 def own_email_text(event_id: int, kind: str, language: str) -> EmailText | None:
@@ -438,7 +443,8 @@ def mailbox(name: str, address: str) -> str:
 
 
 def _mime(registration: Registration, event: Event, recipient: str | None, subject: str, text: str, html: str,
-          calendar: bytes | None, method: str | None, now: datetime, meetings: list[bytes]) -> Message:
+          calendar: bytes | None, method: str | None, now: datetime, meetings: list[bytes], *,
+          to_name: str) -> Message:
     # The email package's classic MIME classes: the same message as EmailMessage would build, in a
     # fraction of the time (no header parsing and refolding), which a burst of registrations feels.
     # Random boundaries up front spare the generator searching the text for a safe one.
@@ -461,7 +467,7 @@ def _mime(registration: Registration, event: Event, recipient: str | None, subje
     message["Subject"] = Header(subject, "utf-8") if not subject.isascii() else subject
     message["From"] = mailbox(from_address.display_name, from_address.addr_spec)
     if recipient is not None:
-        message["To"] = mailbox(registration.full_name, recipient)
+        message["To"] = mailbox(to_name, recipient) if to_name else recipient
     reply_to = organiser_address(event)
     if reply_to:
         message["Reply-To"] = mailbox(event.organiser_name, reply_to)

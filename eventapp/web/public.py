@@ -98,26 +98,31 @@ def register(slug: str):
             booked = group_booking.book(event.id, booking_from(form, answers, picked), now)
         except DomainError as error:
             return _form_page(event, form, None, _shown_beside_fields(form, error)), 422
+        _say_full_sessions(booked.full_sessions)
         session["booking"] = {"id": booked.booking_id}
         return redirect(url_for(".booked", slug=slug))
     try:
         result = registrations.register_attendee(event.id, attendee_from(form, answers, picked), now)
     except DomainError as error:
         return _form_page(event, form, None, _shown_beside_fields(form, error)), 422
-    for title in result.full_sessions:
-        flash(_("%(session)s filled up while you registered: your registration is stored without it. You can "
-                "pick another session from your personal link.", session=title), "warning")
+    _say_full_sessions(result.full_sessions)
     remembered = session.get("registration", {})
     same = remembered.get("id") == result.registration_id
     if not result.created and not same:
         # The address is registered already, by someone else as far as this session knows: nothing
         # of theirs is shown; the address itself gets its link.
         self_service.send_link(event.id, form.email.data, now)
-        session["registration"] = {"id": None, "link_sent_to": form.email.data}
+        session["registration"] = {"id": None, "event": event.id, "link_sent_to": form.email.data}
         return redirect(url_for(".registered", slug=slug))
     token = result.token or (remembered.get("token") if same else None)
     session["registration"] = {"id": result.registration_id, "token": token}
     return redirect(url_for(".registered", slug=slug))
+
+
+def _say_full_sessions(titles: list[str]) -> None:
+    for title in titles:
+        flash(_("%(session)s filled up while you registered: your registration is stored without it. You can "
+                "pick another session from your personal link.", session=title), "warning")
 
 
 def form_for(event: Event, *, full: set[int] | None = None) -> RegistrationForm:
@@ -264,7 +269,7 @@ def booked(slug: str):
 def registered(slug: str):
     event = published_event_or_404(slug)
     remembered = session.get("registration") or {}
-    if remembered.get("link_sent_to"):
+    if remembered.get("link_sent_to") and remembered.get("event") == event.id:
         return render_template("public/link_sent.html", event=event, email=remembered["link_sent_to"],
                                registering=True)
     registration = db.session.get(Registration, remembered["id"]) if remembered.get("id") else None

@@ -95,6 +95,21 @@ def messages_with_errors(page, in_app):
     page.locator("#error-summary").wait_for()
 
 
+def messages_sent_and_scheduled(page, in_app):
+    from datetime import timedelta
+
+    from eventapp.services import messages
+
+    slug, _ = event_with_attendees(in_app)
+    with in_app():
+        event_id = db.session.scalar(db.select(Registration.event_id))
+        now = utcnow()
+        messages.send_message(event_id, messages.Draft("Välkomna", "Hej {first_name}!"), actor=None, now=now)
+        messages.send_message(event_id, messages.Draft("Snart dags", "Hej!", send_at=now + timedelta(days=1)),
+                              actor=None, now=now)
+    page.goto(f"/admin/events/{slug}/messages")
+
+
 def email_texts(page, in_app):
     slug, _ = event_with_attendees(in_app)
     page.goto(f"/admin/events/{slug}/emails")
@@ -114,8 +129,8 @@ def attendee_with_mail(page, in_app):
     page.goto(f"/admin/events/{slug}/attendees/{registration_id}")
 
 
-BACK_OFFICE = [messages_page, messages_preview, messages_with_errors, email_texts, email_text_preview,
-               attendee_with_mail]
+BACK_OFFICE = [messages_page, messages_preview, messages_with_errors, messages_sent_and_scheduled, email_texts,
+               email_text_preview, attendee_with_mail]
 
 
 @pytest.mark.parametrize("state", BACK_OFFICE, ids=[state.__name__ for state in BACK_OFFICE])

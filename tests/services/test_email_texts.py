@@ -107,3 +107,15 @@ def test_the_thank_you_settings_are_checked(ctx, now, organiser):
     with pytest.raises(ValidationFailed) as refused:
         email_texts.set_thank_you(event.id, 1000, "javascript:alert(1)", actor=organiser, now=now)
     assert set(refused.value.errors) == {"thank_you_hours", "material_url"}
+
+
+def test_a_copy_of_the_event_keeps_its_own_texts(ctx, now, organiser):
+    from eventapp.services.events import copy_event
+
+    event = make_event(now)
+    email_texts.save_text(event.id, "reminder", "en", "Soon: {event}", "See you!", actor=organiser, now=now)
+    email_texts.set_thank_you(event.id, 12, "https://example.org/old", actor=organiser, now=now)
+    copy = copy_event(event.id, event.starts_at + timedelta(days=28), actor=organiser, now=now)
+    text = email_texts.text_of(copy.id, "reminder", "en")
+    assert text.own and text.subject == "Soon: {event}"
+    assert (copy.thank_you_hours, copy.material_url) == (12, "")

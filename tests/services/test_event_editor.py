@@ -60,21 +60,6 @@ def test_the_services_complaints_come_back_under_the_editors_names(course, now):
     assert list(refused.value.errors) == ["last_registration_day"]
 
 
-def test_a_session_row_made_choosable_with_places_stays_the_same_session(course, now):
-    """Does a meeting row turned into a workshop with 12 places keep its id (and so its picks)?"""
-    session_id = course.sessions[0].id
-    values = event_editor.values_of(course)
-    values["sessions"][0] |= {"choosable": True, "capacity": 12, "title": "Workshop"}
-    event_editor.save(course.slug, values, actor=None, now=now)
-    [session] = course.sessions
-    assert (session.id, session.title, session.choosable, session.capacity) == (session_id, "Workshop", True, 12)
-    values = event_editor.values_of(course)
-    assert (values["sessions"][0]["choosable"], values["sessions"][0]["capacity"]) == (True, 12)
-    values["sessions"][0]["choosable"] = False  # a meeting for all has no places of its own
-    event_editor.save(course.slug, values, actor=None, now=now)
-    assert (course.sessions[0].choosable, course.sessions[0].capacity) == (False, None)
-
-
 def test_the_price_settings_are_set_in_the_editor_and_given_back(course, now):
     """Does an organiser set VAT, when to invoice, the early-bird price and discount codes?"""
     values = {**event_editor.values_of(course), "price": 150000, "vat_treatment": "outside_scope",
@@ -102,3 +87,29 @@ def test_wrong_price_settings_are_refused_beside_their_field(course, now, change
     with pytest.raises(ValidationFailed) as refused:
         event_editor.save(course.slug, values, actor=None, now=now)
     assert field in refused.value.errors
+
+
+def test_a_session_row_made_choosable_with_places_stays_the_same_session(course, now):
+    """Does a meeting row turned into a workshop with 12 places keep its id (and so its picks)?"""
+    session_id = course.sessions[0].id
+    values = event_editor.values_of(course)
+    values["sessions"][0] |= {"choosable": True, "capacity": 12, "title": "Workshop"}
+    event_editor.save(course.slug, values, actor=None, now=now)
+    [session] = course.sessions
+    assert (session.id, session.title, session.choosable, session.capacity) == (session_id, "Workshop", True, 12)
+    values = event_editor.values_of(course)
+    assert (values["sessions"][0]["choosable"], values["sessions"][0]["capacity"]) == (True, 12)
+    values["sessions"][0]["choosable"] = False  # a meeting for all has no places of its own
+    event_editor.save(course.slug, values, actor=None, now=now)
+    assert (course.sessions[0].choosable, course.sessions[0].capacity) == (False, None)
+def test_the_feedback_settings_are_saved_and_shown_again(course, now):
+    values = {**event_editor.values_of(course), "feedback_questions": " Hur var lokalen? \n\nHur var  maten?",
+              "feedback_named": True}
+    event_editor.save(course.slug, values, actor=None, now=now)
+    assert (course.feedback_questions, course.feedback_named) == (["Hur var lokalen?", "Hur var maten?"], True)
+    assert event_editor.values_of(course)["feedback_questions"] == "Hur var lokalen?\nHur var maten?"
+    too_many = {**values, "feedback_questions": "\n".join(f"Fråga {n}" for n in range(6))}
+    with pytest.raises(ValidationFailed) as refused:
+        event_editor.save(course.slug, too_many, actor=None, now=now)
+    assert list(refused.value.errors) == ["feedback_questions"]
+    assert len(course.feedback_questions) == 2

@@ -1,6 +1,7 @@
 """Organisers writing to attendees (rule 12): who gets it, once each, through an SMTP outage, at its time."""
 import email
 import email.policy
+import re
 from collections import Counter
 from datetime import timedelta
 
@@ -8,7 +9,7 @@ import pytest
 from builders import make_event, make_user, register, written
 
 from eventapp.extensions import db
-from eventapp.models import EventMessage, OutboxMessage, RegistrationStatus
+from eventapp.models import EventMessage, OutboxMessage
 from eventapp.services import messages
 from eventapp.services.errors import ValidationFailed
 from eventapp.services.outbox import deliver_due
@@ -166,13 +167,14 @@ def test_merge_values_are_escaped_in_html_and_add_no_header(ctx, now, organiser,
     register(event, now, 1, first_name="<b>Eva</b>", last_name="Bcc: x@example.org")
     db.session.execute(db.update(OutboxMessage).values(status="sent"))
     db.session.commit()
-    messages.send_message(event.id, draft(subject="Till {first_name} {last_name}", body="Hej {first_name}"),
-                          actor=organiser, now=now)
+    messages.send_message(event.id, draft(subject="Till {first_name} {last_name}",
+                                          body="Hej {first_name}\n\nDin anmälan: {link}"), actor=organiser, now=now)
     deliver_due(now)
     [mail] = smtp_server.recorder.messages
     assert mail["Bcc"] is None
     html = mail.get_body(("html",)).get_content()
     assert "&lt;b&gt;Eva&lt;/b&gt;" in html and "<b>Eva</b>" not in html
+    assert re.search(r'<p>Din anmälan: <a href="http://[^"]+/r/[^"]+">', html)
 
 
 def test_preview_shows_the_message_as_the_chosen_recipient_gets_it(ctx, now):
@@ -207,5 +209,40 @@ def test_messages_are_in_the_event_log(ctx, now, organiser):
     assert any("Ny lokal" in line.what for line in event_history(event.id))
 
 
-def test_statuses_are_the_registrations(ctx, now):
-    assert {"confirmed", "waitlisted"} <= set(RegistrationStatus)
+def test_the_workers_job_sends_what_has_come_due(ctx, organiser):
+    from eventapp import jobs
+    from eventapp.database import utcnow
+
+    now = utcnow()
+    event = make_event(now - timedelta(hours=1))
+    register(event, now - timedelta(hours=1), 1)
+    messages.send_message(event.id, draft(send_at=now - timedelta(minutes=1)), actor=organiser,
+                          now=now - timedelta(hours=1))
+    jobs.send_scheduled_messages.call_local()
+    assert [m.recipient for m in outbox()] == ["anna1@example.org"]
+
+
+def test_two_workers_at_once_queue_a_scheduled_message_once(app, now):
+    """The job runs on every machine's worker: does each recipient still get the message once?"""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with app.test_request_context():
+        event = make_event(now, capacity=30)
+        for n in range(30):
+            register(event, now, n)
+        at = now + timedelta(hours=1)
+        messages.send_message(event.id, draft(send_at=at), actor=None, now=now)
+
+    def worker(_):
+        with app.app_context():
+            try:
+                return messages.send_scheduled(at)
+            finally:
+                db.session.remove()
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        sent = list(pool.map(worker, range(4)))
+    assert sum(sent) == 1
+    with app.app_context():
+        recipients = [m.recipient for m in outbox()]
+        assert len(recipients) == 30 == len(set(recipients))

@@ -139,11 +139,17 @@ def test_the_confirmation_lists_the_sessions_picked(ctx, now):
     assert "Dina pass" in text and "Workshop: Klarspråk" in text and "Sociala medier" not in text
 
 
-def test_a_group_booking_takes_the_bookers_picks_for_everyone_while_places_last(ctx, now):
+def test_a_booker_keeps_the_sessions_picked_and_a_colleague_picks_their_own(ctx, now):
+    """Does a booking (a group, or one person on a paid event) keep the booker's picks, and say which
+    were full, without giving the colleagues the booker's sessions?"""
     from eventapp.services.group_booking import BookingRequest, Colleague, book
 
     event = make_event(now)
-    workshop = add_session(event, "Workshop", 5, capacity=2)
-    colleagues = [Colleague(first_name="Bo", last_name=f"Berg {n}", email=f"bo{n}@example.org") for n in range(2)]
-    result = book(event.id, BookingRequest(attendee(1, sessions=(workshop,)), colleagues), now)
-    assert [chosen(person.registration_id) for person in result.people] == [[workshop], [workshop], []]
+    workshop = add_session(event, "Workshop", 5, capacity=5)
+    full = add_session(event, "Fullt pass", 7, capacity=1)
+    register_attendee(event.id, attendee(1, sessions=(full,)), now)
+    result = book(event.id, BookingRequest(attendee(2, sessions=(workshop, full)),
+                                           [Colleague("Kollega", "Ett", "kollega1@example.org")]), now)
+    booker, colleague = (p.registration_id for p in result.people)
+    assert result.full_sessions == ["Fullt pass"]
+    assert chosen(booker) == [workshop] and chosen(colleague) == []

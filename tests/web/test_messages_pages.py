@@ -90,6 +90,8 @@ def test_a_message_for_later_waits(app, organiser, event):
     ({"to": "cancelled"}, "to"),
     ({"when": "later", "send_at": "2020-01-01T10:00"}, "send_at"),
     ({"when": "later", "send_at": ""}, "send_at"),
+    ({"when": "later", "send_at": "0001-01-01T00:30"}, "send_at"),
+    ({"when": "now", "send_at": "9999-12-31T23:59"}, "send_at"),
 ])
 def test_bad_input_is_shown_beside_the_field_and_nothing_is_queued(app, organiser, event, changes, field):
     response = submit(organiser, f"/admin/events/{event.slug}/messages", {**MESSAGE, **changes, "action": "send"})

@@ -81,8 +81,9 @@ def test_resend_is_rate_limited(app, client, event):
     assert answers == [200, 200, 429]
 
 
-def test_a_bad_address_is_explained_beside_the_field(app, client, event):
-    response = submit(client, f"/events/{event.slug}/resend", {"email": ""})
+@pytest.mark.parametrize("address", ["", "inte-en-adress", "karin@example.org\r\nBcc: x@example.org"])
+def test_a_bad_address_is_explained_beside_the_field(app, client, event, address):
+    response = submit(client, f"/events/{event.slug}/resend", {"email": address})
     assert response.status_code == 422
     assert 'id="email-error"' in response.get_data(as_text=True)
     assert links_sent(app) == []

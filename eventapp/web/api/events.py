@@ -16,7 +16,15 @@ from ...ids import MAX_ID
 from ...models import DiscountCode, Event, EventBilling, EventKind, InvoiceTiming, Role, VatTreatment
 from ...services import registration as registrations
 from ...services.errors import ValidationFailed
-from ...services.events import AgendaData, EventData, SessionData, get_event, save_event
+from ...services.events import (
+    FEEDBACK_QUESTION_MAX,
+    MAX_FEEDBACK_QUESTIONS,
+    AgendaData,
+    EventData,
+    SessionData,
+    get_event,
+    save_event,
+)
 from ...services.pricing import DiscountCodeData
 from . import api_user, bp, json_body, openapi, require_role
 from .fields import MISSING, Reader
@@ -52,13 +60,14 @@ def event_json(event: Event, counts) -> dict:
         "price": event.price, "no_show_fee": event.no_show_fee,
         "charge_late_cancellation": event.charge_late_cancellation, "fee_notice": event.fee_notice,
         "published": event.published, "cancelled_at": moment(event.cancelled_at),
-        "send_certificates": event.send_certificates,
         "vat": billing.vat_treatment if billing else "standard",
         "vat_exemption_reason": billing.vat_exemption_reason if billing else "",
         "invoice_timing": event.invoice_timing, "early_bird_price": event.early_bird_price,
         "early_bird_until": moment(event.early_bird_until),
         "discount_codes": [{"code": c.code, "percent": c.percent, "amount": c.amount, "max_uses": c.max_uses,
                             "valid_until": moment(c.valid_until), "uses": c.uses} for c in codes],
+        "send_certificates": event.send_certificates,
+        "feedback_questions": list(event.feedback_questions or ()), "feedback_named": event.feedback_named,
         "series": event.series.name if event.series else None,
         "sessions": [{"id": s.id, "title": s.title, "title_en": s.title_en, "starts_at": moment(s.starts_at),
                       "ends_at": moment(s.ends_at), "venue": s.venue, "choosable": s.choosable,
@@ -119,10 +128,14 @@ SCALAR_READERS = {
     "price": lambda r, n: r.integer(n, minimum=0, maximum=MAX_MONEY),
     "no_show_fee": lambda r, n: r.integer(n, minimum=0, maximum=MAX_MONEY),
     "waitlist": lambda r, n: r.boolean(n), "charge_late_cancellation": lambda r, n: r.boolean(n),
-    "published": lambda r, n: r.boolean(n), "send_certificates": lambda r, n: r.boolean(n),
+    "send_certificates": lambda r, n: r.boolean(n),
     "vat": _text(20), "vat_exemption_reason": _text(200), "invoice_timing": _text(20),
     "early_bird_price": lambda r, n: r.integer(n, minimum=0, maximum=MAX_MONEY, nullable=True),
     "early_bird_until": lambda r, n: r.moment(n, nullable=True),
+    "published": lambda r, n: r.boolean(n),
+    "feedback_named": lambda r, n: r.boolean(n),
+    "feedback_questions": lambda r, n: _texts(r, n, max_items=MAX_FEEDBACK_QUESTIONS,
+                                              max_length=FEEDBACK_QUESTION_MAX),
 }
 
 
@@ -146,6 +159,22 @@ def _discount_codes(reader: Reader):
             codes.append(DiscountCodeData(**{name: None if value is MISSING else value
                                              for name, value in values.items()}))
     return codes
+def _texts(reader: Reader, name: str, *, max_items: int, max_length: int):
+    """A list of one-line texts, each tidied to single spaces."""
+    value = reader.body.get(name, MISSING)
+    if value is MISSING:
+        return value
+    if not isinstance(value, list) or len(value) > max_items:
+        return reader.error(name, _l("A list of at most %(max)d texts.", max=max_items))
+    item = Reader({"item": None})
+    texts = []
+    for text in value:
+        item.body["item"] = text
+        checked = item.text("item", max_length=max_length)
+        if checked is MISSING:
+            return reader.error(name, item.errors["item"][0])
+        texts.append(" ".join(checked.split()))
+    return [text for text in texts if text]
 
 
 def _sessions(reader: Reader):
@@ -255,7 +284,6 @@ EVENT_FIELDS = {
     "price": {"type": "integer", "minimum": 0, "maximum": MAX_MONEY, "description": "öre"},
     "no_show_fee": {"type": "integer", "minimum": 0, "maximum": MAX_MONEY, "description": "öre"},
     "charge_late_cancellation": {"type": "boolean"}, "fee_notice": _string(2_000), "published": {"type": "boolean"},
-    "send_certificates": {"type": "boolean", "description": "E-mail certificates of attendance after the event"},
     "vat": {"type": "string", "enum": [v.value for v in VatTreatment],
             "description": "VAT on the price and fees: 25 %, or outside the scope of VAT (give the reason)"},
     "vat_exemption_reason": {**_string(200), "description": "Printed on invoices outside the scope of VAT"},
@@ -274,6 +302,10 @@ EVENT_FIELDS = {
                        "valid_until": {"type": ["string", "null"], "format": "date-time"},
                        "uses": {"type": "integer", "minimum": 0, "readOnly": True,
                                 "description": "Bookings that used it (ignored when sent)"}}}},
+    "send_certificates": {"type": "boolean", "description": "E-mail certificates of attendance after the event"},
+    "feedback_questions": {"type": "array", "maxItems": MAX_FEEDBACK_QUESTIONS, "items": _string(FEEDBACK_QUESTION_MAX),
+                           "description": "The feedback form's own questions, each rated 1-5"},
+    "feedback_named": {"type": "boolean", "description": "The organiser sees who gave which feedback"},
     "series": {"type": ["string", "null"], "maxLength": 200, "description": "The series' name; a new name creates it"},
     "sessions": {"type": ["array", "null"], "maxItems": 100, "items": {
         "type": "object", "additionalProperties": False, "required": ["title", "starts_at", "ends_at"],

@@ -68,10 +68,10 @@ def list_registrations(slug: str):
         if status not in set(RegistrationStatus):
             raise ApiError(422, "validation_failed", _l("Unknown status."), {"status": [_l("Unknown status.")]})
         query = query.where(Registration.status == status)
-    listed = list(db.session.scalars(query))
+    found = list(db.session.scalars(query))
     numbers = paid_events.invoice_numbers_of_event(event)
-    sessions = session_service.sessions_of_many(listed)
-    return jsonify([registration_json(r, numbers, sessions) for r in listed])
+    sessions = session_service.sessions_of_many(found)
+    return jsonify([registration_json(r, numbers, sessions) for r in found])
 
 
 _NULLABLE_TEXT = {"type": ["string", "null"]}
