@@ -236,11 +236,13 @@ def privacy_purge(days):
 @click.option("--sort", type=click.Choice(list(badges.SORTS)), default="last_name", show_default=True)
 @click.option("--back-text", default="", help="Printed on the back of each badge (Wi-Fi, agenda).")
 @click.option("--agenda", is_flag=True, help="Print the event's agenda on the back.")
+@click.option("--sessions", is_flag=True, help="Print the sessions each person picked.")
 @with_appcontext
-def badges_command(slug, output, layout, only_new, sort, back_text, agenda):
+def badges_command(slug, output, layout, only_new, sort, back_text, agenda, sessions):
     """Name badges of an event's confirmed attendees as a PDF, recorded as printed."""
     options = badges.BadgeOptions(layout=layout, sort=sort, only_new=only_new,
-                                  back_text=back_text.replace("\\n", "\n"), agenda_on_back=agenda)
+                                  back_text=back_text.replace("\\n", "\n"), agenda_on_back=agenda,
+                                  sessions_on_badge=sessions)
     try:
         event = get_event(slug)
         pdf, count = badges.print_badges(

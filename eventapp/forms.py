@@ -901,6 +901,7 @@ class BadgeForm(Form):
     back_text = TextAreaField(_l("Text on the back (optional), e.g. Wi-Fi"), filters=[_strip], validators=[
         Optional(), Length(max=600, message=_l("At most %(max)d characters."))])
     agenda = BooleanField(_l("Print the agenda on the back"))
+    sessions = BooleanField(_l("Print the sessions each person picked"))
 
     def __init__(self, *args, layouts: dict, sorts: dict, **kwargs):
         super().__init__(*args, **kwargs)

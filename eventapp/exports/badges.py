@@ -25,9 +25,10 @@ from .text_fit import FLOOR_PT, STEP_PT, FittedText, count_lines, direction, fit
 #: Badges per rendered chunk (rounded up to whole sheets).
 CHUNK_BADGES = 40
 #: Share of the names' area each line may grow into when it has to wrap (of the lines present).
-HEIGHT_SHARES = {"first_name": 0.36, "last_name": 0.26, "organisation": 0.23, "job_title": 0.15, "group": 0.15}
+HEIGHT_SHARES = {"first_name": 0.36, "last_name": 0.26, "organisation": 0.23, "job_title": 0.15, "group": 0.15,
+                 "sessions": 0.12}
 #: Lines set in the type sizes of another line (a layout has no sizes of their own for them).
-SIZES_OF = {"group": "job_title"}
+SIZES_OF = {"group": "job_title", "sessions": "job_title"}
 #: Vertical gap between lines, points.
 LINE_GAP_PT = 2.0
 
@@ -43,6 +44,8 @@ class BadgeData:
     code: str
     #: The group or table the person sits at ("Grupp 3: Skola"), or empty.
     group: str = ""
+    #: The sessions the person picked ("Workshop: Klarspråk"), when the organiser prints them.
+    sessions: str = ""
 
 
 @dataclass(frozen=True)

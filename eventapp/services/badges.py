@@ -23,7 +23,7 @@ from ..exports.pdf import first_page_png
 from ..extensions import db
 from ..formatting import format_date, format_time
 from ..models import BadgeLogo, BadgePrint, BadgeRun, BadgeRunStatus, Event, Registration, RegistrationStatus, User
-from . import audit, grouping
+from . import audit, grouping, sessions
 from .errors import NotFound, NothingToPrint, ValidationFailed
 
 logger = logging.getLogger(__name__)
@@ -47,6 +47,8 @@ class BadgeOptions:
     only_new: bool = False
     back_text: str = ""
     agenda_on_back: bool = False
+    #: A line with the sessions each person picked (rule 10).
+    sessions_on_badge: bool = False
 
     def validated(self) -> "BadgeOptions":
         errors = {}
@@ -92,18 +94,20 @@ def select_registrations(event: Event, options: BadgeOptions) -> list[Registrati
 # What a badge shows -------------------------------------------------------------------------
 
 
-def badge_data(registration: Registration, group: str = "") -> BadgeData:
+def badge_data(registration: Registration, group: str = "", chosen: str = "") -> BadgeData:
     return BadgeData(
         first_name=registration.first_name, last_name=registration.last_name,
         organisation=registration.organisation_name, job_title=registration.job_title,
-        code=registration.check_in_code, group=group,
+        code=registration.check_in_code, group=group, sessions=chosen,
     )
 
 
-def badges_of(event: Event, registrations: list[Registration]) -> list[BadgeData]:
-    """The badges of ``registrations``, each with the group or table the person sits at."""
+def badges_of(event: Event, registrations: list[Registration], *, with_sessions: bool = False) -> list[BadgeData]:
+    """The badges of ``registrations``, each with the group or table the person sits at and, when
+    asked, the sessions they picked."""
     groups = grouping.group_labels(event.id)
-    return [badge_data(r, groups.get(r.id, "")) for r in registrations]
+    chosen = sessions.chosen_titles(event) if with_sessions else {}
+    return [badge_data(r, groups.get(r.id, ""), chosen.get(r.id, "")) for r in registrations]
 
 
 def badge_design(event: Event, options: BadgeOptions, logo: bytes | None = None) -> BadgeDesign:
@@ -226,8 +230,8 @@ def print_badges(event_id: int, options: BadgeOptions, *, actor: User | None, no
     options = options.validated()
     event = _event(event_id)
     registrations = select_registrations(event, options)
-    pdf = render_badges(badges_of(event, registrations), badge_design(event, options),
-                        options.layout, progress=progress)
+    pdf = render_badges(badges_of(event, registrations, with_sessions=options.sessions_on_badge),
+                        badge_design(event, options), options.layout, progress=progress)
     _record_prints(event, registrations, options.layout, actor, now)
     db.session.commit()
     return pdf, len(registrations)
@@ -255,7 +259,8 @@ def preview(event_id: int, options: BadgeOptions) -> bytes:
     event = _event(event_id)
     layout = LAYOUTS[options.layout]
     registrations = select_registrations(event, options)[:layout.per_page]
-    pdf = render_badges(badges_of(event, registrations), badge_design(event, options), layout)
+    pdf = render_badges(badges_of(event, registrations, with_sessions=options.sessions_on_badge),
+                        badge_design(event, options), layout)
     return first_page_png(pdf, width=900)
 
 
@@ -295,7 +300,7 @@ def process_run(run_id: int, clock: Callable[[], datetime]) -> None:
         by_id = {r.id: r for r in db.session.scalars(select(Registration).where(
             Registration.id.in_(run.registration_ids)))}
         registrations = [by_id[i] for i in run.registration_ids if i in by_id]
-        badges = badges_of(event, registrations)
+        badges = badges_of(event, registrations, with_sessions=options.sessions_on_badge)
         design = badge_design(event, options)
 
         def progress(done: int) -> None:

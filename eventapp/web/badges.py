@@ -41,7 +41,8 @@ def event_or_404(slug: str):
 
 def _options(form: BadgeForm) -> BadgeOptions:
     return BadgeOptions(layout=form.layout.data, sort=form.sort.data, only_new=form.selection.data == "new",
-                        back_text=form.back_text.data or "", agenda_on_back=bool(form.agenda.data))
+                        back_text=form.back_text.data or "", agenda_on_back=bool(form.agenda.data),
+                        sessions_on_badge=bool(form.sessions.data))
 
 
 def _page(event, form, error=None, status=200, logo_form=None):

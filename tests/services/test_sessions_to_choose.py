@@ -153,3 +153,22 @@ def test_a_booker_keeps_the_sessions_picked_and_a_colleague_picks_their_own(ctx,
     booker, colleague = (p.registration_id for p in result.people)
     assert result.full_sessions == ["Fullt pass"]
     assert chosen(booker) == [workshop] and chosen(colleague) == []
+
+
+def test_the_badge_may_carry_the_sessions_picked(ctx, now):
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    from eventapp.services.badges import BadgeOptions, print_badges
+
+    event = make_event(now)
+    workshop = add_session(event, "Workshop: Klarspråk", 5)
+    register_attendee(event.id, attendee(1, sessions=(workshop,)), now)
+
+    def text(options):
+        pdf, _ = print_badges(event.id, options, actor=None, now=now)
+        return " ".join(page.extract_text() for page in PdfReader(BytesIO(pdf)).pages)
+
+    assert "Klarspråk" not in text(BadgeOptions())
+    assert "Workshop: Klarspråk" in text(BadgeOptions(sessions_on_badge=True))
