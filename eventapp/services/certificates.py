@@ -41,8 +41,9 @@ class Attendance:
 
     @property
     def counted(self) -> bool:
-        """Does the certificate say "N of M meetings" (an event of several meetings)?"""
-        return len(self.meetings) > 1
+        """Does the certificate say "N of M meetings" (an event of several meetings, checked in per
+        meeting)? A person checked in to the event only is said to have taken part in it."""
+        return len(self.meetings) > 1 and bool(self.attended)
 
     @property
     def attended_anything(self) -> bool:

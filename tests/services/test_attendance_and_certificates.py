@@ -158,3 +158,13 @@ def test_the_thank_you_to_someone_who_came_links_the_certificate(ctx, now):
     message = db.session.scalar(db.select(OutboxMessage).where(OutboxMessage.kind == "thank_you"))
     text = email.message_from_string(written(message), policy=email.policy.default).get_body(("plain",)).get_content()
     assert "Ditt deltagarintyg (pdf): http" in text and "/certificate.pdf" in text
+
+
+def test_someone_checked_in_to_the_course_but_to_no_meeting_took_part_in_it(ctx, now):
+    event = make_course(now)
+    person = register(event, now, 1).registration_id
+    checkin.check_in(event.id, person, actor=None, now=event.starts_at)  # the event, no meeting named
+    issued = certificates.certificate_for(person, event.ends_at)
+    assert not issued.attendance.counted
+    text = " ".join(pdf_text(certificates_pdf([issued])).split())
+    assert "deltog i Vilka är vi?" in text and "av 5" not in text
