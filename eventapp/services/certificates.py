@@ -43,7 +43,7 @@ class Attendance:
     def counted(self) -> bool:
         """Does the certificate say "N of M meetings" (an event of several meetings, checked in per
         meeting)? A person checked in to the event only is said to have taken part in it."""
-        return len(self.meetings) > 1 and bool(self.attended)
+        return len(self.registration.event.meetings) > 1 and bool(self.attended)
 
     @property
     def attended_anything(self) -> bool:

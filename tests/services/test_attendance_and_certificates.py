@@ -168,3 +168,20 @@ def test_someone_checked_in_to_the_course_but_to_no_meeting_took_part_in_it(ctx,
     assert not issued.attendance.counted
     text = " ".join(pdf_text(certificates_pdf([issued])).split())
     assert "deltog i Vilka är vi?" in text and "av 5" not in text
+
+
+def test_a_conference_certificate_names_the_workshops_attended_without_counting_meetings(ctx, now):
+    event = make_event(now, title="Kommunikation och integration")
+    starts = event.starts_at + timedelta(hours=5)
+    workshops = [EventSession(event_id=event.id, title=title, starts_at=starts + timedelta(hours=2 * n),
+                              ends_at=starts + timedelta(hours=2 * n + 1), choosable=True)
+                 for n, title in enumerate(["Workshop: Klarspråk", "World café"])]
+    db.session.add_all(workshops)
+    db.session.commit()
+    person = register(event, now, 1, sessions=tuple(w.id for w in workshops)).registration_id
+    checkin.check_in(event.id, person, actor=None, now=starts, session_id=workshops[0].id)
+    issued = certificates.certificate_for(person, event.ends_at)
+    assert not issued.attendance.counted
+    text = " ".join(pdf_text(certificates_pdf([issued])).split())
+    assert "deltog i Kommunikation och integration" in text and "Workshop: Klarspråk" in text
+    assert "World café" not in text and "träffar" not in text
