@@ -67,7 +67,7 @@ def is_paid_registration(registration: Registration, event: Event) -> bool:
 def booked(event: Event, booking: Booking, now: datetime) -> None:
     """After a booking's people are inserted: invoice it now if the event invoices on registration.
     Call holding the series' and the event's locks (``group_booking``)."""
-    if invoices_on_registration(event) and booking.unit_price > 0:
+    if invoices_on_registration(event) and booking.unit_price > 0 and not event.is_cancelled:
         invoice_booking(event, booking, now)
 
 
@@ -170,7 +170,7 @@ def issue_due(event_id: int, now: datetime, *, actor: User | None = None) -> lis
     try:
         lock_series()
         event = event_for_update(event_id)
-        if event is None or not is_paid(event):
+        if event is None or not is_paid(event) or event.is_cancelled:
             db.session.rollback()
             return []
         if event.invoice_timing == InvoiceTiming.AFTER_EVENT and now < event.ends_at:
@@ -193,7 +193,7 @@ def events_with_uninvoiced_bookings() -> list[int]:
     invoiced = select(InvoiceLine.registration_id).where(InvoiceLine.registration_id.is_not(None))
     return list(db.session.scalars(
         select(Registration.event_id).join(Event, Event.id == Registration.event_id).where(
-            Event.price > 0, Registration.booking_id.is_not(None),
+            Event.price > 0, Event.cancelled_at.is_(None), Registration.booking_id.is_not(None),
             Registration.status == RegistrationStatus.CONFIRMED, Registration.id.not_in(invoiced),
             Registration.transferred_to_id.is_(None)).distinct()))
 
@@ -239,8 +239,28 @@ def _credit_reason(registration: Registration, event: Event) -> str:
 
 def credit_line(line: InvoiceLine, now: datetime, *, reason: str) -> Invoice:
     """A credit note for one line, in the caller's transaction (which holds the series' lock)."""
-    invoice = line.invoice
-    plan = invoicing.plan_credit(invoice, line_ids=[line.id], whole=False, reason=reason)
+    return _credit(invoicing.plan_credit(line.invoice, line_ids=[line.id], whole=False, reason=reason), now)
+
+
+def event_cancelled(event: Event, now: datetime) -> list[Invoice]:
+    """The event is called off: every place invoiced is credited, in the cancellation's transaction
+    (which holds the series' lock, see ``lock_before_cancelling``)."""
+    if not is_paid(event):
+        return []
+    with force_locale("sv"):
+        reason = _("The event has been cancelled.")
+    notes = []
+    for invoice in event_invoices(event):
+        if invoice.is_credit_note or not any(line.registration_id for line in invoice.lines):
+            continue
+        if invoice.credited_amount >= invoice.total_amount:
+            continue
+        notes.append(_credit(invoicing.plan_credit(invoice, line_ids=None, whole=True, reason=reason), now))
+    return notes
+
+
+def _credit(plan: "invoicing.CreditPlan", now: datetime) -> Invoice:
+    invoice = plan.invoice
     series = invoicing._lock_series()
     note = Invoice(
         number=invoicing._take_number(series), kind=InvoiceKind.CREDIT_NOTE, credited_invoice=invoice,
@@ -252,9 +272,10 @@ def credit_line(line: InvoiceLine, now: datetime, *, reason: str) -> Invoice:
         buyer_reference=invoice.buyer_reference, delivery=invoice.delivery, vat_treatment=invoice.vat_treatment,
         vat_exemption_reason=invoice.vat_exemption_reason, net_amount=0, vat_amount=0, total_amount=0,
         note=plan.reason, issued_by_id=None, sent_via="")
-    note.lines.append(InvoiceLine(position=1, credited_line_id=line.id, description=line.description,
-                                  attendee_name=line.attendee_name, net_amount=-line.net_amount,
-                                  vat_rate=line.vat_rate, vat_amount=0))
+    for position, line in enumerate(plan.lines, start=1):
+        note.lines.append(InvoiceLine(position=position, credited_line_id=line.id, description=line.description,
+                                      attendee_name=line.attendee_name, net_amount=-line.net_amount,
+                                      vat_rate=line.vat_rate, vat_amount=0))
     invoicing._total(note, {rate: -amount for rate, amount in plan.rate_vat.items()})
     db.session.add(note)
     audit.record("invoice.credited", invoice, actor=None, now=now, event_id=invoice.event_id,

@@ -246,3 +246,16 @@ def test_an_overdue_invoice_is_reminded_once_and_a_paid_one_never(ctx, now):
 def datetime_at(day):
     from datetime import UTC, datetime
     return datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
+
+
+def test_cancelling_the_event_credits_every_place_invoiced(ctx, now):
+    from eventapp.services.events import cancel_event
+
+    event = paid_event(now)
+    book(event.id, BookingRequest(nacka_booker(1), team(2)), now)
+    book(event.id, BookingRequest(nacka_booker(9, invoice_reference="KS-9")), now)
+    cancel_event(event.id, actor=None, now=now + timedelta(days=1))
+    documents = invoices()
+    assert [d.kind for d in documents] == ["invoice", "invoice", "credit_note", "credit_note"]
+    assert sum(d.total_amount for d in documents) == 0
+    assert paid_events.issue_all_due(now + timedelta(days=2)) == 0
