@@ -205,3 +205,16 @@ def test_the_event_page_and_its_preview_show_the_early_bird_price(app, client):
         db.session.commit()
     text = " ".join(client.get(f"/events/{slug}").get_data(as_text=True).replace("\xa0", " ").split())
     assert "Rabatterat pris 1 200 kr" in text
+
+
+@pytest.mark.parametrize("data", [
+    {"colleagues-²-email": "x@example.org"},
+    {"colleagues-99999999999999999999-email": "x@example.org"},
+    {f"colleagues-{n}-email": f"k{n}@example.org" for n in range(40)},
+    {"colleagues-0-email": "a@example.org", "colleagues-0-first_name": "\x00"},
+    {"colleagues": "x", "booker_not_attending": "y"},
+])
+def test_odd_colleague_rows_get_an_answer_not_a_500_and_store_nothing_wrong(app, client, event, data):
+    response = submit(client, f"/events/{event.slug}/register", {**BOOKER, **data})
+    assert response.status_code in (302, 422)
+    assert all(email != "x@example.org" for email, _ in stored(app))
