@@ -216,5 +216,5 @@ def test_the_event_page_and_its_preview_show_the_early_bird_price(app, client):
 ])
 def test_odd_colleague_rows_get_an_answer_not_a_500_and_store_nothing_wrong(app, client, event, data):
     response = submit(client, f"/events/{event.slug}/register", {**BOOKER, **data})
-    assert response.status_code in (302, 422)
+    assert response.status_code in (302, 400, 422)  # 400: a NUL character is refused before the form
     assert all(email != "x@example.org" for email, _ in stored(app))
