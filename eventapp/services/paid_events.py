@@ -120,15 +120,23 @@ def _line_description(event: Event) -> str:
 def invoice_booking(event: Event, booking: Booking, now: datetime, *, actor: User | None = None) -> Invoice | None:
     """One invoice to the booking's buyer with a line per confirmed person not invoiced yet, or the
     booking held back with the reason. Call holding the series' and the event's locks."""
-    people = _uninvoiced(booking)
-    if not people or booking.unit_price <= 0:
+    return _invoice_buyer(event, [booking], now, actor=actor)
+
+
+def _invoice_buyer(event: Event, bookings: list[Booking], now: datetime, *, actor: User | None = None
+                   ) -> Invoice | None:
+    """One invoice with a line per confirmed person not invoiced yet of ``bookings`` (one buyer's), or
+    the bookings held back with the reason. Call holding the series' and the event's locks."""
+    charged = [(person, booking) for booking in bookings if booking.unit_price > 0
+               for person in _uninvoiced(booking)]
+    if not charged:
         return None
-    reason = held_reason(people)
+    reason = held_reason([person for person, _booking in charged])
+    for booking in bookings:
+        booking.invoice_held_reason = reason or ""
     if reason is not None:
-        booking.invoice_held_reason = reason
         return None
-    booking.invoice_held_reason = ""
-    first = people[0]
+    first, booking = charged[0]
     organisation = first.organisation
     org_number = first.org_number or organisation.org_number
     billing = billing_for(event)
@@ -150,22 +158,34 @@ def invoice_booking(event: Event, booking: Booking, now: datetime, *, actor: Use
         net_amount=0, vat_amount=0, total_amount=0, issued_by_id=actor.id if actor else None, sent_via="")
     with force_locale("sv"):  # the document's language
         description = _line_description(event)
-    for position, person in enumerate(people, start=1):
+    for position, (person, of_booking) in enumerate(charged, start=1):
         invoice.lines.append(InvoiceLine(
             position=position, registration_id=person.id, description=description, attendee_name=person.full_name,
-            net_amount=booking.unit_price, vat_rate=billing.vat_rate, vat_amount=0))
+            net_amount=of_booking.unit_price, vat_rate=billing.vat_rate, vat_amount=0))
     invoicing._total(invoice)
     db.session.add(invoice)
     db.session.flush()
     audit.record("invoice.issued", invoice, actor=actor, now=now, event_id=event.id, number=invoice.number,
-                 total=invoice.total_amount, lines=len(invoice.lines), booking=booking.id)
+                 total=invoice.total_amount, lines=len(invoice.lines), bookings=[b.id for b in bookings])
     invoice_mail.queue_if_emailed(invoice, now, actor=actor)
     return invoice
 
 
+def _buyers(bookings: list[Booking]) -> list[list[Booking]]:
+    """The bookings by buyer (organisation and invoice reference, as rule 7 groups them), in booking order."""
+    grouped: dict[tuple, list[Booking]] = {}
+    for booking in bookings:
+        first = db.session.scalars(select(Registration).where(Registration.booking_id == booking.id)
+                                   .order_by(Registration.id).limit(1)).first()
+        key = invoicing._buyer_key(first) if first is not None else ("booking", booking.id)
+        grouped.setdefault(key, []).append(booking)
+    return list(grouped.values())
+
+
 def issue_due(event_id: int, now: datetime, *, actor: User | None = None) -> list[Invoice]:
     """Invoice what is due of an event's bookings: people promoted from the waiting list, bookings held
-    back and completed since, and (after the event) bookings of an event invoiced then."""
+    back and completed since, and (after the event) bookings of an event invoiced then, one invoice per
+    buyer and reference."""
     begin_write()
     try:
         lock_series()
@@ -173,12 +193,14 @@ def issue_due(event_id: int, now: datetime, *, actor: User | None = None) -> lis
         if event is None or not is_paid(event) or event.is_cancelled:
             db.session.rollback()
             return []
-        if event.invoice_timing == InvoiceTiming.AFTER_EVENT and now < event.ends_at:
+        after_event = event.invoice_timing == InvoiceTiming.AFTER_EVENT
+        if after_event and now < event.ends_at:
             db.session.rollback()
             return []
+        bookings = list(db.session.scalars(select(Booking).where(Booking.event_id == event.id).order_by(Booking.id)))
         issued = []
-        for booking in db.session.scalars(select(Booking).where(Booking.event_id == event.id).order_by(Booking.id)):
-            invoice = invoice_booking(event, booking, now, actor=actor)
+        for buyer in _buyers(bookings) if after_event else [[booking] for booking in bookings]:
+            invoice = _invoice_buyer(event, buyer, now, actor=actor)
             if invoice is not None:
                 issued.append(invoice)
         db.session.commit()

@@ -156,6 +156,15 @@ def test_after_event_invoicing_waits_for_the_end(ctx, now):
     assert len(invoices()[0].lines) == 2
 
 
+def test_after_the_event_one_buyers_bookings_make_one_invoice(ctx, now):
+    event = paid_event(now, invoice_timing="after_event")
+    book(event.id, BookingRequest(nacka_booker(1), team(1)), now)
+    book(event.id, BookingRequest(nacka_booker(2), team(1, start=5)), now)
+    book(event.id, BookingRequest(nacka_booker(3, invoice_reference="KS-9")), now)
+    assert paid_events.issue_all_due(event.ends_at) == 2
+    assert [len(i.lines) for i in invoices()] == [4, 1]
+
+
 def test_a_person_promoted_from_the_waiting_list_is_invoiced_then(ctx, now):
     event = paid_event(now, capacity=2)
     first = book(event.id, BookingRequest(nacka_booker(), team(2)), now)
