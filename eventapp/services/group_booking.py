@@ -82,6 +82,8 @@ class BookedPerson:
 class BookingResult:
     booking_id: int
     people: list[BookedPerson]
+    #: False when the same booking was sent again and is answered as the first time (rule 3).
+    created: bool = True
 
     @property
     def booking(self) -> Booking:
@@ -157,6 +159,10 @@ def book(event_id: int, request: BookingRequest, now: datetime) -> BookingResult
         wrong_answers = questions.check_answers(event, booker.answers)
         if wrong_answers:
             raise ValidationFailed(wrong_answers)
+        again = _sent_again(event, people, booker.email)
+        if again is not None:
+            db.session.rollback()
+            return again
         _refuse_already_registered(event, people)
         statuses = statuses_in_form_order(event, len(prepared))
         code = pricing.use_code(event, request.discount_code, now) if request.discount_code.strip() else None
@@ -182,9 +188,14 @@ def book(event_id: int, request: BookingRequest, now: datetime) -> BookingResult
         db.session.commit()
         return BookingResult(booking.id, booked)
     except IntegrityError:
-        # Someone on the form registered a moment ago: the unique index refused the row.
+        # Someone on the form registered a moment ago (or the same form was sent twice at once): the
+        # unique index refused the row.
         db.session.rollback()
         event = db.session.get(Event, event_id)
+        again = _sent_again(event, people, booker.email)
+        if again is not None:
+            db.session.rollback()
+            return again
         _refuse_already_registered(event, people)
         raise
     except Exception:
@@ -210,6 +221,23 @@ def _lock(event_id: int) -> Event:
         db.session.rollback()
         raise
     return event
+
+
+def _sent_again(event: Event, people: list[tuple[str, Attendee]], booker_email: str) -> BookingResult | None:
+    """The booking these people already are in, when the same booker sent the same form again (rule 3:
+    a repeated submit is answered as the first one was); None otherwise."""
+    keys = [email_key(person.email) for _, person in people]
+    taken = list(db.session.scalars(select(Registration).where(
+        Registration.event_id == event.id, Registration.email_key.in_(keys), Registration.status.in_(ACTIVE_STATUSES))))
+    if len(taken) != len(keys) or len({r.booking_id for r in taken}) != 1 or taken[0].booking_id is None:
+        return None
+    booking = db.session.get(Booking, taken[0].booking_id)
+    if email_key(booking.booker_email) != email_key(booker_email):
+        return None
+    by_key = {r.email_key: r for r in taken}
+    ordered = [by_key[key] for key in keys]
+    return BookingResult(booking.id, [BookedPerson(r.id, r.full_name, r.email, r.status) for r in ordered],
+                         created=False)
 
 
 def _refuse_already_registered(event: Event, people: list[tuple[str, Attendee]]) -> None:

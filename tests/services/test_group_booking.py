@@ -181,3 +181,27 @@ def test_erasing_the_booker_erases_the_booking_and_its_summary_and_the_purge_the
     privacy.purge_ended_events(event.ends_at + timedelta(days=91), 90)
     db.session.expire_all()
     assert "anna2" not in db.session.get(Booking, other.booking_id).booker_email
+
+
+def test_the_same_booking_sent_twice_is_answered_as_the_first_time(ctx, now):
+    """Rule 3 for a booking: a second click gets the same booking, not a complaint or a second row."""
+    event = make_event(now)
+    request = BookingRequest(attendee(1), colleagues(2))
+    first = book(event.id, request, now)
+    again = book(event.id, request, now)
+    assert (again.booking_id, again.created) == (first.booking_id, False)
+    assert [p.registration_id for p in again.people] == [p.registration_id for p in first.people]
+    assert db.session.scalar(db.select(db.func.count()).select_from(Booking)) == 1
+    with pytest.raises(ValidationFailed):  # someone else booking the same people is told they are registered
+        book(event.id, BookingRequest(attendee(7), colleagues(2)), now)
+
+
+def test_the_same_booking_sent_many_times_at_once_is_stored_once(app, now):
+    with app.app_context():
+        event_id = make_event(now).id
+    request = BookingRequest(attendee(1), colleagues(2))
+    outcomes = run_concurrently(app, event_id, [request] * 8, now, workers=8)
+    assert all(outcome == ["confirmed"] * 3 for outcome in outcomes), outcomes
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(Booking)) == 1
+        assert len(stored(event_id)) == 3
