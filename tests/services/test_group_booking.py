@@ -205,3 +205,16 @@ def test_the_same_booking_sent_many_times_at_once_is_stored_once(app, now):
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count()).select_from(Booking)) == 1
         assert len(stored(event_id)) == 3
+
+
+def test_a_colleagues_confirmation_says_who_booked_the_place(ctx, now):
+    from builders import written
+
+    event = make_event(now)
+    book(event.id, BookingRequest(attendee(1, first_name="Karin", last_name="Lind"), colleagues(1)), now)
+    messages = {m.recipient: m for m in db.session.scalars(db.select(OutboxMessage).where(
+        OutboxMessage.kind == "confirmation"))}
+    colleague = written(messages["kollega1@example.org"]).replace("=\r\n", "")
+    booker = written(messages["anna1@example.org"]).replace("=\r\n", "")
+    assert "Karin Lind har bokat den h=C3=A4r platsen =C3=A5t dig" in colleague
+    assert "har bokat den" not in booker

@@ -268,3 +268,19 @@ def test_cancelling_the_event_credits_every_place_invoiced(ctx, now):
     assert [d.kind for d in documents] == ["invoice", "invoice", "credit_note", "credit_note"]
     assert sum(d.total_amount for d in documents) == 0
     assert paid_events.issue_all_due(now + timedelta(days=2)) == 0
+
+
+def test_the_cancellation_receipt_says_whether_the_place_is_credited(ctx, now):
+    from builders import written
+
+    from eventapp.models import OutboxMessage
+
+    event = paid_event(now, no_show_fee=25000)
+    result = book(event.id, BookingRequest(nacka_booker(), team(2)), now)
+    cancel_registration(result.people[1].registration_id, now)
+    cancel_registration(result.people[2].registration_id, event.effective_cancellation_deadline)
+    receipts = {m.recipient: written(m).replace("=\r\n", "") for m in db.session.scalars(
+        db.select(OutboxMessage).where(OutboxMessage.kind == "cancelled"))}
+    assert "krediteras" in receipts["kollega1@example.org"]
+    late = receipts["kollega2@example.org"]
+    assert "st=C3=A5r kvar" in late and "no show" not in late.lower()
