@@ -66,5 +66,5 @@ lint: install
 clean:
 	rm -rf $(VENV) instance .pytest_cache
 
-bench: install  ## Benchmarks: load, latency and memory beside their baselines (bench/results.json)
+bench: system install  ## Benchmarks: load, latency and memory beside their baselines (bench/results.json)
 	$(BIN)/python -m bench.run $(BENCH)

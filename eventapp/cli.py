@@ -171,6 +171,7 @@ def export_attendees(slug, fmt, output, delimiter):
     from .services.attendees import attendee_export_rows
     from .services.events import get_event
     from .services.questions import answer_columns
+    from .services.sessions import export_columns
 
     try:
         event = get_event(slug)
@@ -180,7 +181,7 @@ def export_attendees(slug, fmt, output, delimiter):
     questions, answers = answer_columns(event.id)
     with open(output, "wb") as file:
         file.write(attendee_table(event, registrations, fmt, delimiter=delimiter, questions=questions,
-                                  answers=answers))
+                                  answers=answers, extra=export_columns(event)))
     click.echo(f"{len(registrations)} registrations written to {output}")
 
 

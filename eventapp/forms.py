@@ -3,7 +3,7 @@ import re
 from functools import lru_cache
 
 from babel import support
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -313,14 +313,16 @@ class CheckboxesField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-def registration_form_for(questions) -> RegistrationForm:
+def registration_form_for(questions, sessions=(), full=frozenset()) -> RegistrationForm:
     """The registration form with a field per question of the event (``question_<id>``), in the
-    visitor's language.
+    visitor's language, and the choosable ``sessions`` as checkboxes named ``sessions`` (``full``:
+    the ids of those without a place left, marked so).
 
     The form only shapes the input; whether an answer is required or allowed is the questions
-    service's to say (so the API and the form share one rule).
+    service's to say (so the API and the form share one rule), and whether a pick is the sessions
+    service's.
     """
-    if not questions:
+    if not questions and not sessions:
         form = RegistrationForm()
         form.questions = []
         return form
@@ -330,6 +332,8 @@ def registration_form_for(questions) -> RegistrationForm:
 
     for question in questions:
         setattr(EventRegistrationForm, question.field_name, _question_field(question))
+    if sessions:
+        EventRegistrationForm.sessions = session_choice_field(sessions, full)
     form = EventRegistrationForm()
     form.questions = [form[question.field_name] for question in questions]
     page = current_language()
@@ -340,6 +344,25 @@ def registration_form_for(questions) -> RegistrationForm:
         field.choice_langs = {value: label.lang for value, label in question.choice_labels()
                               if getattr(label, "lang", page) != page}
     return form
+
+
+def session_choice_field(sessions, full=frozenset()) -> "CheckboxesField":
+    """Checkboxes named ``sessions`` whose values are the sessions' ids, each labelled with its
+    time, its places and whether it is full."""
+    from .formatting import format_period
+
+    def label(session) -> str:
+        text = f"{session.localised.title}, {format_period(session.starts_at, session.ends_at)}"
+        if session.id in full:
+            return gettext("%(session)s (fully booked)", session=text)
+        if session.capacity:
+            return ngettext("%(session)s (%(num)d place)", "%(session)s (%(num)d places)", session.capacity,
+                            session=text)
+        return text
+
+    return CheckboxesField(_l("Sessions to choose (optional)"), validate_choice=False,
+                           choices=[SelectChoice(str(s.id), label(s)) for s in sessions],
+                           description=_l("Sessions at the same time cannot both be picked."))
 
 
 def _question_field(question):
@@ -369,6 +392,19 @@ def answers_from(form: FlaskForm, questions) -> dict[int, str]:
         data = form[question.field_name].data
         answers[question.id] = CHOICES_SEPARATOR.join(data) if isinstance(data, list) else data or ""
     return answers
+
+
+def session_choice_form(sessions, full=frozenset(), chosen=()) -> FlaskForm:
+    """The personal page's form to change the sessions picked (``chosen``: ids picked now)."""
+
+    class SessionChoiceForm(FlaskForm):
+        pass
+
+    SessionChoiceForm.sessions = session_choice_field(sessions, full)
+    form = SessionChoiceForm()
+    if not form.is_submitted():
+        form.sessions.data = [str(session_id) for session_id in chosen]
+    return form
 
 
 class TransferForm(PersonFields):
@@ -666,6 +702,12 @@ class MeetingRowForm(RowForm):
     title = _text(_l("Title in Swedish"), 200)
     title_en = _text(_l("Title in English (optional)"), 200)
     venue = _text(_l("Room or venue (optional)"), 200)
+    id = HiddenField(validators=[Optional(), Regexp(r"^[0-9]{1,12}$")])
+    choosable = BooleanField(_l("Attendees choose it on the form (a workshop)"))
+    capacity = IntegerField(_l("Places of the session (empty: no limit)"),
+                            invalid_value_message=_l("Enter a whole number."),
+                            validators=[Optional(), NumberRange(
+                                min=1, max=100000, message=_l("Enter a number from %(min)s to %(max)s."))])
 
 
 def _question_kinds():
@@ -747,6 +789,7 @@ class EventForm(Form):
         Optional(), Length(max=5000, message=_l("At most %(max)d characters."))])
     fee_notice = TextAreaField(_l("Fee notice shown on the event page (optional)"), filters=[_strip], validators=[
         Optional(), Length(max=1000, message=_l("At most %(max)d characters."))])
+    send_certificates = BooleanField(_l("E-mail a certificate of attendance to those who came, after the event"))
     reminder_days = IntegerField(_l("Reminder, days before the start (0: none)"), default=2,
                                  invalid_value_message=_l("Enter a whole number."),
                                  validators=[Optional(),
@@ -848,6 +891,7 @@ class BulkActionForm(Form):
         SelectChoice("badges", _l("Print badges")),
         SelectChoice("promote", _l("Give a place from the waiting list")),
         SelectChoice("cancel", _l("Cancel the registrations")),
+        SelectChoice("message", _l("Write to them")),
     ], validators=[_required(_l("Choose what to do."))])
     selected = SelectMultipleField(_l("Attendees"), coerce=row_id, choices=[], validate_choice=False)
     confirmed = HiddenField()
@@ -909,3 +953,86 @@ class PrivacyRequestForm(Form):
     email = EmailField(_l("The person's e-mail address"), filters=[_strip], validators=[
         _required(_l("Enter your e-mail address.")), Length(max=254, message=_l("At most %(max)d characters."))])
     confirm = BooleanField(_l("I have checked that the request comes from this person."))
+
+
+class MessageForm(Form):
+    """An organiser's message to attendees: to whom, what, and when. The texts and the time are
+    checked by the messages service (merge fields, a time that has passed)."""
+
+    to = SelectField(_l("To"), default="confirmed", validators=[_required(_l("Choose whom the message goes to."))])
+    selected = SelectMultipleField(_l("Attendees"), coerce=row_id, choices=[], validate_choice=False)
+    subject = StringField(_l("Subject"), validators=[Length(max=400, message=_l("At most %(max)d characters."))])
+    body = TextAreaField(_l("Text"), render_kw={"rows": 12},
+                         validators=[Length(max=40_000, message=_l("At most %(max)d characters."))])
+    when = RadioField(_l("When"), default="now", choices=[
+        SelectChoice("now", _l("Send now")), SelectChoice("later", _l("Send at a set time"))],
+        validators=[_required(_l("Choose when."))])
+    send_at = DateTimeLocalField(_l("Date and time"), format="%Y-%m-%dT%H:%M",
+                                 invalid_value_message=DATETIME_MESSAGE, validators=[Optional()])
+    preview_as = SelectField(_l("Preview as"), coerce=str, choices=[], validate_choice=False)
+
+    def __init__(self, *args, audiences, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.to.choices = [SelectChoice(audience.value, audience.label) for audience in audiences]
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.when.data == "later" and self.send_at.data is None and not self.send_at.errors:
+            self.send_at.errors = list(self.send_at.errors) + [_l("Choose the date and time to send it.")]
+            return False
+        if self.send_at.data is not None and not 2000 <= self.send_at.data.year <= 2100:
+            self.send_at.errors = list(self.send_at.errors) + [DATETIME_MESSAGE]
+            return False
+        return valid
+
+
+class OwnDetailsForm(Form):
+    """What an attendee may change of their own registration (``/r/<token>/edit``)."""
+
+    job_title = PersonFields.job_title
+    phone = PersonFields.phone
+    dietary = PersonFields.dietary
+    invoice_reference = RegistrationForm.invoice_reference
+
+
+def own_details_form_for(questions, registration=None) -> OwnDetailsForm:
+    """The attendee's form with a field per question of the event, filled from ``registration`` when
+    it is shown (not when it is sent)."""
+    class EventOwnDetailsForm(OwnDetailsForm):
+        pass
+
+    for question in questions:
+        setattr(EventOwnDetailsForm, question.field_name, _question_field(question))
+    form = EventOwnDetailsForm(obj=registration)
+    form.questions = [form[question.field_name] for question in questions]
+    if registration is not None and not form.is_submitted():
+        given = {answer.question_id: answer.value for answer in registration.answers}
+        for question, field in zip(questions, form.questions, strict=True):
+            value = given.get(question.id, "")
+            field.data = value.split(CHOICES_SEPARATOR) if question.question_kind == QuestionKind.CHOICES else value
+    return form
+
+
+class ResendForm(Form):
+    """"Lost your confirmation?": the address the link goes to, if it is registered."""
+
+    email = EmailField(_l("Your e-mail address"), filters=[_strip], validators=[
+        _required(_l("Enter your e-mail address.")),
+        Length(max=254, message=_l("At most %(max)d characters.")), mailbox])
+
+
+class EmailTextForm(Form):
+    """An event's own text of an automatic e-mail; merge fields are checked by the service."""
+
+    subject = StringField(_l("Subject"), validators=[Length(max=400, message=_l("At most %(max)d characters."))])
+    body = TextAreaField(_l("Opening text"), render_kw={"rows": 8}, validators=[
+        Length(max=40_000, message=_l("At most %(max)d characters."))])
+
+
+class ThankYouForm(Form):
+    """When the thank-you after the event goes out, and the link to the material it gives."""
+
+    thank_you_hours = IntegerField(_l("Send the thank-you this many hours after the end (empty: none)"),
+                                   invalid_value_message=_l("Enter a whole number."), validators=[Optional()])
+    material_url = StringField(_l("Link to the material (optional)"), filters=[_strip], validators=[
+        Optional(), Length(max=500, message=_l("At most %(max)d characters.")), single_line])

@@ -2,7 +2,8 @@
 
 The web app only enqueues. The worker delivers the outbox (woken whenever a transaction that queued
 e-mail commits, and every minute for retries), renders badge runs, and runs the periodic jobs:
-reminders every few minutes and the privacy purge every night. The queue lives in a SQLite file of
+organisers' scheduled messages every minute, reminders and thank-yous every few minutes and the
+privacy purge every night. The queue lives in a SQLite file of
 the instance folder on one machine (no extra server), in Redis when ``REDIS_URL`` is set (several
 machines, each with its web server and its worker).
 
@@ -123,6 +124,31 @@ def send_reminders() -> None:
     reminders.send_reminders(utcnow())
 
 
+@huey.periodic_task(crontab(minute="*/15"))
+@_in_app
+def send_certificates() -> None:
+    """Certificates of attendance for events that have ended and send them (each person once)."""
+    from .services import certificates
+
+    certificates.send_after_events(utcnow())
+
+
+@huey.periodic_task(crontab(minute="*"))
+@_in_app
+def send_scheduled_messages() -> None:
+    """Every minute: organisers' messages whose time has come; their e-mails follow at once."""
+    from .services import messages
+
+    messages.send_scheduled(utcnow())
+
+
+@huey.periodic_task(crontab(minute="*/5"))
+@_in_app
+def send_thank_yous() -> None:
+    """The thank-yous due after events that have ended (each once)."""
+    from .services import thank_you
+
+    thank_you.send_thank_yous(utcnow())
 @huey.periodic_task(crontab(minute="*/5"))
 @_in_app
 def invoice_paid_bookings() -> None:

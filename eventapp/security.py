@@ -47,6 +47,9 @@ DEFAULTS = {
     "RATELIMIT_REGISTRATION": "30 per minute",
     #: Requests to personal links (/r/<token>) from one address: guessing a token is hopeless anyway.
     "RATELIMIT_PERSONAL_LINK": "60 per minute",
+    #: Asking for one's link again from one address (each registration also gets at most one such
+    #: e-mail per 10 minutes, whoever asks).
+    "RATELIMIT_RESEND": "10 per minute",
 }
 
 #: Levels of nesting a JSON body may have; the API's deepest document has four.
@@ -112,6 +115,11 @@ def _private_page() -> bool:
 def registration_limit() -> str:
     """The rate limit of the public registration form (configurable)."""
     return current_app.config["RATELIMIT_REGISTRATION"]
+
+
+def resend_limit() -> str:
+    """The rate limit of asking for one's personal link again (configurable)."""
+    return current_app.config["RATELIMIT_RESEND"]
 
 
 def personal_link_limit() -> str:

@@ -44,14 +44,19 @@ def row(registration: Row, labels: tuple[dict[str, str], dict[str, str]]) -> lis
 
 
 def attendee_table(event: Event, registrations: Iterable[Row], fmt: str, delimiter: str = ";",
-                   questions: Sequence[Question] = (), answers: dict[int, dict[int, str]] | None = None) -> bytes:
+                   questions: Sequence[Question] = (), answers: dict[int, dict[int, str]] | None = None,
+                   extra: tuple[list[str], dict[int, list[str]]] = ([], {})) -> bytes:
     """The rows of ``attendees.attendee_export_rows`` as ``csv`` or ``xlsx`` bytes, with a column per
-    question of the event (``answers``: {registration id: {question id: answer}})."""
+    question of the event (``answers``: {registration id: {question id: answer}}) and the ``extra``
+    columns (headers, {registration id: values}), such as the sessions chosen."""
     labels = _labels()
     answers = answers or {}
-    columns = header() + [question.text for question in questions]
+    extra_headers, extra_values = extra
+    blank = [""] * len(extra_headers)
+    columns = header() + [question.text for question in questions] + extra_headers
     rows = (row(registration, labels) + [question.answer_label(answers.get(registration.id, {}).get(question.id, ""))
                                          for question in questions]
+            + extra_values.get(registration.id, blank)
             for registration in registrations)
     if fmt == "csv":
         return to_csv(columns, rows, delimiter=delimiter)
@@ -60,7 +65,10 @@ def attendee_table(event: Event, registrations: Iterable[Row], fmt: str, delimit
     raise ValueError(f"unknown format {fmt!r}")
 
 
-def door_list_pdf(event: Event, registrations: Sequence[Registration]) -> bytes:
-    """An alphabetical list to tick off at the door: name, organisation and a check box."""
+def door_list_pdf(event: Event, registrations: Sequence[Registration],
+                  sessions: dict[int, str] | None = None) -> bytes:
+    """An alphabetical list to tick off at the door: name, organisation, the sessions chosen
+    (``sessions``: {registration id: titles}) and a check box."""
     people = sort_by_name(registrations)
-    return render_pdf(render_template("admin/door_list_pdf.html", event=event, registrations=people))
+    return render_pdf(render_template("admin/door_list_pdf.html", event=event, registrations=people,
+                                      sessions=sessions or {}))

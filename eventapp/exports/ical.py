@@ -45,12 +45,13 @@ def occurrences(event: Event) -> list[Occurrence]:
     language where the organiser wrote one."""
     location = ", ".join(part for part in (event.venue, event.address, event.city) if part)
     title = event.localised.title
-    if not event.sessions:
+    meetings = event.meetings  # sessions to choose are within the event's own time
+    if not meetings:
         return [Occurrence("", title, event.starts_at, event.ends_at, location)]
     return [
         Occurrence(f"-session-{number}", f"{title}: {session.localised.title}", session.starts_at, session.ends_at,
                    ", ".join(part for part in (session.venue, event.address, event.city) if part) or location)
-        for number, session in enumerate(event.sessions, start=1)
+        for number, session in enumerate(meetings, start=1)
     ]
 
 
@@ -120,27 +121,34 @@ def published(events: Iterable[Event], *, now: datetime, domain: str, urls: dict
 
 
 def web_calendar_links(event: Event, url: str, details: str = "") -> dict[str, str]:
-    """"Add to calendar" links for Google Calendar and Outlook on the web (the whole event)."""
-    location = ", ".join(part for part in (event.venue, event.address, event.city) if part)
+    """"Add to calendar" links for Google Calendar and Outlook on the web: the event, or its first
+    meeting when it has several (``meeting_links`` gives one pair per meeting)."""
+    return meeting_links(event, url, details)[0]
+
+
+def meeting_links(event: Event, url: str, details: str = "") -> list[dict[str, str]]:
+    """A Google and an Outlook link per occurrence (each meeting of a course on its own, never one
+    entry spanning them all), with its ``title`` and ``starts_at``."""
     body = f"{details}\n\n{url}".strip() if details else url
-    google = "https://calendar.google.com/calendar/render?" + urlencode({
-        "action": "TEMPLATE",
-        "text": event.localised.title,
-        "dates": f"{_google_time(event.starts_at)}/{_google_time(event.ends_at)}",
-        "details": body,
-        "location": location,
-        "ctz": "Europe/Stockholm",
-    })
-    outlook = "https://outlook.office.com/calendar/0/deeplink/compose?" + urlencode({
-        "path": "/calendar/action/compose",
-        "rru": "addevent",
-        "subject": event.localised.title,
-        "startdt": event.starts_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "enddt": event.ends_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "body": body,
-        "location": location,
-    })
-    return {"google": google, "outlook": outlook}
+    return [{"title": occurrence.title, "starts_at": occurrence.starts_at,
+             "google": "https://calendar.google.com/calendar/render?" + urlencode({
+                 "action": "TEMPLATE",
+                 "text": occurrence.title,
+                 "dates": f"{_google_time(occurrence.starts_at)}/{_google_time(occurrence.ends_at)}",
+                 "details": body,
+                 "location": occurrence.location,
+                 "ctz": "Europe/Stockholm",
+             }),
+             "outlook": "https://outlook.office.com/calendar/0/deeplink/compose?" + urlencode({
+                 "path": "/calendar/action/compose",
+                 "rru": "addevent",
+                 "subject": occurrence.title,
+                 "startdt": occurrence.starts_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                 "enddt": occurrence.ends_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                 "body": body,
+                 "location": occurrence.location,
+             })}
+            for occurrence in occurrences(event)]
 
 
 def _google_time(value: datetime) -> str:

@@ -1,5 +1,6 @@
 """The data model, one module per aggregate."""
 from .api_token import ApiToken
+from .attendance import Certificate, SessionAttendance, SessionChoice
 from .audit import AuditEntry
 from .badge import BadgeLogo, BadgePrint, BadgeRun, BadgeRunStatus
 from .booking import Booking, DiscountCode, InvoiceTiming
@@ -18,6 +19,7 @@ from .invoice import (
     Refund,
     VatTreatment,
 )
+from .message import Audience, EmailText, EventMessage, MessageStatus
 from .organisation import County, Organisation, OrganisationAlias, OrganisationKind
 from .outbox import OutboxMessage, OutboxStatus
 from .personal_link import PersonalLink
@@ -29,6 +31,9 @@ __all__ = [
     "AgendaItem",
     "Answer",
     "AuditEntry",
+    "Certificate",
+    "SessionAttendance",
+    "SessionChoice",
     "BadgeLogo",
     "BadgePrint",
     "BadgeRun",
@@ -68,6 +73,10 @@ __all__ = [
     "OutboxMessage",
     "OutboxStatus",
     "PersonalLink",
+    "Audience",
+    "EmailText",
+    "EventMessage",
+    "MessageStatus",
     "StaffLink",
     "StaffLinkPurpose",
 ]

@@ -84,6 +84,12 @@ class Event(Translatable, db.Model):
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     #: Days before the start at which confirmed attendees are reminded; 0 sends no reminder.
     reminder_days: Mapped[int] = mapped_column(Integer, default=2, server_default="2")
+    #: Whether everyone who attended is sent a certificate of attendance after the event.
+    send_certificates: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    #: Hours after the end at which attended registrations get a thank-you; None sends none.
+    thank_you_hours: Mapped[int | None] = mapped_column(Integer)
+    #: A link to the material (slides, recordings) given in the thank-you e-mail.
+    material_url: Mapped[str] = mapped_column(String(500), default="", server_default="")
     #: The iCalendar SEQUENCE: raised whenever time or place changes or the event is cancelled.
     calendar_sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     series_id: Mapped[int | None] = mapped_column(ForeignKey("series.id"), index=True)
@@ -106,6 +112,16 @@ class Event(Translatable, db.Model):
     def questions(self) -> list["Question"]:
         """The questions the registration form asks now."""
         return [question for question in self.all_questions if not question.retired]
+
+    @property
+    def meetings(self) -> list["EventSession"]:
+        """The meetings every registration covers (a course's), in time order."""
+        return [session for session in self.sessions if not session.choosable]
+
+    @property
+    def choosable_sessions(self) -> list["EventSession"]:
+        """The sessions attendees pick, in time order."""
+        return [session for session in self.sessions if session.choosable]
 
     @property
     def kind_label(self):
@@ -140,7 +156,8 @@ class AgendaItem(Translatable, db.Model):
 
 
 class EventSession(Translatable, db.Model):
-    """One of several separate meetings that a single registration covers (a course's five meetings)."""
+    """A meeting that every registration covers (a course's five meetings), or, when ``choosable``,
+    a session attendees pick on the form (an afternoon workshop with places of its own)."""
 
     TRANSLATED = ("title",)
 
@@ -151,8 +168,16 @@ class EventSession(Translatable, db.Model):
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
     venue: Mapped[str] = mapped_column(String(200), default="")
+    #: Picked by attendees on the form rather than covered by every registration.
+    choosable: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    #: Places of a choosable session; None means no limit.
+    capacity: Mapped[int | None] = mapped_column(Integer)
 
     event: Mapped[Event] = relationship(back_populates="sessions")
+
+    def overlaps(self, other: "EventSession") -> bool:
+        """Do the two sessions share any moment (one ending as the other starts does not)?"""
+        return self.starts_at < other.ends_at and other.starts_at < self.ends_at
 
 
 class QuestionKind(StrEnum):

@@ -96,6 +96,8 @@ class Registration(db.Model):
     calendar_key: Mapped[str] = mapped_column(String(64), default=lambda: new_calendar_key())
     #: When the reminder before the event was queued (or skipped); set once, so it goes out once.
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: When the thank-you after the event was queued; set once, so it goes out once.
+    thanked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     #: The group booking it was made in (a booking of one for a single paid registration).
     booking_id: Mapped[int | None] = mapped_column(ForeignKey("booking.id"), index=True)
     transferred_to_id: Mapped[int | None] = mapped_column(ForeignKey("registration.id"), index=True)

@@ -20,14 +20,18 @@ from sqlalchemy import and_, func, select
 from ..collation import matches, name_key, search_words, sort_by_name
 from ..extensions import db
 from ..formatting import format_datetime, format_time
-from ..models import Event, Registration, RegistrationStatus, User
-from . import audit, questions
+from ..models import Event, EventSession, Registration, RegistrationStatus, SessionAttendance, SessionChoice, User
+from . import audit, questions, sessions
 from .errors import DomainError, EventFull, NotFound
 from .personal_links import CODE_ALPHABET, CODE_LENGTH
 from .registration import Attendee, active_registration, lock_event, prepare_registration, with_checked_email
 
 CHECKIN_OPENS_BEFORE = timedelta(hours=24)
 CHECKIN_CLOSES_AFTER = timedelta(hours=24)
+#: Check-in to one meeting or session opens this long before it starts ...
+MEETING_OPENS_BEFORE = timedelta(hours=1)
+#: ... and closes this long after it ends (late corrections the same day).
+MEETING_CLOSES_AFTER = timedelta(hours=12)
 #: At most this many names in a search result: a door list is scanned by eye.
 SEARCH_LIMIT = 30
 
@@ -58,14 +62,25 @@ class CheckinResult:
     registration: Registration
     #: True when the person was already checked in; nothing changed.
     already: bool = False
+    #: The meeting or session checked in to; None for the event as a whole.
+    session: EventSession | None = None
+    #: When the person was checked in to ``session``.
+    session_checked_in_at: datetime | None = None
 
     @property
     def message(self) -> str:
         """What the volunteer is told, in their language."""
+        name = self.registration.full_name
+        if self.session is not None:
+            title = self.session.localised.title
+            if self.already:
+                return str(_l("%(name)s was already checked in to %(session)s at %(time)s.", name=name,
+                              session=title, time=format_time(self.session_checked_in_at)))
+            return str(_l("%(name)s is checked in to %(session)s.", name=name, session=title))
         if self.already:
-            return str(_l("%(name)s was already checked in at %(time)s.", name=self.registration.full_name,
+            return str(_l("%(name)s was already checked in at %(time)s.", name=name,
                           time=format_time(self.registration.checked_in_at)))
-        return str(_l("%(name)s is checked in.", name=self.registration.full_name))
+        return str(_l("%(name)s is checked in.", name=name))
 
 
 @dataclass(frozen=True)
@@ -99,13 +114,33 @@ def checkin_closed_reason(event: Event, now: datetime):
     return None
 
 
-def door_counts(event_id: int) -> DoorCounts:
-    """'87 checked in of 120': confirmed registrations, and how many of them are checked in."""
+def door_counts(event_id: int, session: EventSession | None = None) -> DoorCounts:
+    """'87 checked in of 120': confirmed registrations, and how many of them are checked in (to
+    ``session``, a meeting or a chosen session, when given: of those expected at it)."""
+    if session is not None:
+        expected = len(_expected_at(session))
+        return DoorCounts(checked_in=len(meeting_attendance(session)), expected=expected)
     expected, checked_in = db.session.execute(
         select(func.count(), func.count(Registration.checked_in_at)).where(
             Registration.event_id == event_id, Registration.status == RegistrationStatus.CONFIRMED)
     ).one()
     return DoorCounts(checked_in=checked_in, expected=expected)
+
+
+def meeting_attendance(session: EventSession) -> dict[int, datetime]:
+    """{registration id: when checked in} for one meeting or session."""
+    return dict(db.session.execute(select(SessionAttendance.registration_id, SessionAttendance.checked_in_at)
+                                   .where(SessionAttendance.session_id == session.id)).all())
+
+
+def _expected_at(session: EventSession) -> list[Registration]:
+    """Confirmed registrations expected at a meeting (all) or a chosen session (those who picked it)."""
+    query = select(Registration).where(Registration.event_id == session.event_id,
+                                       Registration.status == RegistrationStatus.CONFIRMED)
+    if session.choosable:
+        query = query.join(SessionChoice, (SessionChoice.registration_id == Registration.id)
+                           & (SessionChoice.session_id == session.id))
+    return list(db.session.scalars(query))
 
 
 def search(event_id: int, query: str, limit: int = SEARCH_LIMIT) -> list[Registration]:
@@ -133,8 +168,12 @@ def search(event_id: int, query: str, limit: int = SEARCH_LIMIT) -> list[Registr
     return _in_order([row.id for row in found[:limit]])
 
 
-def not_arrived(event_id: int) -> list[Registration]:
-    """Confirmed registrations not checked in yet, in Swedish order of names: who is still to come."""
+def not_arrived(event_id: int, session: EventSession | None = None) -> list[Registration]:
+    """Confirmed registrations not checked in yet (to ``session`` when given), in Swedish order of
+    names: who is still to come."""
+    if session is not None:
+        arrived = meeting_attendance(session)
+        return sort_by_name(r for r in _expected_at(session) if r.id not in arrived)
     return sort_by_name(db.session.scalars(select(Registration).where(
         Registration.event_id == event_id, Registration.status == RegistrationStatus.CONFIRMED,
         Registration.checked_in_at.is_(None))))
@@ -156,17 +195,44 @@ def registration_for_code(raw_code: str) -> int:
     return registration_id
 
 
-def check_in_by_code(event_id: int, raw_code: str, *, actor: User | None, now: datetime) -> CheckinResult:
+def check_in_by_code(event_id: int, raw_code: str, *, actor: User | None, now: datetime,
+                     session_id: int | None = None) -> CheckinResult:
     """Check in the holder of the badge with this code (as typed or scanned)."""
-    return check_in(event_id, registration_for_code(raw_code), actor=actor, now=now)
+    return check_in(event_id, registration_for_code(raw_code), actor=actor, now=now, session_id=session_id)
 
 
-def check_in(event_id: int, registration_id: int, *, actor: User | None, now: datetime) -> CheckinResult:
-    """Check in a confirmed registration of this event; a second check-in changes nothing."""
+def meeting_closed_reason(session: EventSession, now: datetime):
+    """Why checking in to this meeting or session is not possible at ``now``, or None."""
+    opens, closes = session.starts_at - MEETING_OPENS_BEFORE, session.ends_at + MEETING_CLOSES_AFTER
+    if now < opens:
+        return _l("Check-in to %(session)s opens %(date)s.", session=session.localised.title,
+                  date=format_datetime(opens))
+    if now >= closes:
+        return _l("Check-in to %(session)s closed %(date)s.", session=session.localised.title,
+                  date=format_datetime(closes))
+    return None
+
+
+def current_meeting(event: Event, now: datetime) -> EventSession | None:
+    """The meeting (of those everyone attends) whose check-in is open at ``now``, the one starting
+    nearest to now first; sessions to choose are checked in to when chosen at the door."""
+    open_now = [s for s in event.meetings if meeting_closed_reason(s, now) is None]
+    return min(open_now, key=lambda s: (abs(s.starts_at - now), s.id), default=None)
+
+
+def check_in(event_id: int, registration_id: int, *, actor: User | None, now: datetime,
+             session_id: int | None = None) -> CheckinResult:
+    """Check in a confirmed registration of this event; a second check-in changes nothing.
+
+    ``session_id``: to that meeting of a course or chosen session (rule 11); the person then also
+    counts as checked in to the event, so the no-show rule stays per event.
+    """
     event = lock_event(event_id)
     try:
         registration = _registration_of(event, registration_id)
         _refuse_if_closed(event, now)
+        if session_id is not None:
+            return _check_in_to_session(event, registration, session_id, actor=actor, now=now)
         if registration.checked_in_at is not None:
             db.session.rollback()
             return CheckinResult(registration, already=True)
@@ -180,12 +246,19 @@ def check_in(event_id: int, registration_id: int, *, actor: User | None, now: da
         raise
 
 
-def undo_check_in(event_id: int, registration_id: int, *, actor: User | None, now: datetime) -> Registration:
-    """Take back a check-in made by mistake. Undoing one that was not made changes nothing."""
+def undo_check_in(event_id: int, registration_id: int, *, actor: User | None, now: datetime,
+                  session_id: int | None = None) -> Registration:
+    """Take back a check-in made by mistake. Undoing one that was not made changes nothing.
+
+    ``session_id``: the check-in to that meeting; the person stays checked in to the event while
+    they are checked in to any other meeting.
+    """
     event = lock_event(event_id)
     try:
         registration = _registration_of(event, registration_id)
         _refuse_if_closed(event, now)
+        if session_id is not None:
+            return _undo_session_check_in(registration, session_id, actor=actor, now=now)
         if registration.checked_in_at is None:
             db.session.rollback()
             return registration
@@ -199,8 +272,19 @@ def undo_check_in(event_id: int, registration_id: int, *, actor: User | None, no
         raise
 
 
-def register_walk_in(event_id: int, attendee: Attendee, *, actor: User | None, now: datetime) -> CheckinResult:
-    """Register someone at the door and check them in (see the module's notes on capacity)."""
+def register_walk_in(event_id: int, attendee: Attendee, *, actor: User | None, now: datetime,
+                     session_id: int | None = None) -> CheckinResult:
+    """Register someone at the door and check them in (see the module's notes on capacity);
+    ``session_id``: to that meeting too (a course's meeting going on)."""
+    if session_id is not None:  # refused before anything is stored
+        _open_meeting(event_id, session_id, now)
+    result = _register_walk_in(event_id, attendee, actor=actor, now=now)
+    if session_id is None:
+        return result
+    return check_in(event_id, result.registration.id, actor=actor, now=now, session_id=session_id)
+
+
+def _register_walk_in(event_id: int, attendee: Attendee, *, actor: User | None, now: datetime) -> CheckinResult:
     attendee = with_checked_email(attendee)
     event = lock_event(event_id)
     try:
@@ -228,6 +312,53 @@ def register_walk_in(event_id: int, attendee: Attendee, *, actor: User | None, n
     except Exception:
         db.session.rollback()
         raise
+
+
+def _check_in_to_session(event: Event, registration: Registration, session_id: int, *, actor: User | None,
+                         now: datetime) -> CheckinResult:
+    session = _open_meeting(event.id, session_id, now)
+    attended = db.session.get(SessionAttendance, (registration.id, session.id))
+    if attended is not None:
+        db.session.rollback()
+        return CheckinResult(registration, already=True, session=session, session_checked_in_at=attended.checked_in_at)
+    _refuse_unless_expected(registration)
+    if session.choosable and session.id not in sessions.chosen_ids(registration.id):
+        raise NotExpected(_l("%(name)s has not picked %(session)s.", name=registration.full_name,
+                             session=session.localised.title))
+    db.session.add(SessionAttendance(registration_id=registration.id, session_id=session.id, checked_in_at=now))
+    if registration.checked_in_at is None:
+        registration.checked_in_at = now
+    audit.record("registration.checked_in", registration, actor=actor, now=now, session=session.id)
+    db.session.commit()
+    return CheckinResult(registration, session=session, session_checked_in_at=now)
+
+
+def _undo_session_check_in(registration: Registration, session_id: int, *, actor: User | None,
+                           now: datetime) -> Registration:
+    attended = db.session.get(SessionAttendance, (registration.id, session_id))
+    if attended is None:
+        db.session.rollback()
+        return registration
+    db.session.delete(attended)
+    db.session.flush()
+    if db.session.scalar(select(func.count()).select_from(SessionAttendance).where(
+            SessionAttendance.registration_id == registration.id)) == 0:
+        registration.checked_in_at = None
+    audit.record("registration.check_in_undone", registration, actor=actor, now=now, session=session_id,
+                 checked_in_at=attended.checked_in_at)
+    db.session.commit()
+    return registration
+
+
+def _open_meeting(event_id: int, session_id: int, now: datetime) -> EventSession:
+    """The event's meeting or session, while its check-in is open; NotFound or CheckinClosed otherwise."""
+    session = db.session.get(EventSession, session_id)
+    if session is None or session.event_id != event_id:
+        raise NotFound(_l("This event has no meeting or session number %(id)s.", id=session_id), field="session")
+    reason = meeting_closed_reason(session, now)
+    if reason is not None:
+        raise CheckinClosed(reason, field="session")
+    return session
 
 
 def _confirmed(event: Event) -> int:

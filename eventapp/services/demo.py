@@ -82,6 +82,13 @@ def demo_events(now: datetime) -> list[Event]:
         AgendaItem(starts_at=at(conference_day, "16:00"), title="Sammanfattning: Glo och sno!"),
     ]
 
+    conference.sessions = [  # parallel afternoon workshops with places of their own (rule 10)
+        EventSession(title="Workshop: Klarspråk i kommunens kanaler", starts_at=at(conference_day, "13:00"),
+                     ends_at=at(conference_day, "14:15"), venue="Sal A", choosable=True, capacity=30),
+        EventSession(title="Workshop: Sociala medier på flera språk", starts_at=at(conference_day, "13:00"),
+                     ends_at=at(conference_day, "14:15"), venue="Sal B", choosable=True, capacity=30),
+    ]
+
     breakfast_day = _next_weekday(today, 4, 6)  # a Friday six weeks ahead
     breakfast = Event(
         slug="nowa-nyfiken-pa-almedalen", kind="seminar", title="Nowa Nyfiken på Almedalen",
@@ -293,10 +300,12 @@ def seed_demo(now: datetime) -> dict:
         db.session.commit()
         created.append(event.slug)
         attendees = {0: 96, 1: 23, 2: 31, 3: 12}[number]
+        workshops = [session.id for session in event.choosable_sessions]
         for n, attendee in enumerate(_demo_attendees(attendees, seed=number)):
             answers = {q.id: value for i, q in enumerate(event.questions)
                        if (value := _demo_answer(q, n * 7 + i * 3 + n // 3))}
-            register_attendee(event.id, replace(attendee, answers=answers), now)
+            picked = (workshops[n % len(workshops)],) if workshops and n % 3 else ()
+            register_attendee(event.id, replace(attendee, answers=answers, sessions=picked), now)
     if past_seminar(now).slug not in existing:
         created.append(seed_past_seminar(now, organiser).slug)
     return {"created": created, "organiser": DEMO_ORGANISER, "finance": DEMO_FINANCE}

@@ -56,7 +56,7 @@ class ProgrammeRow:
 
 @dataclass
 class MeetingRow:
-    """One of a course's meetings."""
+    """One of a course's meetings, or a session attendees choose (with its places)."""
 
     day: date | None = None
     starts: time | None = None
@@ -64,6 +64,9 @@ class MeetingRow:
     title: str = ""
     title_en: str = ""
     venue: str = ""
+    choosable: bool = False
+    capacity: int | None = None
+    id: str = ""
 
 
 @dataclass
@@ -88,7 +91,8 @@ def _row(kind: type, values: Mapping):
 
 
 def _blank(row) -> bool:
-    return not any(value for name, value in vars(row).items() if name not in ("kind", "id", "required"))
+    return not any(value for name, value in vars(row).items()
+                   if name not in ("kind", "id", "required", "choosable", "capacity"))
 
 
 class _Complaints:
@@ -132,7 +136,9 @@ def _meetings(rows: Sequence[MeetingRow], complaints: _Complaints) -> list:
         if row.day and row.starts and row.ends and row.ends > row.starts and row.title.strip():
             found.append(event_service.SessionData(
                 row.title, to_utc(datetime.combine(row.day, row.starts)), to_utc(datetime.combine(row.day, row.ends)),
-                row.venue, title_en=row.title_en))
+                row.venue, title_en=row.title_en, choosable=bool(row.choosable),
+                capacity=row.capacity if row.choosable else None,
+                id=int(row.id) if row.id.isascii() and row.id.isdigit() else None))
     return found
 
 
@@ -218,6 +224,7 @@ def event_data(values: Mapping, now: datetime, *, current: Event | None = None) 
         capacity=values.get("capacity"), waitlist_enabled=bool(values.get("waitlist_enabled")),
         price=values.get("price") or 0, no_show_fee=values.get("no_show_fee") or 0,
         charge_late_cancellation=bool(values.get("charge_late_cancellation")),
+        send_certificates=bool(values.get("send_certificates")),
         reminder_days=values["reminder_days"] if values.get("reminder_days") is not None else 2,
         published=current.published if current is not None else False,
         agenda=agenda, sessions=sessions, questions=asked,
@@ -251,7 +258,7 @@ def values_of(event: Event) -> dict:
     values = {name: getattr(event, name) for name in (
         "title", "title_en", "kind", "theme", "description", "description_en", "organiser_name",
         "organiser_email", "venue", "address", "city", "capacity", "waitlist_enabled", "charge_late_cancellation",
-        "fee_notice", "reminder_days")}
+        "fee_notice", "reminder_days", "send_certificates")}
     values.update(
         series=event.series.name if event.series else "",
         starts_at=to_local(event.starts_at), ends_at=to_local(event.ends_at),
@@ -266,7 +273,8 @@ def values_of(event: Event) -> dict:
         agenda=[vars(ProgrammeRow(to_local(item.starts_at).time(), item.title, item.title_en, item.speakers))
                 for item in event.agenda],
         sessions=[vars(MeetingRow(to_local(meeting.starts_at).date(), to_local(meeting.starts_at).time(),
-                                  to_local(meeting.ends_at).time(), meeting.title, meeting.title_en, meeting.venue))
+                                  to_local(meeting.ends_at).time(), meeting.title, meeting.title_en, meeting.venue,
+                                  meeting.choosable, meeting.capacity, str(meeting.id)))
                   for meeting in event.sessions],
         questions=[vars(QuestionRow(str(q.id), q.kind, q.text, q.text_en, q.help_text, q.help_text_en,
                                     "\n".join(q.choices), "\n".join(q.choices_en), q.required))

@@ -29,6 +29,7 @@ from ..models import (
 from . import audit, notifications, paid_events, pricing
 from . import questions as question_service
 from .email_addresses import checked_email
+from .email_texts import copy_texts
 from .errors import DomainError, InvalidEmailAddress, NotFound, ValidationFailed
 from .registration import lock_event, places_left, promote_from_waitlist, registration_closed_reason
 
@@ -46,6 +47,12 @@ class SessionData:
     ends_at: datetime
     venue: str = ""
     title_en: str = ""
+    #: Picked by attendees (a workshop) rather than attended by all (a course's meeting).
+    choosable: bool = False
+    #: Places of a choosable session; None for no limit.
+    capacity: int | None = None
+    #: The stored session this is, when known: it keeps its picks and attendance.
+    id: int | None = None
 
 
 @dataclass
@@ -84,6 +91,8 @@ class EventData:
     published: bool = False
     #: Days before the start at which the reminder goes out; 0 for none.
     reminder_days: int = 2
+    #: E-mail everyone who attended a certificate of attendance after the event.
+    send_certificates: bool = False
     #: The series' name; a new name creates the series.
     series: str | None = None
     sessions: list[SessionData] | None = None
@@ -111,8 +120,8 @@ class EventData:
                    vat_treatment=billing.vat_treatment if billing else VatTreatment.STANDARD,
                    vat_exemption_reason=billing.vat_exemption_reason if billing else "",
                    discount_codes=pricing.codes_of(event),
-                   sessions=[SessionData(s.title, s.starts_at, s.ends_at, s.venue or "", s.title_en or "")
-                             for s in event.sessions],
+                   sessions=[SessionData(s.title, s.starts_at, s.ends_at, s.venue or "", s.title_en or "",
+                                         s.choosable, s.capacity, s.id) for s in event.sessions],
                    agenda=[AgendaData(a.starts_at, a.title, a.speakers or "", a.description or "", a.title_en or "")
                            for a in event.agenda],
                    questions=[question_data(q) for q in event.questions])
@@ -196,6 +205,8 @@ def validate(data: EventData) -> dict[str, list]:
             error("sessions", _l("Meeting %(num)d needs a title and must end after it starts.", num=number))
         if max(len(session.title.strip()), len(session.title_en.strip()), len(session.venue.strip())) > 200:
             error("sessions", _l("Meeting %(num)d: at most %(max)d characters.", num=number, max=200))
+        if session.capacity is not None and not 1 <= session.capacity <= 100_000:
+            error("sessions", _l("Meeting %(num)d: places must be at least 1, or empty for no limit.", num=number))
     for number, item in enumerate(data.agenda or [], start=1):
         if not item.title.strip():
             error("agenda", _l("Programme item %(num)d needs a title.", num=number))
@@ -291,12 +302,27 @@ def _replace_children(event: Event, data: EventData) -> None:
     if data.questions is not None:
         question_service.replace_questions(event, data.questions)
     if data.sessions is not None:
-        event.sessions = [EventSession(title=s.title.strip(), title_en=s.title_en.strip(), starts_at=s.starts_at,
-                                       ends_at=s.ends_at, venue=s.venue.strip()) for s in data.sessions]
+        event.sessions = _sessions(event, data.sessions)
     if data.agenda is not None:
         event.agenda = [AgendaItem(starts_at=a.starts_at, title=a.title.strip(), title_en=a.title_en.strip(),
                                    speakers=a.speakers.strip(), description=a.description.strip())
                         for a in data.agenda]
+
+
+def _sessions(event: Event, wanted: list[SessionData]) -> list[EventSession]:
+    """The event's sessions as ``wanted``: one given by its id, or with the same title and start,
+    stays the same session (its picks and attendance with it); the others are new."""
+    current = {s.id: s for s in event.sessions if s.id is not None}
+    by_title = {(s.title, s.starts_at): s.id for s in event.sessions if s.id is not None}
+    sessions = []
+    for data in wanted:
+        known = data.id if data.id in current else by_title.get((data.title.strip(), data.starts_at))
+        session = current.pop(known, None) or EventSession()
+        session.title, session.title_en = data.title.strip(), data.title_en.strip()
+        session.starts_at, session.ends_at, session.venue = data.starts_at, data.ends_at, data.venue.strip()
+        session.choosable, session.capacity = data.choosable, data.capacity if data.choosable else None
+        sessions.append(session)
+    return sessions
 
 
 def _without_ids(items: list) -> list:
@@ -341,7 +367,9 @@ def _update(event_id: int, data: EventData, actor: User | None, now: datetime) -
         db.session.flush()
         promoted = promote_from_waitlist(event, now) if "capacity" in changed else []
         notifications.promoted(promoted, now)
-        if any(name in changed for name in (*TIME_AND_PLACE, "sessions")) and not event.is_cancelled:
+        # Sessions to choose changing (their places, say) move nobody's calendar; meetings do.
+        meetings_moved = "sessions" in changed and ical.occurrences(event) != calendar_entries
+        if (meetings_moved or any(name in changed for name in TIME_AND_PLACE)) and not event.is_cancelled:
             # A higher SEQUENCE makes calendars replace the entry they have.
             event.calendar_sequence += 1
             remaining = {occurrence.suffix for occurrence in ical.occurrences(event)}
@@ -478,4 +506,6 @@ def copy_event(event_id: int, starts_at: datetime, *, actor: User | None, now: d
         session.starts_at, session.ends_at = moved(session.starts_at), moved(session.ends_at)
     for item in data.agenda:
         item.starts_at = moved(item.starts_at)
-    return save_event(None, data, actor=actor, now=now).event
+    copy = save_event(None, data, actor=actor, now=now).event
+    copy_texts(source.id, copy.id, now)  # the e-mails' own texts belong to the copy too
+    return copy

@@ -18,7 +18,7 @@ from ..database import begin_write
 from ..extensions import db
 from ..models import Booking, Event, OutboxMessage, Registration, RegistrationStatus
 from ..models.registration import ACTIVE_STATUSES
-from . import booking_mail, notifications, outbox, paid_events, personal_links, pricing, privacy, questions
+from . import booking_mail, notifications, outbox, paid_events, personal_links, pricing, privacy, questions, sessions
 from .buyers import validate_peppol_id
 from .email_addresses import checked_email, email_key
 from .errors import (
@@ -82,6 +82,8 @@ class BookedPerson:
 class BookingResult:
     booking_id: int
     people: list[BookedPerson]
+    #: Titles of the booker's sessions that were full by the time the booking was stored (rule 10).
+    full_sessions: list[str] = field(default_factory=list)
     #: False when the same booking was sent again and is answered as the first time (rule 3).
     created: bool = True
 
@@ -149,6 +151,8 @@ def book(event_id: int, request: BookingRequest, now: datetime) -> BookingResult
         validate_peppol_id(booker.peppol_id)
     prepared = [(name, prepare_registration(event_id, person, now, org_number=org_number))
                 for name, person in people]
+    # The sessions the booker picked are the booker's; colleagues pick theirs on their personal pages.
+    picked = sessions.picked(event_id, booker.sessions) if request.booker_attending else []
     selector = personal_links.new_selector()
     _, unknown_hash = personal_links.new_verifier()  # the e-mail gives the link its secret (booking_mail)
     event = _lock(event_id)
@@ -181,12 +185,14 @@ def book(event_id: int, request: BookingRequest, now: datetime) -> BookingResult
             notifications.registered(registered, status, event, now)
             booked.append(BookedPerson(registered.id, f"{new.columns['first_name']} {new.columns['last_name']}",
                                        registered.email, str(status)))
+        full = []
         if request.booker_attending:
             booking.booker_registration_id = booked[0].registration_id
+            full = [str(s.localised.title) for s in sessions.take_places(booked[0].registration_id, picked, now)]
         booking_mail.queue_summary(booking, event, now)
         paid_events.booked(event, booking, now)
         db.session.commit()
-        return BookingResult(booking.id, booked)
+        return BookingResult(booking.id, booked, full)
     except IntegrityError:
         # Someone on the form registered a moment ago (or the same form was sent twice at once): the
         # unique index refused the row.

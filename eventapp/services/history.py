@@ -29,7 +29,8 @@ FIELD_LABELS = {
     "waitlist_enabled": _l("Waiting list"), "price": _l("Price"), "no_show_fee": _l("No-show fee"),
     "charge_late_cancellation": _l("Charge late cancellations"), "fee_notice": _l("Text about the fee"),
     "published": _l("Published"), "reminder_days": _l("Reminder, days before"), "series": _l("Series"),
-    "sent_on": _l("Sent on"),
+    "sent_on": _l("Sent on"), "send_certificates": _l("Certificates of attendance by e-mail"),
+    "thank_you_hours": _l("Thank-you, hours after the end"), "material_url": _l("Link to the material"),
     "title_en": _l("Title in English"), "description_en": _l("Description in English"),
     "agenda": _l("Programme"), "sessions": _l("Meetings"), "questions": _l("Questions on the registration form"),
 }
@@ -57,12 +58,14 @@ class _Context:
         return (self.entry.details or {}).get(key, default)
 
 
-def event_history(event_id: int, limit: int = 500) -> list[HistoryLine]:
-    """The event's changes, newest first, each in a sentence with who made it."""
+def event_history(event_id: int, limit: int = 500, *, registration_id: int | None = None) -> list[HistoryLine]:
+    """The event's changes (or one registration's), newest first, each in a sentence with who made it."""
     event = db.session.get(Event, event_id)
+    query = select(AuditEntry).where(AuditEntry.event_id == event_id)
+    if registration_id is not None:
+        query = query.where(AuditEntry.target_type == "registration", AuditEntry.target_id == registration_id)
     entries = list(db.session.scalars(
-        select(AuditEntry).where(AuditEntry.event_id == event_id).options(joinedload(AuditEntry.actor))
-        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit)))
+        query.options(joinedload(AuditEntry.actor)).order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit)))
     ids = {e.target_id for e in entries if e.target_type == "registration"}
     names = dict(db.session.execute(select(Registration.id, Registration.first_name + " " + Registration.last_name)
                                     .where(Registration.id.in_(ids))).all()) if ids else {}
@@ -86,7 +89,7 @@ def _invoice_numbers(entries: list[AuditEntry]) -> dict[int, int]:
 def _who(entry: AuditEntry) -> str:
     if entry.actor is not None:
         return _person(entry.actor)
-    if entry.action == "registration.cancelled":
+    if entry.action in ("registration.cancelled", "registration.self_updated"):
         return _("The attendee")
     return _("Automatically")
 
@@ -158,6 +161,16 @@ SENTENCES: dict[str, Callable[[_Context], str]] = {
     "invoice.email_queued": lambda c: _("Invoice %(number)s is to be e-mailed to %(email)s.", number=c.name,
                                         email=c.detail("recipient", "")),
     "invoice.sent": lambda c: _("Invoice %(number)s was sent.", number=c.name),
+    "message.sent": lambda c: ngettext("The message “%(subject)s” was sent to %(num)d person.",
+                                       "The message “%(subject)s” was sent to %(num)d people.",
+                                       int(c.detail("recipients", 0) or 0), subject=c.detail("subject", "")),
+    "message.scheduled": lambda c: _("The message “%(subject)s” was scheduled for %(date)s.",
+                                     subject=c.detail("subject", ""), date=_value("send_at", c.detail("send_at"))),
+    "message.cancelled": lambda c: _("The scheduled message “%(subject)s” was called off.",
+                                     subject=c.detail("subject", "")),
+    "registration.self_updated": lambda c: _("%(name)s changed their registration.", name=c.name),
+    "email_text.saved": lambda c: _("The text of an automatic e-mail was changed."),
+    "email_text.reset": lambda c: _("An automatic e-mail was set back to its default text."),
     "invoice.payment": lambda c: _("A payment of invoice %(number)s was recorded.", number=c.name),
 }
 
@@ -167,6 +180,9 @@ def _details(entry: AuditEntry) -> list[str]:
     changes = (entry.details or {}).get("changes") or {}
     lines, others = [], 0
     for name, pair in changes.items():
+        if name.startswith("answer:"):
+            lines.append(_("The answer to “%(question)s” was changed.", question=name.removeprefix("answer:")))
+            continue
         label = FIELD_LABELS.get(name)
         if label is None or not isinstance(pair, list | tuple) or len(pair) != 2:
             others += 1

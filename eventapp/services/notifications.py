@@ -10,6 +10,7 @@ holding ``multipart/alternative`` (text, HTML, ``text/calendar; method=…``) an
 an ``invite.ics`` attachment.
 """
 import io
+import re
 import secrets
 from dataclasses import asdict
 from datetime import datetime
@@ -31,15 +32,25 @@ from urllib.parse import urljoin
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from markupsafe import Markup, escape
 from sqlalchemy import insert, select
 
 from .. import jobs
 from ..exports import ical
 from ..extensions import db
-from ..formatting import format_deadline
-from ..models import Event, OutboxMessage, OutboxStatus, PersonalLink, Registration, RegistrationStatus
+from ..formatting import format_datetime, format_deadline
+from ..models import (
+    EmailText,
+    Event,
+    EventMessage,
+    OutboxMessage,
+    OutboxStatus,
+    PersonalLink,
+    Registration,
+    RegistrationStatus,
+)
 from ..models.registration import ACTIVE_STATUSES
-from . import personal_links
+from . import merge_fields, personal_links, sessions
 from .email_addresses import UnsendableAddress, checked_email, sendable
 from .errors import InvalidEmailAddress
 
@@ -49,7 +60,11 @@ UNSENDABLE = ("Not sent: the address has characters before the @ that e-mail can
 
 #: The kinds whose e-mail carries the person's own link to their registration.
 WITH_LINK = {"confirmation", "waitlisted", "promoted", "transferred_to", "event_changed", "meetings_cancelled",
-             "reminder"}
+             "reminder", "message", "personal_link", "thank_you", "certificate"}
+#: The automatic e-mails whose text an event may have in its own words (``EmailText``).
+OWN_TEXT_KINDS = ("confirmation", "waitlisted", "promoted", "reminder", "thank_you")
+#: An organiser's message to attendees (see services.messages), and its test sent to the organiser.
+MESSAGE, MESSAGE_TEST = "message", "message_test"
 REQUEST, CANCEL = "REQUEST", "CANCEL"
 
 
@@ -68,12 +83,24 @@ def queue(kind: str, registration: Addressee, event: Event, now: datetime, **det
     calendar ``method``, a ``colleague``'s registration id, the ``withdrawn`` meetings. Inserted
     directly (the registration's is written under the event's lock, where a flush costs most).
     """
-    recipient = _sendable_or_none(registration.email)
     with force_locale(registration.language or "sv"):
-        subject = _subject(kind, event)[:400]
+        subject = _subject(kind, event)
+    queue_with_subject(kind, registration, event, now, subject, **details)
+
+
+def queue_with_subject(kind: str, registration: Addressee, event: Event, now: datetime, subject: str,
+                       **details) -> None:
+    """``queue`` with the subject as written already (an organiser's message merged for its recipient)."""
+    queue_to(kind, registration, event, now, subject, registration.email, **details)
+
+
+def queue_to(kind: str, registration: Addressee, event: Event, now: datetime, subject: str, address: str,
+             **details) -> None:
+    """Queue the e-mail of ``kind`` about ``registration`` to ``address`` (the organiser's, for a test)."""
+    recipient = _sendable_or_none(address)
     db.session.execute(insert(OutboxMessage.__table__), dict(
-        kind=kind, registration_id=registration.id, event_id=event.id, recipient=recipient or registration.email,
-        subject=subject, details=details, created_at=now, next_attempt_at=now, attempts=0,
+        kind=kind, registration_id=registration.id, event_id=event.id, recipient=recipient or address,
+        subject=subject[:400], details=details, created_at=now, next_attempt_at=now, attempts=0,
         status=OutboxStatus.PENDING if recipient else OutboxStatus.FAILED,
         server_reply="" if recipient else UNSENDABLE))
     jobs.deliver_after_commit()
@@ -168,11 +195,19 @@ def compose(message, *, with_link: bool = True) -> tuple[str, PersonalLink | Non
     registration = db.session.get(Registration, message.registration_id) if message.registration_id else None
     if registration is None:
         raise NothingToSend("Not sent: the registration no longer exists.")
+    details = dict(message.details or {})
+    context = {}
+    if message.kind == MESSAGE:
+        written = db.session.get(EventMessage, details.get("message") or 0)
+        if written is None:
+            raise NothingToSend("Not sent: the message no longer exists.")
+        context.update(own_subject=written.subject, own_text=written.body)
+    elif message.kind == MESSAGE_TEST:
+        context.update(own_subject=details.get("draft_subject", ""), own_text=details.get("draft_body", ""),
+                       to=message.recipient, sample_link=sample_link())
     token, link = None, None
     if message.kind in WITH_LINK and with_link:
         token, link = personal_links.new_link(registration, message.created_at)
-    details = dict(message.details or {})
-    context = {}
     if "colleague" in details:
         context["colleague"] = db.session.get(Registration, details["colleague"]) or registration
     if "late" in details:
@@ -198,6 +233,11 @@ SUBJECTS = {
     "event_cancelled": lambda: _("Cancelled: %(title)s"),
     "meetings_cancelled": lambda: _("Meeting cancelled: %(title)s"),
     "reminder": lambda: _("Reminder: %(title)s"),
+    "certificate": lambda: _("Your certificate of attendance: %(title)s"),
+    "personal_link": lambda: _("Your registration: %(title)s"),
+    "thank_you": lambda: _("Thank you for coming: %(title)s"),
+    MESSAGE: lambda: "%(title)s",
+    MESSAGE_TEST: lambda: "%(title)s",
 }
 
 
@@ -237,33 +277,115 @@ def _sendable_or_none(email: str) -> str | None:
 
 def write(kind: str, registration: Registration, now: datetime, *, token: str | None = None,
           method: str | None = None, event: Event | None = None, **context) -> tuple[str | None, str, str]:
-    """(recipient or None, subject, the whole MIME message) of ``kind`` for ``registration``."""
+    """(recipient or None, subject, the whole MIME message) of ``kind`` for ``registration``.
+
+    ``context`` may carry ``own_subject`` and ``own_text`` (an organiser's message, with merge
+    fields) and ``to`` (another address: a test sent to the organiser).
+    """
     event = event or registration.event
-    recipient = _recipient(registration)
+    other_address = context.pop("to", None)
+    recipient = other_address or _recipient(registration)
     with force_locale(registration.language or "sv"):
         link = absolute_url("manage.personal_page", token=token) if token else None
-        context.update(
-            registration=registration, event=event, link=link,
-            event_url=absolute_url("public.event_page", slug=event.slug),
-            cancellation_deadline=format_deadline(event.effective_cancellation_deadline),
-            cancellation_free=now < event.effective_cancellation_deadline,
-            organiser_name=event.organiser_name or current_app.config["ORGANISER_NAME"],
-        )
-        subject = _subject(kind, event)
-        text = render_template(f"emails/{kind}.txt", **context)
-        html = render_template(f"emails/{kind}.html", subject=subject, **context)
+        if kind == "certificate":  # the personal page has closed with the event; the certificate has not
+            context["certificate_link"] = absolute_url("certificates.download", token=token) if token else None
+            link = None
+        elif kind == "thank_you" and token and registration.checked_in_at is not None:
+            context["certificate_link"] = absolute_url("certificates.download", token=token)
+        subject, text, html = render(kind, registration, event, now, link=link, **context)
         calendar, meetings = None, []
         if method is not None:
             description = text_for_calendar(event, link)
             only = context.get("withdrawn")
             calendar = _calendar(event, registration, recipient, method, now, description, link, only=only)
-            if len(event.sessions) > 1 and only is None:
+            if len(event.meetings) > 1 and only is None:
                 # Outlook takes only the first VEVENT of an invitation; a file per meeting lets its
                 # users add the others one by one (Gmail and Apple Calendar take them all at once).
                 meetings = [_calendar(event, registration, recipient, method, now, description, link,
-                                      meeting=number) for number in range(len(event.sessions))]
-    message = _mime(registration, event, recipient, subject, text, html, calendar, method, now, meetings)
+                                      meeting=number) for number in range(len(event.meetings))]
+    message = _mime(registration, event, recipient, subject, text, html, calendar, method, now, meetings,
+                    to_name="" if other_address else registration.full_name)
     return recipient, subject, as_text(message)
+
+
+def _chosen_sessions(registration: Registration, event: Event) -> list:
+    """The sessions the person picked, for the e-mail to list (none for an event without them)."""
+    if not event.choosable_sessions:
+        return []
+    return [mine.session for mine in sessions.sessions_of(registration) if mine.chosen]
+
+
+def render(kind: str, registration: Registration, event: Event, now: datetime, *, link: str | None,
+           own_subject: str | None = None, own_text: str | None = None, **context) -> tuple[str, str, str]:
+    """(subject, text, HTML) of ``kind`` for ``registration``, in the locale in force.
+
+    The event's own text of an automatic e-mail (``EmailText``), or an organiser's message
+    (``own_subject``, ``own_text``), is merged with the registration's details here.
+    """
+    if own_text is None and kind in OWN_TEXT_KINDS:
+        own = own_email_text(event.id, kind, registration.language or "sv")
+        if own is not None:
+            own_subject, own_text = own.subject, own.body
+    context.update(
+        registration=registration, event=event, link=link,
+        event_url=absolute_url("public.event_page", slug=event.slug),
+        cancellation_deadline=format_deadline(event.effective_cancellation_deadline),
+        cancellation_free=now < event.effective_cancellation_deadline,
+        organiser_name=event.organiser_name or current_app.config["ORGANISER_NAME"],
+        chosen_sessions=_chosen_sessions(registration, event),
+    )
+    if kind == "thank_you" and link and _has_feedback_page():
+        context["feedback_link"] = link.rstrip("/") + "/feedback"
+    subject = _subject(kind, event)
+    if own_text is not None:
+        values = merge_values(registration, event, link or context.pop("sample_link", None))
+        if own_subject:
+            subject = one_line(merge_fields.merge(own_subject, values))
+        own_text = merge_fields.merge(own_text, values)
+        context.update(own_text=own_text, own_html=as_html(own_text))
+    template = MESSAGE if kind == MESSAGE_TEST else kind
+    text = render_template(f"emails/{template}.txt", **context)
+    html = render_template(f"emails/{template}.html", subject=subject, **context)
+    return subject, text, html
+
+
+def _has_feedback_page() -> bool:
+    """Whether this application has the attendees' feedback form behind their link (/r/<token>/feedback)."""
+    return any(rule.rule == "/r/<token>/feedback" for rule in current_app.url_map.iter_rules())
+
+
+def own_email_text(event_id: int, kind: str, language: str) -> EmailText | None:
+    """The event's own text of the automatic e-mail ``kind`` in ``language``, if it has one."""
+    return db.session.scalar(select(EmailText).where(EmailText.event_id == event_id, EmailText.kind == kind,
+                                                     EmailText.language == language))
+
+
+def merge_values(registration: Registration, event: Event, link: str | None) -> dict[str, str]:
+    """What the merge fields stand for in ``registration``'s e-mail, in the locale in force."""
+    return {"first_name": registration.first_name, "last_name": registration.last_name,
+            "event": event.localised.title, "starts": format_datetime(event.starts_at), "link": link or ""}
+
+
+def sample_link() -> str:
+    """Where the personal link goes, in a preview or a test (a link that is no one's)."""
+    return urljoin(base_url(), "r/…")
+
+
+_URL = re.compile(r"(https?://[^\s<>\"']+[^\s<>\"'.,;:!?)])")
+
+
+def as_html(text: str) -> Markup:
+    """Plain text as HTML paragraphs, escaped, with its web addresses as links."""
+    paragraphs = [part for part in re.split(r"\n\s*\n", text.strip()) if part.strip()]
+    return Markup("\n").join(
+        Markup("<p>{}</p>").format(Markup("<br>\n").join(_linked(line) for line in paragraph.split("\n")))
+        for paragraph in paragraphs)
+
+
+def _linked(line: str) -> Markup:
+    parts = _URL.split(line)
+    return Markup("").join(Markup('<a href="{0}">{0}</a>').format(part) if n % 2 else escape(part)
+                           for n, part in enumerate(parts))
 
 
 def text_for_calendar(event: Event, link: str | None) -> str:
@@ -325,7 +447,8 @@ def mailbox(name: str, address: str) -> str:
 
 
 def _mime(registration: Registration, event: Event, recipient: str | None, subject: str, text: str, html: str,
-          calendar: bytes | None, method: str | None, now: datetime, meetings: list[bytes]) -> Message:
+          calendar: bytes | None, method: str | None, now: datetime, meetings: list[bytes], *,
+          to_name: str) -> Message:
     # The email package's classic MIME classes: the same message as EmailMessage would build, in a
     # fraction of the time (no header parsing and refolding), which a burst of registrations feels.
     # Random boundaries up front spare the generator searching the text for a safe one.
@@ -348,7 +471,7 @@ def _mime(registration: Registration, event: Event, recipient: str | None, subje
     message["Subject"] = Header(subject, "utf-8") if not subject.isascii() else subject
     message["From"] = mailbox(from_address.display_name, from_address.addr_spec)
     if recipient is not None:
-        message["To"] = mailbox(registration.full_name, recipient)
+        message["To"] = mailbox(to_name, recipient) if to_name else recipient
     reply_to = organiser_address(event)
     if reply_to:
         message["Reply-To"] = mailbox(event.organiser_name, reply_to)

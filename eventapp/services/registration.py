@@ -20,7 +20,7 @@ from ..extensions import db
 from ..formatting import format_date, format_datetime, format_deadline
 from ..models import Event, Organisation, PersonalLink, Registration, RegistrationStatus, User
 from ..models.registration import ACTIVE_STATUSES, Answer, new_calendar_key
-from . import audit, notifications, personal_links, questions
+from . import audit, notifications, personal_links, questions, sessions
 from .buyers import validate_peppol_id
 from .email_addresses import checked_email, email_key
 from .errors import (
@@ -60,6 +60,8 @@ class Attendee:
     peppol_id: str = ""
     #: Answers to the event's own questions: {question id: answer}.
     answers: dict[int, str] = field(default_factory=dict)
+    #: Ids of the choosable sessions picked (rule 10).
+    sessions: tuple[int, ...] = ()
 
 
 @dataclass
@@ -69,6 +71,8 @@ class RegistrationResult:
     token: str | None
     #: False when an active registration for the address existed and is answered again (rule 3).
     created: bool = True
+    #: Titles of sessions picked that were full by the time the registration was stored (rule 10).
+    full_sessions: list[str] = field(default_factory=list)
 
     @property
     def registration(self) -> Registration:
@@ -219,6 +223,7 @@ def register_attendee(event_id: int, attendee: Attendee, now: datetime) -> Regis
     if attendee.peppol_id.strip():
         validate_peppol_id(attendee.peppol_id)
     new = prepare_registration(event_id, attendee, now, org_number=org_number)
+    picked = sessions.picked(event_id, attendee.sessions)
     event = lock_event(event_id)
     try:
         reason = registration_closed_reason(event, now)
@@ -229,9 +234,10 @@ def register_attendee(event_id: int, attendee: Attendee, now: datetime) -> Regis
             raise ValidationFailed(wrong_answers)
         status = status_for_new_registration(event)
         registered = new.insert(status, now, questions.answers_to_store(event, attendee.answers))
+        full = [str(s.localised.title) for s in sessions.take_places(registered.id, picked, now)]
         notifications.registered(registered, status, event, now)
         db.session.commit()
-        return RegistrationResult(registered.id, token=new.token)
+        return RegistrationResult(registered.id, token=new.token, full_sessions=full)
     except (IntegrityError, EventFull):
         # Already registered: the unique index on active addresses refused the row (or, when the
         # event is full, the address is looked up before saying so).
@@ -480,6 +486,7 @@ def transfer_registration(registration_id: int, colleague: Attendee, now: dateti
         answers = questions.answers_to_store(event, substitute.answers)
         new = db.session.get(Registration, prepared.insert(status, now, answers).id)
         registration.transferred_to = new
+        sessions.hand_over(registration.id, new.id)
         notifications.transferred(registration, new, now)
         db.session.commit()
         return RegistrationResult(new.id, token=prepared.token)
@@ -491,8 +498,9 @@ def transfer_registration(registration_id: int, colleague: Attendee, now: dateti
 # Personal links ------------------------------------------------------------------------------
 
 
-def find_by_token(token: str, now: datetime) -> Registration | None:
-    """The registration a personal link belongs to, while the event has not ended."""
+def find_by_token(token: str, now: datetime, *, after_the_event: bool = False) -> Registration | None:
+    """The registration a personal link belongs to, while the event has not ended (``after_the_event``:
+    afterwards too, for what comes after it, such as the certificate)."""
     parts = personal_links.split_token(token)
     if parts is None:
         return None
@@ -501,6 +509,6 @@ def find_by_token(token: str, now: datetime) -> Registration | None:
     if link is None or not personal_links.verifier_matches(verifier, link.verifier_hash):
         return None
     registration = link.registration
-    if now >= registration.event.ends_at:
+    if now >= registration.event.ends_at and not after_the_event:
         return None
     return registration

@@ -19,7 +19,7 @@
   function refreshResults() {
     var query = searchInput.value;
     var seq = ++searchSeq;
-    fetch(resultsUrl + "?q=" + encodeURIComponent(query), {credentials: "same-origin"})
+    fetch(resultsUrl + (resultsUrl.indexOf("?") < 0 ? "?" : "&") + "q=" + encodeURIComponent(query), {credentials: "same-origin"})
       .then(function (response) { return response.ok ? response.text() : null; })
       .then(function (html) {
         if (html !== null && seq === searchSeq) { results.innerHTML = html; }

@@ -60,7 +60,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(health.bp)
     app.register_blueprint(privacy.bp)
 
-    from . import calendar, invoice_details, navigation, outbox, staff
+    from . import calendar, certificates, invoice_details, navigation, outbox, staff
+
+    app.register_blueprint(certificates.bp)
 
     app.register_blueprint(navigation.bp)
     app.register_blueprint(calendar.bp)

@@ -147,7 +147,7 @@ def preview_event(slug: str):
 @bp.get("/events/<slug>/preview/register")
 def preview_registration(slug: str):
     shown = _preview_of(slug)
-    form = registration_form_for(shown.event.questions)
+    form = registration_form_for(shown.event.questions, shown.event.choosable_sessions)
     return _not_indexed(render_template("public/register.html", event=shown.event, form=form, preview=True,
                                         closed_reason=shown.closed_reason, places_left=shown.places_left,
                                         error=None))
@@ -221,4 +221,4 @@ def cancel_event(slug: str):
     return render_template("admin/event_cancel.html", form=form, event=event, error=error), status
 
 
-from . import admin_attendees, admin_groups  # noqa: E402, F401  (their views belong to this blueprint)
+from . import admin_attendees, admin_email_texts, admin_groups, admin_messages  # noqa: E402, F401  (their views belong to this blueprint)

@@ -11,14 +11,16 @@ from ..formatting import format_datetime_iso_local
 from ..forms import AttendeeForm, BulkActionForm, ConfirmForm
 from ..ids import parse_id
 from ..models import OrganisationKind, RegistrationStatus
-from ..services import attendees, history
+from ..services import attendees, history, messages
 from ..services import badges as badge_service
 from ..services import questions as question_service
+from ..services import sessions as session_service
 from ..services import statistics as stats_service
 from ..services.badges import BadgeOptions
 from ..services.errors import DomainError, NotFound
 from ..services.registration import Attendee
 from .admin import bp, event_or_404, show_errors
+from .admin_messages import compose_page, message_form
 from .downloads import send_bytes
 
 
@@ -74,6 +76,8 @@ def bulk_action(slug: str):
             return _list_page(event, request.form, bulk, error=str(error))
         jobs.render_badge_run(run.id)
         return redirect(url_for("badges.run_page", slug=slug, run_id=run.id), 303)
+    if bulk.action.data == "message":
+        return compose_page(event, message_form(ids, formdata=None))
     if bulk.confirmed.data != "yes":
         return render_template("admin/bulk_confirm.html", event=event, bulk=bulk, chosen=chosen)
     act = attendees.cancel_many if bulk.action.data == "cancel" else attendees.give_places
@@ -153,7 +157,8 @@ def edit_attendee(slug: str, registration_id: int):
             return redirect(url_for(".attendee_list_page", slug=slug))
     status = 422 if request.method == "POST" else 200
     return render_template("admin/attendee_form.html", event=event, form=form, registration=registration,
-                           error=error, confirm=ConfirmForm()), status
+                           error=error, confirm=ConfirmForm(), mail=messages.mail_to(registration.id),
+                           changes=history.event_history(event.id, 100, registration_id=registration.id)), status
 
 
 @bp.post("/events/<slug>/attendees/<int:registration_id>/cancel")
@@ -202,7 +207,8 @@ def export_attendees(slug: str, fmt: str):
     delimiter = "," if request.args.get("delimiter") == "comma" else ";"
     questions, answers = question_service.answer_columns(event.id)
     data = attendee_list.attendee_table(event, attendees.attendee_export_rows(event.id), fmt, delimiter=delimiter,
-                                        questions=questions, answers=answers)
+                                        questions=questions, answers=answers,
+                                        extra=session_service.export_columns(event))
     mimetype = "text/csv; charset=utf-8" if fmt == "csv" else \
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return send_bytes(data, f"{event.slug}-deltagare.{fmt}", mimetype)
@@ -211,7 +217,8 @@ def export_attendees(slug: str, fmt: str):
 @bp.get("/events/<slug>/door-list.pdf")
 def door_list(slug: str):
     event = event_or_404(slug)
-    pdf = attendee_list.door_list_pdf(event, attendees.all_attendees(event.id, active_only=True))
+    pdf = attendee_list.door_list_pdf(event, attendees.all_attendees(event.id, active_only=True),
+                                      session_service.chosen_titles(event))
     return send_bytes(pdf, f"{event.slug}-dorrlista.pdf", "application/pdf", inline=True)
 
 
@@ -219,7 +226,7 @@ def door_list(slug: str):
 def statistics(slug: str):
     event = event_or_404(slug)
     return render_template("admin/statistics.html", event=event, stats=stats_service.event_statistics(event.id),
-                           kinds=list(OrganisationKind),
+                           kinds=list(OrganisationKind), session_figures=session_service.session_statistics(event),
                            tallies=question_service.tallies(event, (RegistrationStatus.CONFIRMED,)))
 
 

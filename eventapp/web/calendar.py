@@ -50,10 +50,13 @@ def feed():
 
 
 @bp.app_template_global()
-def calendar_links(event: Event) -> dict[str, str]:
-    """The .ics download and the Google and Outlook links for "Add to calendar", in the page's language."""
-    links = ical.web_calendar_links(event, absolute_url("public.event_page", slug=event.slug),
-                                    _("Registration and details:"))
+def calendar_links(event: Event) -> dict:
+    """The .ics download and the Google and Outlook links for "Add to calendar", in the page's language;
+    for an event of several meetings, a pair of links per meeting (``meetings``)."""
+    meetings = ical.meeting_links(event, absolute_url("public.event_page", slug=event.slug),
+                                  _("Registration and details:"))
+    links = {"google": meetings[0]["google"], "outlook": meetings[0]["outlook"],
+             "meetings": meetings if len(meetings) > 1 else []}
     english = current_language() == "en"
     links["ics"] = url_for("calendar.event_calendar", slug=event.slug, lang="en" if english else None)
     return links

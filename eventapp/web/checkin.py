@@ -13,7 +13,7 @@ from ..database import utcnow
 from ..extensions import db
 from ..forms import AssignVolunteerForm, CheckinCodeForm, ConfirmForm, WalkInForm
 from ..ids import parse_id
-from ..models import Event, Registration, Role
+from ..models import Event, EventSession, Registration, Role
 from ..security import allow_camera
 from ..services import checkin, staff
 from ..services.errors import DomainError
@@ -58,16 +58,42 @@ def index():
                            closed_reason=lambda event: checkin.checkin_closed_reason(event, now))
 
 
+#: The ``session`` value that works the door for the event as a whole.
+WHOLE_EVENT = "all"
+
+
+def meeting_at_the_door(event: Event) -> EventSession | None:
+    """The meeting or session the door checks in to: the one chosen on the page (``session``), by
+    default the meeting going on now; None for the event as a whole."""
+    raw = request.values.get("session", "")
+    if not event.sessions or raw == WHOLE_EVENT:
+        return None
+    chosen = parse_id(raw)
+    for session in event.sessions:
+        if session.id == chosen:
+            return session
+    return checkin.current_meeting(event, utcnow())
+
+
+def _meeting_context(event: Event) -> dict:
+    meeting = meeting_at_the_door(event)
+    return {"meeting": meeting, "in_meeting": checkin.meeting_attendance(meeting) if meeting else {},
+            "meeting_closed": checkin.meeting_closed_reason(meeting, utcnow()) if meeting else None}
+
+
 @bp.get("/<slug>")
 def door(slug: str):
     event = door_or_403(slug)
     query = request.args.get("q", "")[:200]
     last = _last_registration(event, request.args.get("last", ""))
+    context = _meeting_context(event)
+    meeting = context["meeting"]
     return render_template(
         "checkin/door.html", event=event, query=query, form=CheckinCodeForm(formdata=None),
-        results=checkin.search(event.id, query), counts=checkin.door_counts(event.id), last=last,
+        results=checkin.search(event.id, query), counts=checkin.door_counts(event.id, meeting), last=last,
         closed_reason=checkin.checkin_closed_reason(event, utcnow()), action_form=ConfirmForm(formdata=None),
-        waiting=checkin.not_arrived(event.id), shown=NOT_ARRIVED_SHOWN,
+        waiting=checkin.not_arrived(event.id, meeting), shown=NOT_ARRIVED_SHOWN, whole_event=WHOLE_EVENT,
+        **context,
     )
 
 
@@ -79,8 +105,10 @@ NOT_ARRIVED_SHOWN = 300
 def not_arrived(slug: str):
     """The list of who has not arrived yet alone, for the page's script to refresh after a check-in."""
     event = door_or_403(slug)
-    return render_template("checkin/_not_arrived.html", event=event, waiting=checkin.not_arrived(event.id),
-                           shown=NOT_ARRIVED_SHOWN, action_form=ConfirmForm(formdata=None))
+    context = _meeting_context(event)
+    return render_template("checkin/_not_arrived.html", event=event,
+                           waiting=checkin.not_arrived(event.id, context["meeting"]),
+                           shown=NOT_ARRIVED_SHOWN, action_form=ConfirmForm(formdata=None), **context)
 
 
 @bp.get("/<slug>/results")
@@ -89,7 +117,8 @@ def results(slug: str):
     event = door_or_403(slug)
     query = request.args.get("q", "")[:200]
     return render_template("checkin/_results.html", event=event, query=query,
-                           results=checkin.search(event.id, query), action_form=ConfirmForm(formdata=None))
+                           results=checkin.search(event.id, query), action_form=ConfirmForm(formdata=None),
+                           **_meeting_context(event))
 
 
 @bp.post("/<slug>/code")
@@ -100,7 +129,8 @@ def check_in_by_code(slug: str):
         return _outcome(event, None, error=" ".join(str(e) for e in form.code.errors)
                         or _("Scan the badge or type its code."))
     try:
-        result = checkin.check_in_by_code(event.id, form.code.data, actor=current_user, now=utcnow())
+        result = checkin.check_in_by_code(event.id, form.code.data, actor=current_user, now=utcnow(),
+                                          session_id=_session_id(event))
     except DomainError as error:
         return _outcome(event, None, error=str(error))
     return _outcome(event, result.registration, message=result.message, already=result.already)
@@ -112,7 +142,8 @@ def check_in(slug: str, registration_id: int):
     if not ConfirmForm().validate():
         abort(400)
     try:
-        result = checkin.check_in(event.id, registration_id, actor=current_user, now=utcnow())
+        result = checkin.check_in(event.id, registration_id, actor=current_user, now=utcnow(),
+                                  session_id=_session_id(event))
     except DomainError as error:
         return _outcome(event, None, error=str(error))
     return _outcome(event, result.registration, message=result.message, already=result.already)
@@ -124,7 +155,8 @@ def undo(slug: str, registration_id: int):
     if not ConfirmForm().validate():
         abort(400)
     try:
-        registration = checkin.undo_check_in(event.id, registration_id, actor=current_user, now=utcnow())
+        registration = checkin.undo_check_in(event.id, registration_id, actor=current_user, now=utcnow(),
+                                             session_id=_session_id(event))
     except DomainError as error:
         return _outcome(event, None, error=str(error))
     return _outcome(event, registration, message=_("The check-in of %(name)s is undone.",
@@ -143,7 +175,8 @@ def walk_in(slug: str):
             dietary=form.dietary.data or "", language=current_language(),
         )
         try:
-            result = checkin.register_walk_in(event.id, person, actor=current_user, now=utcnow())
+            result = checkin.register_walk_in(event.id, person, actor=current_user, now=utcnow(),
+                                              session_id=_session_id(event))
         except DomainError as exc:
             if exc.field and exc.field in form:
                 form[exc.field].errors.append(str(exc))
@@ -151,9 +184,13 @@ def walk_in(slug: str):
                 error = str(exc)
         else:
             flash(result.message, "success")
-            return redirect(url_for(".door", slug=slug, last=result.registration.id))
-    return render_template("checkin/walk_in.html", event=event, form=form, error=error,
-                           counts=checkin.door_counts(event.id)), (422 if request.method == "POST" else 200)
+            meeting = meeting_at_the_door(event)
+            return redirect(url_for(".door", slug=slug, last=result.registration.id,
+                                    session=(meeting.id if meeting else WHOLE_EVENT) if event.sessions else None))
+    meeting = meeting_at_the_door(event)
+    return render_template("checkin/walk_in.html", event=event, form=form, error=error, meeting=meeting,
+                           whole_event=WHOLE_EVENT, counts=checkin.door_counts(event.id, meeting)), \
+        (422 if request.method == "POST" else 200)
 
 
 @bp.route("/<slug>/staff", methods=["GET", "POST"])
@@ -193,6 +230,11 @@ def remove_volunteer(slug: str, user_id: int):
     return redirect(url_for(".volunteers", slug=slug))
 
 
+def _session_id(event: Event) -> int | None:
+    meeting = meeting_at_the_door(event)
+    return meeting.id if meeting is not None else None
+
+
 def _last_registration(event: Event, raw_id: str) -> Registration | None:
     registration_id = parse_id(raw_id)
     if registration_id is None:
@@ -204,10 +246,11 @@ def _last_registration(event: Event, raw_id: str) -> Registration | None:
 def _outcome(event: Event, registration: Registration | None, *, message: str | None = None,
              error: str | None = None, already: bool = False):
     """The same outcome for the script (JSON with the panels to show) and for a plain form (redirect)."""
+    context = _meeting_context(event)
     if wants_json():
-        counts = checkin.door_counts(event.id)
+        counts = checkin.door_counts(event.id, context["meeting"])
         panel = render_template("checkin/_last.html", event=event, last=registration, message=message, error=error,
-                                already=already, action_form=ConfirmForm(formdata=None))
+                                already=already, action_form=ConfirmForm(formdata=None), **context)
         body = {"ok": error is None, "message": error or message, "already": already, "panel": panel,
                 "counts": {"checked_in": counts.checked_in, "expected": counts.expected},
                 "counts_text": render_template("checkin/_counts.html", counts=counts)}
@@ -219,4 +262,6 @@ def _outcome(event: Event, registration: Registration | None, *, message: str | 
     query = request.form.get("q", "")[:200]
     if query:
         target["q"] = query
+    if event.sessions:
+        target["session"] = context["meeting"].id if context["meeting"] else WHOLE_EVENT
     return redirect(url_for(".door", **target))

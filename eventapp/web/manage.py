@@ -5,10 +5,11 @@ from flask_babel import gettext as _
 from .. import current_language
 from ..database import utcnow
 from ..extensions import limiter
-from ..forms import ConfirmForm, TransferForm
+from ..forms import ConfirmForm, TransferForm, answers_from, own_details_form_for, session_choice_form
 from ..security import personal_link_limit
 from ..services import registration as registrations
-from ..services.errors import DomainError
+from ..services import self_service, sessions
+from ..services.errors import DomainError, ValidationFailed
 
 bp = Blueprint("manage", __name__, url_prefix="/r")
 # Every page behind a personal link shares one limit per address.
@@ -30,9 +31,48 @@ def personal_page(token: str):
     return render_template(
         "manage/registration.html", registration=registration, event=event, token=token,
         can_change=registration.is_active and now < event.starts_at,
+        can_edit=self_service.edit_refused_reason(registration, now) is None,
         cancellation_free=registrations.cancellation_is_free(event, now),
         position=registrations.waitlist_position(registration),
+        my_sessions=sessions.sessions_of(registration), sessions_form=_sessions_form(registration, now),
     )
+
+
+def _sessions_form(registration, now, *, sent: bool = False):
+    """The form to change the sessions picked, while they can be changed; else None."""
+    event = registration.event
+    if not event.choosable_sessions or not registration.is_active or now >= event.registration_deadline:
+        return None
+    return session_choice_form(event.choosable_sessions, sessions.full_sessions(event),
+                               () if sent else sorted(sessions.chosen_ids(registration.id)))
+
+
+@bp.post("/<token>/sessions")
+def change_sessions(token: str):
+    """Pick other sessions, until the registration deadline and within their places."""
+    registration = registration_or_404(token)
+    now = utcnow()
+    form = _sessions_form(registration, now, sent=True)
+    if form is None:
+        flash(_("Sessions can no longer be changed."), "error")
+        return redirect(url_for(".personal_page", token=token))
+    if form.validate_on_submit():
+        try:
+            sessions.change_choices(registration.id, sessions.session_ids(form.sessions.data), now)
+        except ValidationFailed as refused:
+            form.sessions.errors = [str(m) for m in refused.errors.get("sessions", [refused.message])]
+        else:
+            flash(_("Your sessions are changed."), "success")
+            return redirect(url_for(".personal_page", token=token))
+    event = registration.event
+    return render_template(
+        "manage/registration.html", registration=registration, event=event, token=token,
+        can_change=registration.is_active and now < event.starts_at,
+        can_edit=self_service.edit_refused_reason(registration, now) is None,
+        cancellation_free=registrations.cancellation_is_free(event, now),
+        position=registrations.waitlist_position(registration),
+        my_sessions=sessions.sessions_of(registration), sessions_form=form,
+    ), 422
 
 
 @bp.route("/<token>/cancel", methods=["GET", "POST"])
@@ -80,3 +120,33 @@ def transfer(token: str):
             return redirect(url_for(".personal_page", token=token))
     return render_template("manage/transfer.html", registration=registration, event=registration.event,
                            token=token, form=form, error=error), (422 if request.method == "POST" else 200)
+
+
+@bp.route("/<token>/edit", methods=["GET", "POST"])
+def edit(token: str):
+    """The attendee corrects their diet, job title, phone, invoice reference and answers, until the
+    registration deadline."""
+    registration = registration_or_404(token)
+    event = registration.event
+    now = utcnow()
+    refused = self_service.edit_refused_reason(registration, now)
+    form = own_details_form_for(event.questions, registration)
+    error = None
+    if refused is None and form.validate_on_submit():
+        details = self_service.OwnDetails(
+            job_title=form.job_title.data or "", phone=form.phone.data or "", dietary=form.dietary.data or "",
+            invoice_reference=form.invoice_reference.data or "", answers=answers_from(form, event.questions))
+        try:
+            changed = self_service.update_own_details(registration.id, details, now)
+        except DomainError as exc:
+            for name, messages in (getattr(exc, "errors", None) or {exc.field: [str(exc)]}).items():
+                if name and name in form:
+                    form[name].errors = list(form[name].errors) + [str(m) for m in messages]
+                else:
+                    error = str(exc)
+        else:
+            flash(_("Your changes were saved.") if changed else _("Nothing was changed."), "success")
+            return redirect(url_for(".personal_page", token=token))
+    status = 422 if request.method == "POST" else 200
+    return render_template("manage/edit.html", registration=registration, event=event, token=token, form=form,
+                           refused=refused, error=error), status

@@ -1,5 +1,6 @@
 """Public pages: the event list, an event, the registration form and its confirmation."""
-from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
@@ -7,12 +8,12 @@ from sqlalchemy import select
 from .. import current_language, form_guard
 from ..database import utcnow
 from ..extensions import db, limiter
-from ..forms import RegistrationForm, answers_from, registration_form_for
+from ..forms import RegistrationForm, ResendForm, answers_from, registration_form_for
 from ..models import Booking, Event, Registration
-from ..security import registration_limit
-from ..services import group_booking, paid_events, questions
+from ..security import registration_limit, resend_limit
+from ..services import group_booking, paid_events, questions, self_service, sessions
 from ..services import registration as registrations
-from ..services.errors import DomainError
+from ..services.errors import DomainError, ValidationFailed
 from .kept_pages import KeptPages
 
 bp = Blueprint("public", __name__)
@@ -51,8 +52,21 @@ def event_page(slug: str):
     return render_template(
         "public/event.html", event=event, now=now,
         closed_reason=registrations.registration_closed_reason(event, now),
-        places_left=registrations.places_left(event, confirmed),
+        places_left=registrations.places_left(event, confirmed), resend_form=ResendForm(formdata=None),
     )
+
+
+@bp.route("/events/<slug>/resend", methods=["GET", "POST"])
+@limiter.limit(resend_limit, methods=["POST"])
+def resend(slug: str):
+    """"Lost your confirmation?": the same answer for any address; a registered one gets its link."""
+    event = published_event_or_404(slug)
+    form = ResendForm()
+    if not form.validate_on_submit():
+        status = 422 if request.method == "POST" else 200
+        return render_template("public/resend.html", event=event, form=form), status
+    self_service.send_link(event.id, form.email.data, utcnow())
+    return render_template("public/link_sent.html", event=event, email=form.email.data, registering=False)
 
 
 @bp.route("/events/<slug>/register", methods=["GET", "POST"])
@@ -65,33 +79,70 @@ def register(slug: str):
     if not sent:
         if closed_reason is None and not current_user.is_authenticated and not session.get("_flashes"):
             return _blank_form(event, confirmed)
-        form = registration_form_for(event.questions)
+        form = form_for(event)
         form.form_shown.data = form_guard.new_stamp()
         return _form_page(event, form, closed_reason)
-    form = registration_form_for(event.questions)
+    form = form_for(event)
     answers = answers_from(form, event.questions)
     valid = closed_reason is None and form.validate_on_submit()
-    # Wrong answers are shown together with the form's other complaints, not after them.
+    # Wrong answers and picks are shown together with the form's other complaints, not after them.
     wrong_answers = questions.check_answers(event, answers)
+    picked = _picked_sessions(form, event)
+    if isinstance(picked, dict):
+        wrong_answers = {**wrong_answers, **picked}
     _put_beside_fields(form, wrong_answers)
     if not valid or wrong_answers:
         return _form_page(event, form, closed_reason), 422
     if _is_booking(event, form):
         try:
-            booked = group_booking.book(event.id, booking_from(form, answers), now)
+            booked = group_booking.book(event.id, booking_from(form, answers, picked), now)
         except DomainError as error:
             return _form_page(event, form, None, _shown_beside_fields(form, error)), 422
+        _say_full_sessions(booked.full_sessions)
         session["booking"] = {"id": booked.booking_id}
         return redirect(url_for(".booked", slug=slug))
     try:
-        result = registrations.register_attendee(event.id, attendee_from(form, answers), now)
+        result = registrations.register_attendee(event.id, attendee_from(form, answers, picked), now)
     except DomainError as error:
         return _form_page(event, form, None, _shown_beside_fields(form, error)), 422
+    _say_full_sessions(result.full_sessions)
     remembered = session.get("registration", {})
     same = remembered.get("id") == result.registration_id
+    if not result.created and not same:
+        # The address is registered already, by someone else as far as this session knows: nothing
+        # of theirs is shown; the address itself gets its link.
+        self_service.send_link(event.id, form.email.data, now)
+        session["registration"] = {"id": None, "event": event.id, "link_sent_to": form.email.data}
+        return redirect(url_for(".registered", slug=slug))
     token = result.token or (remembered.get("token") if same else None)
     session["registration"] = {"id": result.registration_id, "token": token}
     return redirect(url_for(".registered", slug=slug))
+
+
+def _say_full_sessions(titles: list[str]) -> None:
+    for title in titles:
+        flash(_("%(session)s filled up while you registered: your registration is stored without it. You can "
+                "pick another session from your personal link.", session=title), "warning")
+
+
+def form_for(event: Event, *, full: set[int] | None = None) -> RegistrationForm:
+    """The event's registration form: its questions and its sessions to choose."""
+    choosable = event.choosable_sessions
+    if choosable and full is None:
+        full = sessions.full_sessions(event)
+    return registration_form_for(event.questions, choosable, full or frozenset())
+
+
+def _picked_sessions(form: RegistrationForm, event: Event) -> tuple[int, ...] | dict:
+    """The ids of the sessions picked, or {field: messages} when a pick cannot be had (nothing is
+    stored then, and the rest of the form is kept)."""
+    if "sessions" not in form:
+        return ()
+    try:
+        ids = sessions.session_ids(form.sessions.data)
+        return tuple(s.id for s in sessions.check_picks(event, ids))
+    except ValidationFailed as refused:
+        return refused.errors
 
 
 def _shown_beside_fields(form: RegistrationForm, error: DomainError) -> str | None:
@@ -149,19 +200,22 @@ def _blank_form(event: Event, confirmed: int) -> str:
     own = {"csrf_token": generate_csrf(), "form_shown": form_guard.new_stamp()}
     asked = colleague_rows_asked()
 
+    full = sessions.full_sessions(event)
+
     def render() -> str:
-        form = with_colleague_rows(registration_form_for(event.questions), asked)
+        form = with_colleague_rows(form_for(event, full=full), asked)
         form.form_shown.data = own["form_shown"]
         return render_template("public/register.html", event=event, form=form, closed_reason=None, error=None,
                                places_left=left)
 
     # Everything the page shows: the event (any change to it, its meetings or questions moves its
     # updated_at), the language, whether it is full, and the query string (the language links).
-    key = (event.id, event.updated_at, current_language(), left == 0, request.query_string)
+    key = (event.id, event.updated_at, current_language(), left == 0, tuple(sorted(full)), request.query_string)
     return _blank_forms.page(key, render, own=own)
 
 
-def attendee_from(form: RegistrationForm, answers: dict[int, str]) -> registrations.Attendee:
+def attendee_from(form: RegistrationForm, answers: dict[int, str], picked: tuple[int, ...] = ()
+                  ) -> registrations.Attendee:
     return registrations.Attendee(
         first_name=form.first_name.data,
         last_name=form.last_name.data,
@@ -180,6 +234,7 @@ def attendee_from(form: RegistrationForm, answers: dict[int, str]) -> registrati
         invoice_address=form.invoice_address.data or "",
         peppol_id=form.peppol_id.data or "",
         answers=answers,
+        sessions=picked,
     )
 
 
@@ -190,11 +245,12 @@ def _is_booking(event: Event, form: RegistrationForm) -> bool:
                 or paid_events.is_paid(event))
 
 
-def booking_from(form: RegistrationForm, answers: dict[int, str]) -> group_booking.BookingRequest:
+def booking_from(form: RegistrationForm, answers: dict[int, str], picked: tuple[int, ...] = ()
+                 ) -> group_booking.BookingRequest:
     colleagues = [group_booking.Colleague(row.first_name.data or "", row.last_name.data or "", row.email.data or "",
                                           row.job_title.data or "", row.dietary.data or "", field=row.email.name)
                   for row in form.filled_colleagues()]
-    return group_booking.BookingRequest(attendee_from(form, answers), colleagues,
+    return group_booking.BookingRequest(attendee_from(form, answers, picked), colleagues,
                                         booker_attending=not form.booker_not_attending.data,
                                         discount_code=form.discount_code.data or "")
 
@@ -214,6 +270,9 @@ def booked(slug: str):
 def registered(slug: str):
     event = published_event_or_404(slug)
     remembered = session.get("registration") or {}
+    if remembered.get("link_sent_to") and remembered.get("event") == event.id:
+        return render_template("public/link_sent.html", event=event, email=remembered["link_sent_to"],
+                               registering=True)
     registration = db.session.get(Registration, remembered["id"]) if remembered.get("id") else None
     if registration is None or registration.event_id != event.id:
         return redirect(url_for(".event_page", slug=slug))

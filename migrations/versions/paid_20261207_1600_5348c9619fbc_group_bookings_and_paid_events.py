@@ -1,7 +1,7 @@
 """group bookings and paid events
 
 Revision ID: 5348c9619fbc
-Revises: a7c3e91f4b26
+Revises: b3d5f7a9c1e2
 Create Date: 2026-12-07 13:26:44
 
 Group bookings (one booker, several registrations, a group link) and paid events: discount codes, an
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '5348c9619fbc'
-down_revision = 'a7c3e91f4b26'
+down_revision = 'b3d5f7a9c1e2'
 branch_labels = None
 depends_on = None
 

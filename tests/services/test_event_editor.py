@@ -87,3 +87,18 @@ def test_wrong_price_settings_are_refused_beside_their_field(course, now, change
     with pytest.raises(ValidationFailed) as refused:
         event_editor.save(course.slug, values, actor=None, now=now)
     assert field in refused.value.errors
+
+
+def test_a_session_row_made_choosable_with_places_stays_the_same_session(course, now):
+    """Does a meeting row turned into a workshop with 12 places keep its id (and so its picks)?"""
+    session_id = course.sessions[0].id
+    values = event_editor.values_of(course)
+    values["sessions"][0] |= {"choosable": True, "capacity": 12, "title": "Workshop"}
+    event_editor.save(course.slug, values, actor=None, now=now)
+    [session] = course.sessions
+    assert (session.id, session.title, session.choosable, session.capacity) == (session_id, "Workshop", True, 12)
+    values = event_editor.values_of(course)
+    assert (values["sessions"][0]["choosable"], values["sessions"][0]["capacity"]) == (True, 12)
+    values["sessions"][0]["choosable"] = False  # a meeting for all has no places of its own
+    event_editor.save(course.slug, values, actor=None, now=now)
+    assert (course.sessions[0].choosable, course.sessions[0].capacity) == (False, None)

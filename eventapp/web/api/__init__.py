@@ -162,4 +162,4 @@ def http_error(error: HTTPException):
     return http_error_response(error)
 
 
-from . import checkins, events, invoices, openapi, registrations  # noqa: E402, F401  (each adds its routes to bp)
+from . import checkins, events, invoices, messages, openapi, registrations  # noqa: E402, F401  (each adds its routes to bp)

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from ...database import utcnow
 from ...extensions import db
+from ...ids import MAX_ID
 from ...models import DiscountCode, Event, EventBilling, EventKind, InvoiceTiming, Role, VatTreatment
 from ...services import registration as registrations
 from ...services.errors import ValidationFailed
@@ -57,9 +58,11 @@ def event_json(event: Event, counts) -> dict:
         "early_bird_until": moment(event.early_bird_until),
         "discount_codes": [{"code": c.code, "percent": c.percent, "amount": c.amount, "max_uses": c.max_uses,
                             "valid_until": moment(c.valid_until), "uses": c.uses} for c in codes],
+        "send_certificates": event.send_certificates,
         "series": event.series.name if event.series else None,
-        "sessions": [{"title": s.title, "title_en": s.title_en, "starts_at": moment(s.starts_at),
-                      "ends_at": moment(s.ends_at), "venue": s.venue} for s in event.sessions],
+        "sessions": [{"id": s.id, "title": s.title, "title_en": s.title_en, "starts_at": moment(s.starts_at),
+                      "ends_at": moment(s.ends_at), "venue": s.venue, "choosable": s.choosable,
+                      "capacity": s.capacity} for s in event.sessions],
         "agenda": [{"starts_at": moment(a.starts_at), "title": a.title, "title_en": a.title_en,
                     "speakers": a.speakers, "description": a.description} for a in event.agenda],
         "counts": {"confirmed": counts["confirmed"], "waitlisted": counts["waitlisted"],
@@ -116,10 +119,11 @@ SCALAR_READERS = {
     "price": lambda r, n: r.integer(n, minimum=0, maximum=MAX_MONEY),
     "no_show_fee": lambda r, n: r.integer(n, minimum=0, maximum=MAX_MONEY),
     "waitlist": lambda r, n: r.boolean(n), "charge_late_cancellation": lambda r, n: r.boolean(n),
-    "published": lambda r, n: r.boolean(n),
+    "send_certificates": lambda r, n: r.boolean(n),
     "vat": _text(20), "vat_exemption_reason": _text(200), "invoice_timing": _text(20),
     "early_bird_price": lambda r, n: r.integer(n, minimum=0, maximum=MAX_MONEY, nullable=True),
     "early_bird_until": lambda r, n: r.moment(n, nullable=True),
+    "published": lambda r, n: r.boolean(n),
 }
 
 
@@ -152,10 +156,12 @@ def _sessions(reader: Reader):
     sessions = []
     for number, item in enumerate(items):
         sub = Reader(item, prefix=f"sessions[{number}].")
-        sub.unknown({"title", "title_en", "starts_at", "ends_at", "venue"})
+        sub.unknown({"id", "title", "title_en", "starts_at", "ends_at", "venue", "choosable", "capacity"})
         values = {"title": sub.text("title", max_length=200), "starts_at": sub.moment("starts_at"),
                   "ends_at": sub.moment("ends_at"), "venue": sub.text("venue", max_length=200),
-                  "title_en": sub.text("title_en", max_length=200)}
+                  "title_en": sub.text("title_en", max_length=200), "choosable": sub.boolean("choosable"),
+                  "capacity": sub.integer("capacity", minimum=1, maximum=MAX_CAPACITY, nullable=True),
+                  "id": sub.integer("id", minimum=1, maximum=MAX_ID, nullable=True)}
         for name in ("title", "starts_at", "ends_at"):
             if item.get(name) is None and sub.prefix + name not in sub.errors:
                 sub.error(name, _l("Required."))
@@ -163,8 +169,16 @@ def _sessions(reader: Reader):
         if not sub.errors:
             sessions.append(SessionData(values["title"], values["starts_at"], values["ends_at"],
                                         "" if values["venue"] is MISSING else values["venue"],
-                                        "" if values["title_en"] is MISSING else values["title_en"]))
+                                        "" if values["title_en"] is MISSING else values["title_en"],
+                                        choosable=values["choosable"] is True,
+                                        capacity=_places(values),
+                                        id=None if values["id"] is MISSING else values["id"]))
     return sessions
+
+
+def _places(values: dict) -> int | None:
+    """A session's places: only a session to choose has places of its own."""
+    return None if values["capacity"] is MISSING or values["choosable"] is not True else values["capacity"]
 
 
 def _agenda(reader: Reader):
@@ -260,11 +274,18 @@ EVENT_FIELDS = {
                        "valid_until": {"type": ["string", "null"], "format": "date-time"},
                        "uses": {"type": "integer", "minimum": 0, "readOnly": True,
                                 "description": "Bookings that used it (ignored when sent)"}}}},
+    "send_certificates": {"type": "boolean", "description": "E-mail certificates of attendance after the event"},
     "series": {"type": ["string", "null"], "maxLength": 200, "description": "The series' name; a new name creates it"},
     "sessions": {"type": ["array", "null"], "maxItems": 100, "items": {
         "type": "object", "additionalProperties": False, "required": ["title", "starts_at", "ends_at"],
-        "properties": {"title": _string(200), "title_en": _string(200), "starts_at": _MOMENT, "ends_at": _MOMENT,
-                       "venue": _string(200)}}},
+        "properties": {"id": {"type": ["integer", "null"], "description": "The session's id (read; send it "
+                                                                 "back to keep the session's picks and attendance)"},
+                       "title": _string(200), "title_en": _string(200), "starts_at": _MOMENT, "ends_at": _MOMENT,
+                       "venue": _string(200),
+                       "choosable": {"type": "boolean", "description": "Picked by attendees on the form (a "
+                                                                       "workshop); false: a meeting for all"},
+                       "capacity": {"type": ["integer", "null"], "minimum": 1, "maximum": MAX_CAPACITY,
+                                    "description": "Places of a choosable session; null for no limit"}}}},
     "agenda": {"type": ["array", "null"], "maxItems": 200, "items": {
         "type": "object", "additionalProperties": False, "required": ["title", "starts_at"],
         "properties": {"title": _string(200), "title_en": _string(200), "starts_at": _MOMENT,

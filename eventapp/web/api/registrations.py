@@ -8,6 +8,7 @@ from ...database import utcnow
 from ...extensions import db
 from ...models import Answer, Event, Registration, RegistrationStatus, Role
 from ...services import paid_events
+from ...services import sessions as session_service
 from ...services.events import get_event
 from ...services.staff import DoorForbidden, check_door_access
 from . import ApiError, api_user, bp, openapi, require_role
@@ -24,9 +25,13 @@ def door_event(slug: str) -> Event:
     return event
 
 
-def registration_json(registration: Registration, invoice_numbers: dict[int, int] | None = None) -> dict:
-    """A registration as the API shows it; ``invoice_numbers``: {registration id: invoice number}."""
+def registration_json(registration: Registration, invoice_numbers: dict[int, int] | None = None,
+                      sessions: dict | None = None) -> dict:
+    """A registration as the API shows it; ``invoice_numbers``: {registration id: invoice number};
+    ``sessions``: ``sessions.sessions_of_many`` of a list, read once for all of it."""
     organisation = registration.organisation
+    if sessions is None:
+        sessions = session_service.sessions_of_many([registration])
     return {
         "id": registration.id,
         "first_name": registration.first_name,
@@ -44,6 +49,9 @@ def registration_json(registration: Registration, invoice_numbers: dict[int, int
         "answers": {answer.question.text: answer.value for answer in registration.answers},
         "booking": registration.booking_id,
         "invoice_number": (invoice_numbers or {}).get(registration.id),
+        "sessions": [{"id": mine.id, "title": mine.session.title,
+                      "checked_in_at": mine.checked_in_at.isoformat() if mine.checked_in_at else None}
+                     for mine in sessions.get(registration.id, [])],
     }
 
 
@@ -60,9 +68,10 @@ def list_registrations(slug: str):
         if status not in set(RegistrationStatus):
             raise ApiError(422, "validation_failed", _l("Unknown status."), {"status": [_l("Unknown status.")]})
         query = query.where(Registration.status == status)
-    listed = list(db.session.scalars(query))
+    found = list(db.session.scalars(query))
     numbers = paid_events.invoice_numbers_of_event(event)
-    return jsonify([registration_json(r, numbers) for r in listed])
+    sessions = session_service.sessions_of_many(found)
+    return jsonify([registration_json(r, numbers, sessions) for r in found])
 
 
 _NULLABLE_TEXT = {"type": ["string", "null"]}
@@ -82,6 +91,11 @@ openapi.add_schemas({"Registration": {
                     "description": "Answers to the event's own questions, by question"},
         "booking": {"type": ["integer", "null"], "description": "The booking shared by a group booked together"},
         "invoice_number": {"type": ["integer", "null"], "description": "The invoice charging the place, once issued"},
+        "sessions": {"type": "array", "description": "The sessions chosen (for a course, all its meetings), "
+                                                     "with attendance",
+                     "items": {"type": "object", "required": ["id", "title", "checked_in_at"], "properties": {
+                         "id": {"type": "integer"}, "title": {"type": "string"},
+                         "checked_in_at": {"type": ["string", "null"], "format": "date-time"}}}},
     },
 }})
 openapi.add_paths({"/events/{slug}/registrations": {"get": {
