@@ -218,3 +218,15 @@ def test_odd_colleague_rows_get_an_answer_not_a_500_and_store_nothing_wrong(app,
     response = submit(client, f"/events/{event.slug}/register", {**BOOKER, **data})
     assert response.status_code in (302, 400, 422)  # 400: a NUL character is refused before the form
     assert all(email != "x@example.org" for email, _ in stored(app))
+
+
+def test_the_attendee_list_says_who_booked_a_colleague(app, client, event):
+    from builders import log_in, make_user
+
+    submit(client, f"/events/{event.slug}/register", {**BOOKER, **colleagues(1)})
+    with app.app_context():
+        organiser = make_user("arr@example.org", "organiser").id
+    staff = app.test_client()
+    log_in(staff, organiser)
+    page = staff.get(f"/admin/events/{event.slug}/attendees").get_data(as_text=True)
+    assert page.count("Bokad av Karin Lind") == 1  # beside the colleague, not the booker
