@@ -359,6 +359,18 @@ def add_member(booking: Booking, colleague: Colleague, now: datetime) -> Booking
 # Personal data ----------------------------------------------------------------------------------
 
 
+def bookings_made_by(email: str, now: datetime, erase: bool) -> list:
+    """The bookings ``email`` made (for a person's export), forgotten first when ``erase`` (services.privacy)."""
+    found = list(db.session.scalars(select(Booking).where(
+        db.func.lower(Booking.booker_email) == email_key(email)).order_by(Booking.id)))
+    data = [{"event": booking.event.slug, "booker": booking.booker_name, "email": booking.booker_email,
+             "created_at": booking.created_at.isoformat(), "people": len(members(booking))} for booking in found]
+    if erase:
+        for booking in found:
+            _forget_booker(booking)
+    return data
+
+
 def forget_bookers(registration_ids: list[int], now: datetime) -> int:
     """When the last person of a booking, or the booker's own registration, is pseudonymised
     (services.privacy), the booker goes too: their name and address, the group link and the summary
@@ -374,19 +386,26 @@ def forget_bookers(registration_ids: list[int], now: datetime) -> int:
         booker_erased = booking.booker_registration_id in registration_ids
         if (left is not None and not booker_erased) or booking.booker_email.endswith(anonymised):
             continue
-        booking.booker_first_name, booking.booker_last_name = privacy.ERASED_NAME, ""
-        booking.booker_email = f"erased-booking-{booking.id}{anonymised}"
-        booking.link_verifier_hash = personal_links.new_verifier()[1]
-        sent = list(db.session.scalars(select(OutboxMessage.id).where(
-            OutboxMessage.kind.in_(booking_mail.KINDS), OutboxMessage.event_id == booking.event_id,
-            OutboxMessage.registration_id.is_(None))))
-        summaries = [message for message in db.session.scalars(select(OutboxMessage).where(
-            OutboxMessage.id.in_(sent))) if (message.details or {}).get("booking") == booking.id]
-        for message in summaries:
-            db.session.delete(message)
-        outbox.forget_kept([message.id for message in summaries])
+        _forget_booker(booking)
         forgotten += 1
     return forgotten
 
 
+def _forget_booker(booking: Booking) -> None:
+    """The booker's name and address, the group link and the summary e-mail (and its kept copy) go."""
+    anonymised = "@" + privacy.ANONYMISED_DOMAIN
+    booking.booker_first_name, booking.booker_last_name = privacy.ERASED_NAME, ""
+    booking.booker_email = f"erased-booking-{booking.id}{anonymised}"
+    booking.link_verifier_hash = personal_links.new_verifier()[1]
+    sent = list(db.session.scalars(select(OutboxMessage.id).where(
+        OutboxMessage.kind.in_(booking_mail.KINDS), OutboxMessage.event_id == booking.event_id,
+        OutboxMessage.registration_id.is_(None))))
+    summaries = [message for message in db.session.scalars(select(OutboxMessage).where(
+        OutboxMessage.id.in_(sent))) if (message.details or {}).get("booking") == booking.id]
+    for message in summaries:
+        db.session.delete(message)
+    outbox.forget_kept([message.id for message in summaries])
+
+
 privacy.register_purger(forget_bookers)
+privacy.register_holder(bookings_made_by)

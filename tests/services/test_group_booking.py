@@ -218,3 +218,25 @@ def test_a_colleagues_confirmation_says_who_booked_the_place(ctx, now):
     booker = written(messages["anna1@example.org"]).replace("=\r\n", "")
     assert "Karin Lind har bokat den h=C3=A4r platsen =C3=A5t dig" in colleague
     assert "har bokat den" not in booker
+
+
+def test_a_booker_who_only_booked_is_exported_and_erased_too(ctx, now):
+    from eventapp.models import User
+    from eventapp.services import privacy
+
+    organiser = User(email="arr@example.org", name="Arr", role="organiser", password_hash="!")
+    db.session.add(organiser)
+    db.session.commit()
+    event = make_event(now)
+    result = book(event.id, BookingRequest(attendee(1, first_name="Markörbokare"), colleagues(2),
+                                           booker_attending=False), now)
+    exported = privacy.export_person("ANNA1@example.org", actor=organiser, now=now)
+    assert exported["registrations"] == []
+    assert exported["bookings_made_by"][0]["booker"].startswith("Markörbokare")
+    privacy.erase_person("anna1@example.org", actor=organiser, now=now)
+    db.session.expire_all()
+    booking = db.session.get(Booking, result.booking_id)
+    assert "Markörbokare" not in booking.booker_name and "anna1" not in booking.booker_email
+    assert [r.status for r in group_booking.members(booking)] == ["confirmed", "confirmed"]  # the colleagues stay
+    with pytest.raises(DomainError):
+        privacy.erase_person("anna1@example.org", actor=organiser, now=now)
