@@ -170,6 +170,7 @@ def export_attendees(slug, fmt, output, delimiter):
     from .exports.attendee_list import attendee_table
     from .services.attendees import attendee_export_rows
     from .services.events import get_event
+    from .services.grouping import group_labels
     from .services.questions import answer_columns
     from .services.sessions import export_columns
 
@@ -181,7 +182,7 @@ def export_attendees(slug, fmt, output, delimiter):
     questions, answers = answer_columns(event.id)
     with open(output, "wb") as file:
         file.write(attendee_table(event, registrations, fmt, delimiter=delimiter, questions=questions,
-                                  answers=answers, extra=export_columns(event)))
+                                  answers=answers, extra=export_columns(event), groups=group_labels(event.id)))
     click.echo(f"{len(registrations)} registrations written to {output}")
 
 

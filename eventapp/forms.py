@@ -794,6 +794,10 @@ class EventForm(Form):
                                  invalid_value_message=_l("Enter a whole number."),
                                  validators=[Optional(),
                                              NumberRange(min=0, max=30, message=_l("Between 0 and %(max)d days."))])
+    feedback_questions = TextAreaField(_l("Your own feedback questions, one per line (optional)"), filters=[_strip],
+                                       validators=[Optional(), Length(max=1100, message=_l(
+                                           "At most %(max)d characters."))])
+    feedback_named = BooleanField(_l("Show me who gave which feedback (attendees are told)"))
     agenda = RowList(FormField(ProgrammeRowForm))
     sessions = RowList(FormField(MeetingRowForm))
     questions = RowList(FormField(QuestionRowForm))
@@ -938,6 +942,10 @@ class GroupProposalForm(Form):
                               invalid_value_message=_l("Enter a whole number."),
                               validators=[_required(_l("Enter a whole number.")), NumberRange(
                                   min=2, max=100, message=_l("Enter a number from %(min)s to %(max)s."))])
+    #: The question whose answer is the table or group a person asked for; choices set by the view.
+    wish_question = SelectField(_l("Seat people at the table they asked for in their answer to"),
+                                choices=[], validate_choice=False)
+    replace_edited = BooleanField(_l("Replace the groups that were changed by hand"))
 
 
 class GroupNameForm(Form):
@@ -945,6 +953,37 @@ class GroupNameForm(Form):
         Optional(), Length(max=100, message=_l("At most %(max)d characters.")), single_line])
     leader = StringField(_l("Conversation leader"), filters=[_strip], validators=[
         Optional(), Length(max=200, message=_l("At most %(max)d characters.")), single_line])
+
+
+class FeedbackForm(Form):
+    """The short form after an event; the event's own rating questions are added by ``feedback_form_for``."""
+
+    rating = RadioField(_l("Overall, how was the event?"), validate_choice=False, choices=[])
+    good = TextAreaField(_l("What was good? (optional)"), filters=[_strip])
+    better = TextAreaField(_l("What could be better? (optional)"), filters=[_strip])
+
+
+def _rating_choices() -> list[SelectChoice]:
+    from .services.feedback import rating_labels
+
+    return [SelectChoice(str(value), label) for value, label in rating_labels().items()]
+
+
+def feedback_form_for(questions: list[str], **kwargs) -> FeedbackForm:
+    """The feedback form with a 1-5 rating per question of the event (``question_0``, ``question_1``, …)."""
+
+    class EventFeedbackForm(FeedbackForm):
+        pass
+
+    for number, question in enumerate(questions):
+        label = gettext("%(question)s (optional)", question=question)
+        setattr(EventFeedbackForm, f"question_{number}", RadioField(label, validate_choice=False, choices=[]))
+    form = EventFeedbackForm(**kwargs)
+    form.rating.choices = _rating_choices()
+    form.questions = [form[f"question_{number}"] for number in range(len(questions))]
+    for field in form.questions:
+        field.choices = _rating_choices()
+    return form
 
 
 class PrivacyRequestForm(Form):

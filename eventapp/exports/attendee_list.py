@@ -45,18 +45,22 @@ def row(registration: Row, labels: tuple[dict[str, str], dict[str, str]]) -> lis
 
 def attendee_table(event: Event, registrations: Iterable[Row], fmt: str, delimiter: str = ";",
                    questions: Sequence[Question] = (), answers: dict[int, dict[int, str]] | None = None,
-                   extra: tuple[list[str], dict[int, list[str]]] = ([], {})) -> bytes:
+                   extra: tuple[list[str], dict[int, list[str]]] = ([], {}),
+                   groups: dict[int, str] | None = None) -> bytes:
     """The rows of ``attendees.attendee_export_rows`` as ``csv`` or ``xlsx`` bytes, with a column per
-    question of the event (``answers``: {registration id: {question id: answer}}) and the ``extra``
-    columns (headers, {registration id: values}), such as the sessions chosen."""
+    question of the event (``answers``: {registration id: {question id: answer}}), the ``extra``
+    columns (headers, {registration id: values}), such as the sessions chosen, and, when the event
+    has groups, the group or table of each person (``groups``: {registration id: label})."""
     labels = _labels()
     answers = answers or {}
     extra_headers, extra_values = extra
     blank = [""] * len(extra_headers)
-    columns = header() + [question.text for question in questions] + extra_headers
+    group_column = [_("Group or table")] if groups else []
+    columns = header() + [question.text for question in questions] + extra_headers + group_column
     rows = (row(registration, labels) + [question.answer_label(answers.get(registration.id, {}).get(question.id, ""))
                                          for question in questions]
             + extra_values.get(registration.id, blank)
+            + ([groups.get(registration.id, "")] if groups else [])
             for registration in registrations)
     if fmt == "csv":
         return to_csv(columns, rows, delimiter=delimiter)
@@ -66,9 +70,10 @@ def attendee_table(event: Event, registrations: Iterable[Row], fmt: str, delimit
 
 
 def door_list_pdf(event: Event, registrations: Sequence[Registration],
-                  sessions: dict[int, str] | None = None) -> bytes:
+                  sessions: dict[int, str] | None = None, groups: dict[int, str] | None = None) -> bytes:
     """An alphabetical list to tick off at the door: name, organisation, the sessions chosen
-    (``sessions``: {registration id: titles}) and a check box."""
+    (``sessions``: {registration id: titles}), the group or table (when the event has groups;
+    ``groups``: {registration id: label}) and a check box."""
     people = sort_by_name(registrations)
     return render_pdf(render_template("admin/door_list_pdf.html", event=event, registrations=people,
-                                      sessions=sessions or {}))
+                                      sessions=sessions or {}, groups=groups or {}))

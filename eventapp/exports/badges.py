@@ -1,7 +1,7 @@
 """Name badges as a print-ready PDF: one badge per attendee on the layout's sheets, optional backs.
 
-Each badge shows the first name large, the last name, organisation and job title (each shrunk to
-fit, then wrapped), the event's name, date and logo, and a QR code of the check-in code. What an
+Each badge shows the first name large, the last name, organisation, job title and the group or table
+(each shrunk to fit, then wrapped), the event's name, date and logo, and a QR code of the check-in code. What an
 attendee typed only ever reaches the document as escaped text, and the PDF renderer fetches nothing
 but the bundled fonts and ``data:`` URLs (see ``pdf.py``).
 
@@ -25,7 +25,9 @@ from .text_fit import FLOOR_PT, STEP_PT, FittedText, count_lines, direction, fit
 #: Badges per rendered chunk (rounded up to whole sheets).
 CHUNK_BADGES = 40
 #: Share of the names' area each line may grow into when it has to wrap (of the lines present).
-HEIGHT_SHARES = {"first_name": 0.36, "last_name": 0.26, "organisation": 0.23, "job_title": 0.15}
+HEIGHT_SHARES = {"first_name": 0.36, "last_name": 0.26, "organisation": 0.23, "job_title": 0.15, "group": 0.15}
+#: Lines set in the type sizes of another line (a layout has no sizes of their own for them).
+SIZES_OF = {"group": "job_title"}
 #: Vertical gap between lines, points.
 LINE_GAP_PT = 2.0
 
@@ -39,6 +41,8 @@ class BadgeData:
     organisation: str
     job_title: str
     code: str
+    #: The group or table the person sits at ("Grupp 3: Skola"), or empty.
+    group: str = ""
 
 
 @dataclass(frozen=True)
@@ -112,15 +116,26 @@ def fit_badge(badge: BadgeData, layout: Layout) -> FittedBadge:
     share_total = sum(HEIGHT_SHARES[name] for name, _ in present) or 1
     height = layout.text_height_pt() - LINE_GAP_PT * max(len(present) - 1, 0)
     width = layout.text_width_pt()
+    # The group is one line at most: a long name is cut where it ends at the line's smallest size.
+    present = [(name, _one_line(text, width, getattr(layout.sizes, SIZES_OF[name])[1]) if name in SIZES_OF
+                else text) for name, text in present]
     lines = []
     for name, text in present:
-        largest, smallest = getattr(layout.sizes, name)
+        largest, smallest = getattr(layout.sizes, SIZES_OF.get(name, name))
         fitted = fit_text(text, width=width, height=height * HEIGHT_SHARES[name] / share_total,
-                          largest=largest, smallest=smallest, bold=name in ("first_name", "organisation"))
+                          largest=largest, smallest=smallest, bold=name in ("first_name", "organisation", "group"))
         lines.append((name, fitted))
     used = sum(line.height for _, line in lines) + LINE_GAP_PT * max(len(lines) - 1, 0)
     offset = max((layout.text_height_pt() - used) / 2, 0)
     return FittedBadge(lines=lines, code=badge.code, qr=qr_svg(badge.code), offset=round(offset, 2))
+
+
+def _one_line(text: str, width: float, size: float) -> str:
+    if count_lines(text, size, width, bold=True) == 1:
+        return text
+    while len(text) > 1 and count_lines(text + "…", size, width, bold=True) > 1:
+        text = text[:-1]
+    return text.rstrip() + "…"
 
 
 def fit_header(design: BadgeDesign, layout: Layout) -> Header:

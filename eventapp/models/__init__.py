@@ -5,6 +5,7 @@ from .audit import AuditEntry
 from .badge import BadgeLogo, BadgePrint, BadgeRun, BadgeRunStatus
 from .booking import Booking, DiscountCode, InvoiceTiming
 from .event import AgendaItem, Event, EventKind, EventSession, Question, QuestionKind, Series
+from .feedback import Feedback
 from .grouping import GroupSeat, TableGroup
 from .invoice import (
     ChargeKind,
@@ -68,6 +69,7 @@ __all__ = [
     "VatTreatment",
     "CheckinAssignment",
     "ApiToken",
+    "Feedback",
     "GroupSeat",
     "TableGroup",
     "OutboxMessage",

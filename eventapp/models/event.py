@@ -92,6 +92,13 @@ class Event(Translatable, db.Model):
     material_url: Mapped[str] = mapped_column(String(500), default="", server_default="")
     #: The iCalendar SEQUENCE: raised whenever time or place changes or the event is cancelled.
     calendar_sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: The event's own questions on the feedback form, each rated 1-5 (beside the overall rating).
+    feedback_questions: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    #: Whether the organiser sees who gave which feedback; anonymous (False) unless the event says so.
+    feedback_named: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    #: The question of the form whose answer is the table or group a person wishes to sit at (a
+    #: single- or multiple-choice question; its n-th choice is group n); None for no wishes.
+    group_wish_question_id: Mapped[int | None] = mapped_column(Integer)
     series_id: Mapped[int | None] = mapped_column(ForeignKey("series.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)

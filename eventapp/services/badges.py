@@ -23,7 +23,7 @@ from ..exports.pdf import first_page_png
 from ..extensions import db
 from ..formatting import format_date, format_time
 from ..models import BadgeLogo, BadgePrint, BadgeRun, BadgeRunStatus, Event, Registration, RegistrationStatus, User
-from . import audit
+from . import audit, grouping
 from .errors import NotFound, NothingToPrint, ValidationFailed
 
 logger = logging.getLogger(__name__)
@@ -92,12 +92,18 @@ def select_registrations(event: Event, options: BadgeOptions) -> list[Registrati
 # What a badge shows -------------------------------------------------------------------------
 
 
-def badge_data(registration: Registration) -> BadgeData:
+def badge_data(registration: Registration, group: str = "") -> BadgeData:
     return BadgeData(
         first_name=registration.first_name, last_name=registration.last_name,
         organisation=registration.organisation_name, job_title=registration.job_title,
-        code=registration.check_in_code,
+        code=registration.check_in_code, group=group,
     )
+
+
+def badges_of(event: Event, registrations: list[Registration]) -> list[BadgeData]:
+    """The badges of ``registrations``, each with the group or table the person sits at."""
+    groups = grouping.group_labels(event.id)
+    return [badge_data(r, groups.get(r.id, "")) for r in registrations]
 
 
 def badge_design(event: Event, options: BadgeOptions, logo: bytes | None = None) -> BadgeDesign:
@@ -220,7 +226,7 @@ def print_badges(event_id: int, options: BadgeOptions, *, actor: User | None, no
     options = options.validated()
     event = _event(event_id)
     registrations = select_registrations(event, options)
-    pdf = render_badges([badge_data(r) for r in registrations], badge_design(event, options),
+    pdf = render_badges(badges_of(event, registrations), badge_design(event, options),
                         options.layout, progress=progress)
     _record_prints(event, registrations, options.layout, actor, now)
     db.session.commit()
@@ -237,7 +243,7 @@ def print_single_badge(event_id: int, registration_id: int, layout: str, *,
         raise NotFound(_l("The registration does not exist."))
     if registration.status != RegistrationStatus.CONFIRMED:
         raise NothingToPrint(_l("Only a confirmed attendee gets a badge."))
-    pdf = render_badges([badge_data(registration)], badge_design(event, options), layout)
+    pdf = render_badges(badges_of(event, [registration]), badge_design(event, options), layout)
     _record_prints(event, [registration], layout, actor, now)
     db.session.commit()
     return pdf
@@ -249,7 +255,7 @@ def preview(event_id: int, options: BadgeOptions) -> bytes:
     event = _event(event_id)
     layout = LAYOUTS[options.layout]
     registrations = select_registrations(event, options)[:layout.per_page]
-    pdf = render_badges([badge_data(r) for r in registrations], badge_design(event, options), layout)
+    pdf = render_badges(badges_of(event, registrations), badge_design(event, options), layout)
     return first_page_png(pdf, width=900)
 
 
@@ -289,7 +295,7 @@ def process_run(run_id: int, clock: Callable[[], datetime]) -> None:
         by_id = {r.id: r for r in db.session.scalars(select(Registration).where(
             Registration.id.in_(run.registration_ids)))}
         registrations = [by_id[i] for i in run.registration_ids if i in by_id]
-        badges = [badge_data(r) for r in registrations]
+        badges = badges_of(event, registrations)
         design = badge_design(event, options)
 
         def progress(done: int) -> None:

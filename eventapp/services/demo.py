@@ -9,9 +9,10 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..localtime import at, end_of_day, local_date
-from ..models import AgendaItem, Event, EventSession, Question, QuestionKind, Series, User
+from ..models import AgendaItem, Event, EventSession, Question, QuestionKind, Registration, Series, User
 from .accounts import create_demo_user
 from .checkin import check_in
+from .feedback import FeedbackAnswer, give_feedback
 from .noshow import approve_no_shows
 from .registration import Attendee, cancel_registration, register_attendee
 
@@ -227,7 +228,7 @@ def past_seminar(now: datetime) -> Event:
         price=0, no_show_fee=25000, charge_late_cancellation=True,
         fee_notice=("Eventet är kostnadsfritt, men vi debiterar en no show-avgift på 250 kronor "
                     "vid utebliven avbokning."),
-        published=True,
+        published=True, feedback_questions=["Hur var föreläsningen?", "Hur var frukosten?"],
     )
     event.agenda = [
         AgendaItem(starts_at=at(day, "08:00"), title="Frukost"),
@@ -278,7 +279,28 @@ def seed_past_seminar(now: datetime, organiser: User) -> Event:
         elif what == "cancelled late":
             cancel_registration(registration.id, event.starts_at - timedelta(hours=14))
     approve_no_shows(event.id, actor=organiser, now=event.ends_at + timedelta(hours=3))
+    _give_feedback(event)
     return event
+
+
+#: What five of the past seminar's attendees thought: (rating, good, could be better, the lecture, breakfast).
+_FEEDBACK = [
+    (5, "Konkreta exempel från kommunernas brev, före och efter.", "", 5, 4),
+    (4, "Bra tempo och tid för frågor.", "Lite trångt vid frukosten.", 4, 3),
+    (5, "", "Gärna en uppföljning om webbtexter.", 5, 4),
+    (3, "Föreläsaren.", "Jag hade velat ha övningar att göra själv.", 3, None),
+    (4, "Att träffa kollegor från andra myndigheter.", "", 4, 5),
+]
+
+
+def _give_feedback(event: Event) -> None:
+    came = list(db.session.scalars(select(Registration.id).where(
+        Registration.event_id == event.id, Registration.checked_in_at.is_not(None)).order_by(Registration.id)))
+    lecture, breakfast = event.feedback_questions
+    for registration_id, (rating, good, better, on_lecture, on_breakfast) in zip(came, _FEEDBACK, strict=False):
+        ratings = {lecture: on_lecture, breakfast: on_breakfast}
+        give_feedback(registration_id, FeedbackAnswer(rating, good, better, ratings),
+                      now=event.ends_at + timedelta(hours=2))
 
 
 def _demo_user(login: tuple[str, str], role: str, name: str) -> User:

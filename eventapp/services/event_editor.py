@@ -234,7 +234,14 @@ def event_data(values: Mapping, now: datetime, *, current: Event | None = None) 
         early_bird_price=values.get("early_bird_price"),
         early_bird_until=end_of_day(values["last_early_bird_day"]) if values.get("last_early_bird_day") else None,
         discount_codes=codes,
+        feedback_questions=_feedback_questions(values.get("feedback_questions") or ""),
+        feedback_named=bool(values.get("feedback_named")),
     )
+
+
+def _feedback_questions(text: str) -> list[str]:
+    """The feedback questions the organiser wrote one per line."""
+    return [" ".join(line.split()) for line in text.splitlines() if line.strip()]
 
 
 def save(slug: str | None, values: Mapping, *, actor: User | None, now: datetime) -> event_service.EventSaved:
@@ -258,7 +265,7 @@ def values_of(event: Event) -> dict:
     values = {name: getattr(event, name) for name in (
         "title", "title_en", "kind", "theme", "description", "description_en", "organiser_name",
         "organiser_email", "venue", "address", "city", "capacity", "waitlist_enabled", "charge_late_cancellation",
-        "fee_notice", "reminder_days", "send_certificates")}
+        "fee_notice", "reminder_days", "send_certificates", "feedback_named")}
     values.update(
         series=event.series.name if event.series else "",
         starts_at=to_local(event.starts_at), ends_at=to_local(event.ends_at),
@@ -270,6 +277,7 @@ def values_of(event: Event) -> dict:
         vat_exemption_reason=billing.vat_exemption_reason if billing else "",
         invoice_timing=event.invoice_timing, early_bird_price=event.early_bird_price,
         last_early_bird_day=last_day(event.early_bird_until), discount_codes=code_lines(pricing.codes_of(event)),
+        feedback_questions="\n".join(event.feedback_questions or ()),
         agenda=[vars(ProgrammeRow(to_local(item.starts_at).time(), item.title, item.title_en, item.speakers))
                 for item in event.agenda],
         sessions=[vars(MeetingRow(to_local(meeting.starts_at).date(), to_local(meeting.starts_at).time(),

@@ -110,6 +110,9 @@ class EventData:
     early_bird_price: int | None = None
     early_bird_until: datetime | None = None
     discount_codes: list[pricing.DiscountCodeData] | None = None
+    #: The feedback form's own questions, each rated 1-5; and whether the organiser sees who answered.
+    feedback_questions: list[str] = field(default_factory=list)
+    feedback_named: bool = False
 
     @classmethod
     def from_event(cls, event: Event) -> "EventData":
@@ -161,6 +164,22 @@ def folded(text: str) -> str:
 
 def slugify(title: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", folded(title)).strip("-")[:80] or "evenemang"
+
+
+#: The feedback form asks at most this many questions of the event's own, of at most this many characters.
+MAX_FEEDBACK_QUESTIONS, FEEDBACK_QUESTION_MAX = 5, 200
+
+
+def feedback_question_problems(questions: list[str]) -> list:
+    """What is wrong with the event's own feedback questions; empty when they are fine."""
+    problems = []
+    if len(questions) > MAX_FEEDBACK_QUESTIONS:
+        problems.append(_l("At most %(max)d feedback questions.", max=MAX_FEEDBACK_QUESTIONS))
+    if any(len(question) > FEEDBACK_QUESTION_MAX for question in questions):
+        problems.append(_l("A feedback question has at most %(max)d characters.", max=FEEDBACK_QUESTION_MAX))
+    if len({question.casefold() for question in questions}) != len(questions):
+        problems.append(_l("A feedback question is asked twice."))
+    return problems
 
 
 def validate(data: EventData) -> dict[str, list]:
@@ -215,6 +234,8 @@ def validate(data: EventData) -> dict[str, list]:
     for message in question_service.validate(data.questions or []):
         error("questions", message)
     _validate_price(data, error)
+    for message in feedback_question_problems(data.feedback_questions):
+        error("feedback_questions", message)
     return errors
 
 

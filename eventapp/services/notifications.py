@@ -290,8 +290,10 @@ def write(kind: str, registration: Registration, now: datetime, *, token: str | 
         if kind == "certificate":  # the personal page has closed with the event; the certificate has not
             context["certificate_link"] = absolute_url("certificates.download", token=token) if token else None
             link = None
-        elif kind == "thank_you" and token and registration.checked_in_at is not None:
-            context["certificate_link"] = absolute_url("certificates.download", token=token)
+        elif kind == "thank_you" and token:
+            context["feedback_link"] = absolute_url("manage.feedback", token=token)
+            if registration.checked_in_at is not None:
+                context["certificate_link"] = absolute_url("certificates.download", token=token)
         subject, text, html = render(kind, registration, event, now, link=link, **context)
         calendar, meetings = None, []
         if method is not None:
@@ -334,8 +336,6 @@ def render(kind: str, registration: Registration, event: Event, now: datetime, *
         organiser_name=event.organiser_name or current_app.config["ORGANISER_NAME"],
         chosen_sessions=_chosen_sessions(registration, event),
     )
-    if kind == "thank_you" and link and _has_feedback_page():
-        context["feedback_link"] = link.rstrip("/") + "/feedback"
     subject = _subject(kind, event)
     if own_text is not None:
         values = merge_values(registration, event, link or context.pop("sample_link", None))
@@ -348,10 +348,6 @@ def render(kind: str, registration: Registration, event: Event, now: datetime, *
     html = render_template(f"emails/{template}.html", subject=subject, **context)
     return subject, text, html
 
-
-def _has_feedback_page() -> bool:
-    """Whether this application has the attendees' feedback form behind their link (/r/<token>/feedback)."""
-    return any(rule.rule == "/r/<token>/feedback" for rule in current_app.url_map.iter_rules())
 
 
 def own_email_text(event_id: int, kind: str, language: str) -> EmailText | None:

@@ -2,11 +2,12 @@
 
 What is personal on a registration: the name, e-mail, phone, job title, dietary and accessibility
 needs, the invoice reference (often a person's name), the invoice's extra line (a c/o or an e-mail),
-the Peppol ID (a sole trader's own e-invoice address), the organisers' note, answers in the person's
-own words and the personal link. Pseudonymising replaces them, deletes the stored badge PDFs that
-print the person, and keeps what statistics need: the event, the organisation (a municipality or
-agency is not a person) with its number and postal address, the status, the times of registration,
-cancellation and check-in, and answers picked from the organiser's choices.
+the Peppol ID (a sole trader's own e-invoice address), the organisers' note, answers and feedback in the
+person's own words (``feedback.purge_feedback``) and the personal link. Pseudonymising replaces them,
+deletes the stored badge PDFs that print the person, and keeps what statistics need: the event, the
+organisation (a municipality or agency is not a person) with its number and postal address, the
+status, the times of registration, cancellation and check-in, answers picked from the organiser's
+choices and feedback ratings.
 
 Other kinds of data (e-mails in the outbox, for instance) join in by registering a function with
 ``register_purger``: it is called with the ids of the registrations being pseudonymised, in the
@@ -23,7 +24,7 @@ from sqlalchemy import delete, select
 
 from ..database import begin_write
 from ..extensions import db
-from ..models import Answer, Event, Question, QuestionKind, Registration, RegistrationStatus, User
+from ..models import Answer, Event, Feedback, Question, QuestionKind, Registration, RegistrationStatus, User
 from ..models.audit import AuditEntry
 from ..models.outbox import OutboxMessage
 from ..models.personal_link import PersonalLink
@@ -233,7 +234,16 @@ def _registration_data(registration: Registration) -> dict:
             "created_at", "confirmed_at", "cancelled_at", "checked_in_at", "consent_at")},
         "history": [{"at": entry.at.isoformat(), "action": entry.action, "details": entry.details}
                     for entry in history],
+        "feedback": _feedback_data(registration.id),
     }
+
+
+def _feedback_data(registration_id: int) -> dict | None:
+    given = db.session.scalar(select(Feedback).where(Feedback.registration_id == registration_id))
+    if given is None:
+        return None
+    return {"rating": given.rating, "good": given.good, "better": given.better, "ratings": given.ratings,
+            "named": given.named, "given_at": given.created_at.isoformat(), "changed_at": given.updated_at.isoformat()}
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -37,7 +37,18 @@ def error_headers(error: HTTPException) -> dict[str, str]:
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import admin, api, auth, badges, checkin, groups, manage, public, theme
+    from . import (
+        admin,
+        api,
+        auth,
+        badges,
+        checkin,
+        feedback,  # noqa: F401  (its views belong to manage and admin)
+        groups,
+        manage,
+        public,
+        theme,
+    )
 
     app.register_blueprint(public.bp)
     app.register_blueprint(manage.bp)

@@ -11,7 +11,7 @@ from ..formatting import format_datetime_iso_local
 from ..forms import AttendeeForm, BulkActionForm, ConfirmForm
 from ..ids import parse_id
 from ..models import OrganisationKind, RegistrationStatus
-from ..services import attendees, history, messages
+from ..services import attendees, grouping, history, messages
 from ..services import badges as badge_service
 from ..services import questions as question_service
 from ..services import sessions as session_service
@@ -208,7 +208,8 @@ def export_attendees(slug: str, fmt: str):
     questions, answers = question_service.answer_columns(event.id)
     data = attendee_list.attendee_table(event, attendees.attendee_export_rows(event.id), fmt, delimiter=delimiter,
                                         questions=questions, answers=answers,
-                                        extra=session_service.export_columns(event))
+                                        extra=session_service.export_columns(event),
+                                        groups=grouping.group_labels(event.id))
     mimetype = "text/csv; charset=utf-8" if fmt == "csv" else \
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return send_bytes(data, f"{event.slug}-deltagare.{fmt}", mimetype)
@@ -218,7 +219,7 @@ def export_attendees(slug: str, fmt: str):
 def door_list(slug: str):
     event = event_or_404(slug)
     pdf = attendee_list.door_list_pdf(event, attendees.all_attendees(event.id, active_only=True),
-                                      session_service.chosen_titles(event))
+                                      session_service.chosen_titles(event), grouping.group_labels(event.id))
     return send_bytes(pdf, f"{event.slug}-dorrlista.pdf", "application/pdf", inline=True)
 
 

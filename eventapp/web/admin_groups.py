@@ -15,10 +15,17 @@ from .admin import bp, event_or_404, show_errors
 def groups(slug: str):
     event = event_or_404(slug)
     form = GroupProposalForm()
+    wish_questions = grouping.wish_questions(event)
+    form.wish_question.choices = [("", _("Nobody's wish (no question)"))] + [
+        (str(q.id), str(q.localised.text)) for q in wish_questions]
+    if request.method == "GET" and event.group_wish_question_id in {q.id for q in wish_questions}:
+        form.wish_question.data = str(event.group_wish_question_id)
     error = None
     if form.validate_on_submit():
         try:
-            made = grouping.propose_groups(event.id, form.group_size.data, actor=current_user, now=utcnow())
+            made = grouping.propose_groups(event.id, form.group_size.data, actor=current_user, now=utcnow(),
+                                           wish_question_id=_wish_question_id(form.wish_question.data),
+                                           replace_edited=form.replace_edited.data)
         except DomainError as exc:
             error = show_errors(form, exc)
         else:
@@ -26,8 +33,23 @@ def groups(slug: str):
                   "success")
             return redirect(url_for(".groups", slug=slug))
     status = 422 if request.method == "POST" else 200
-    return render_template("admin/groups.html", event=event, form=form, error=error,
-                           groups=grouping.groups_of(event.id), confirm=ConfirmForm()), status
+    current = grouping.groups_of(event.id)
+    return render_template("admin/groups.html", event=event, form=form, error=error, groups=current,
+                           edited=any(group.edited for group in current), confirm=ConfirmForm()), status
+
+
+@bp.get("/events/<slug>/groups/print")
+def print_groups(slug: str):
+    """Every table with its host and the people seated there, a page each when printed."""
+    event = event_or_404(slug)
+    return render_template("admin/groups_print.html", event=event, groups=grouping.groups_of(event.id))
+
+
+def _wish_question_id(value: str | None) -> int | None:
+    """None for no wishes; an id that is no question (0) for the service to refuse with its message."""
+    if not value:
+        return None
+    return parse_id(value) or 0
 
 
 def _posted_int(name: str) -> int:

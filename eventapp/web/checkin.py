@@ -15,7 +15,7 @@ from ..forms import AssignVolunteerForm, CheckinCodeForm, ConfirmForm, WalkInFor
 from ..ids import parse_id
 from ..models import Event, EventSession, Registration, Role
 from ..security import allow_camera
-from ..services import checkin, staff
+from ..services import checkin, grouping, staff
 from ..services.errors import DomainError
 from ..services.events import get_event
 from ..services.registration import Attendee
@@ -93,7 +93,7 @@ def door(slug: str):
         results=checkin.search(event.id, query), counts=checkin.door_counts(event.id, meeting), last=last,
         closed_reason=checkin.checkin_closed_reason(event, utcnow()), action_form=ConfirmForm(formdata=None),
         waiting=checkin.not_arrived(event.id, meeting), shown=NOT_ARRIVED_SHOWN, whole_event=WHOLE_EVENT,
-        **context,
+        last_group=grouping.seat_of(last.id) if last is not None else None, **context,
     )
 
 
@@ -249,9 +249,12 @@ def _outcome(event: Event, registration: Registration | None, *, message: str | 
     context = _meeting_context(event)
     if wants_json():
         counts = checkin.door_counts(event.id, context["meeting"])
+        group = grouping.seat_of(registration.id) if registration is not None else None
         panel = render_template("checkin/_last.html", event=event, last=registration, message=message, error=error,
-                                already=already, action_form=ConfirmForm(formdata=None), **context)
+                                already=already, action_form=ConfirmForm(formdata=None), last_group=group,
+                                **context)
         body = {"ok": error is None, "message": error or message, "already": already, "panel": panel,
+                "group": group.label if group is not None else None,
                 "counts": {"checked_in": counts.checked_in, "expected": counts.expected},
                 "counts_text": render_template("checkin/_counts.html", counts=counts)}
         return jsonify(body), (200 if error is None else 422)

@@ -7,8 +7,8 @@ from ..database import utcnow
 from ..extensions import limiter
 from ..forms import ConfirmForm, TransferForm, answers_from, own_details_form_for, session_choice_form
 from ..security import personal_link_limit
+from ..services import feedback, grouping, self_service, sessions
 from ..services import registration as registrations
-from ..services import self_service, sessions
 from ..services.errors import DomainError, ValidationFailed
 
 bp = Blueprint("manage", __name__, url_prefix="/r")
@@ -35,6 +35,7 @@ def personal_page(token: str):
         cancellation_free=registrations.cancellation_is_free(event, now),
         position=registrations.waitlist_position(registration),
         my_sessions=sessions.sessions_of(registration), sessions_form=_sessions_form(registration, now),
+        feedback_open=feedback.is_open(registration, now), group=grouping.seat_of(registration.id),
     )
 
 

@@ -51,6 +51,7 @@ EVENT_TABS = (
     Entry("checkin", _l("Check-in"), (Role.ORGANISER, Role.CHECKIN), endpoint="checkin.door"),
     Entry("groups", _l("Groups and tables"), (Role.ORGANISER,), endpoint="admin.groups"),
     Entry("noshows", _l("No-shows"), (Role.ORGANISER,), endpoint="noshows.no_show_list"),
+    Entry("feedback", _l("Feedback"), (Role.ORGANISER,), endpoint="admin.feedback_results"),
     Entry("messages", _l("Messages"), (Role.ORGANISER,), endpoint="admin.messages_page"),
     Entry("edit", _l("Edit"), (Role.ORGANISER,), endpoint="admin.edit_event"),
     Entry("log", _l("Change log"), (Role.ORGANISER,), endpoint="admin.audit_log"),

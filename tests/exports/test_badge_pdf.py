@@ -27,6 +27,9 @@ LONGEST = BadgeData("W" * 200, "M" * 200, "Myndigheten " * 16, "Å" * 200, "LONG
 REALISTIC_LONG = BadgeData("Maximiliana-Charlotte", "von Lindenhjelm-Grönstedt Åkerblad",
                            "Myndigheten för stöd till trossamfund och samverkan i Västra Götaland",
                            "Strategisk samordnare för nyanländas etablering", "REAL2345")
+#: The longest names at a group with the longest name a group may have (100 characters).
+LONGEST_AT_A_TABLE = BadgeData("W" * 200, "M" * 200, "Myndigheten " * 16, "Å" * 200, "LONG2345",
+                               group="Grupp 12: " + "Bostad och arbete " * 5 + "Ö" * 10)
 
 
 #: WeasyPrint lays out in CSS pixels.
@@ -137,6 +140,13 @@ def test_an_empty_organisation_leaves_no_line(app):
     assert 'class="organisation"' not in html and 'class="job-title"' not in html
 
 
+def test_the_group_or_table_is_printed_when_the_person_has_one(render, app):
+    seated = BadgeData("Åsa", "Öberg", "Älvsbyns kommun", "Kommunikatör", "SWED2345", group="Grupp 3: Skola")
+    assert "Grupp 3: Skola" in text_of(render([seated, ARABIC]))
+    with app.test_request_context():
+        assert 'class="group"' not in badges_html([ARABIC], DESIGN, LAYOUTS["a6"])
+
+
 def test_back_side_follows_each_sheet_mirrored(render):
     design = BadgeDesign(DESIGN.event_title, DESIGN.event_date,
                          back_text="Wi-Fi: Citykonferensen\nLösenord: integration",
@@ -156,7 +166,8 @@ def _boxes(box):
 
 
 @pytest.mark.parametrize("layout", LAYOUTS)
-@pytest.mark.parametrize("badge", [LONGEST, REALISTIC_LONG], ids=["longest", "realistic"])
+@pytest.mark.parametrize("badge", [LONGEST, REALISTIC_LONG, LONGEST_AT_A_TABLE],
+                         ids=["longest", "realistic", "longest-at-a-table"])
 def test_long_names_stay_inside_the_badge(app, layout, badge):
     """Laid out by WeasyPrint, does any line of text reach outside the badge's padding?"""
     geometry = LAYOUTS[layout]

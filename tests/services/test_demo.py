@@ -68,3 +68,12 @@ def test_seed_demo_creates_everything_once_and_prints_both_logins(app, now):
     for output in (first, second):
         assert "Demo organiser login: organisator@example.org / demo-organisator" in output
         assert "Demo finance login: ekonomi@example.org / demo-ekonomi" in output
+
+
+def test_five_of_those_who_came_gave_feedback(seminar, now):
+    from eventapp.services.feedback import results
+
+    shown = results(seminar)
+    assert shown.answered == 5 and shown.overall.average == 4.2
+    assert [summary.question for summary in shown.questions] == ["Hur var föreläsningen?", "Hur var frukosten?"]
+    assert all(comment.name is None for comment in shown.comments)  # anonymous: the event did not say otherwise

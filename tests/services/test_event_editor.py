@@ -102,3 +102,14 @@ def test_a_session_row_made_choosable_with_places_stays_the_same_session(course,
     values["sessions"][0]["choosable"] = False  # a meeting for all has no places of its own
     event_editor.save(course.slug, values, actor=None, now=now)
     assert (course.sessions[0].choosable, course.sessions[0].capacity) == (False, None)
+def test_the_feedback_settings_are_saved_and_shown_again(course, now):
+    values = {**event_editor.values_of(course), "feedback_questions": " Hur var lokalen? \n\nHur var  maten?",
+              "feedback_named": True}
+    event_editor.save(course.slug, values, actor=None, now=now)
+    assert (course.feedback_questions, course.feedback_named) == (["Hur var lokalen?", "Hur var maten?"], True)
+    assert event_editor.values_of(course)["feedback_questions"] == "Hur var lokalen?\nHur var maten?"
+    too_many = {**values, "feedback_questions": "\n".join(f"Fråga {n}" for n in range(6))}
+    with pytest.raises(ValidationFailed) as refused:
+        event_editor.save(course.slug, too_many, actor=None, now=now)
+    assert list(refused.value.errors) == ["feedback_questions"]
+    assert len(course.feedback_questions) == 2

@@ -6,8 +6,17 @@ from builders import make_event, register
 
 from eventapp.extensions import db
 from eventapp.models import AuditEntry, GroupSeat, TableGroup
+from eventapp.services import questions
 from eventapp.services.errors import DomainError, NotFound, ValidationFailed
-from eventapp.services.grouping import balanced_groups, groups_of, move_to_group, name_group, propose_groups
+from eventapp.services.grouping import (
+    GroupsEdited,
+    balanced_groups,
+    group_labels,
+    groups_of,
+    move_to_group,
+    name_group,
+    propose_groups,
+)
 
 
 @pytest.mark.parametrize(("people", "size", "sizes"), [
@@ -44,7 +53,9 @@ def test_propose_move_and_name(ctx, now):
     assert (first.name, first.leader) == ("Bostad", "Leyla Rahimi")
     actions = list(db.session.scalars(db.select(AuditEntry.action).order_by(AuditEntry.id)))
     assert actions[-3:] == ["groups.proposed", "groups.moved", "groups.named"]
-    assert len(propose_groups(event.id, 5, actor=None, now=now)) == 1  # a new proposal replaces the old
+    with pytest.raises(GroupsEdited):  # someone was moved by hand: replaced only when the organiser says so
+        propose_groups(event.id, 5, actor=None, now=now)
+    assert len(propose_groups(event.id, 5, actor=None, now=now, replace_edited=True)) == 1
     assert db.session.scalar(db.select(db.func.count()).select_from(TableGroup)) == 1
 
 
@@ -60,3 +71,43 @@ def test_refusals(ctx, now):
         name_group(event, foreign.id, "x", "", actor=None, now=now)
     with pytest.raises(NotFound):
         move_to_group(event, foreign.seats[0].registration_id, foreign.id, actor=None, now=now)
+
+
+def test_wishes_are_kept_where_there_is_room_and_colleagues_apart_otherwise():
+    people = [(n, f"org{n}") for n in range(6)]
+    # 0, 1, 2 ask for group 0 (room for 2); 3 asks for group 1 then group 0.
+    groups = balanced_groups(people, 2, wishes={0: [0], 1: [0], 2: [0], 3: [1, 0]}, at_least=3)
+    assert groups[0] == [0, 1] and groups[1][0] == 3 and 2 not in groups[0]
+    assert sorted(len(g) for g in groups) == [2, 2, 2]
+    colleagues = balanced_groups([(0, "a"), (1, "nacka"), (2, "nacka"), (3, "b")], 2, wishes={0: [0]})
+    assert not {1, 2} <= set(colleagues[0]) and not {1, 2} <= set(colleagues[1])
+
+
+def test_the_table_asked_for_on_the_form_is_kept_while_it_has_room(ctx, now):
+    event = make_event(now, capacity=None)
+    questions.replace_questions(event, [questions.QuestionData("Vilket bord vill du sitta vid?",
+                                                               ["Skola", "Arbete", "Bostad"])])
+    db.session.commit()
+    table = event.questions[0]
+    wanted = ["Skola", "Skola", "Skola", "Bostad", None, None]
+    ids = [register(event, now, n, organisation=f"Kommun {n}",
+                    answers={table.id: choice} if choice else {}).registration.id
+           for n, choice in enumerate(wanted, start=1)]
+    groups = propose_groups(event.id, 2, actor=None, now=now, wish_question_id=table.id)
+    assert [g.name for g in groups] == ["Skola", "Arbete", "Bostad"]
+    seated = {seat.registration_id: g.number for g in groups_of(event.id) for seat in g.seats}
+    assert seated[ids[0]] == seated[ids[1]] == 1  # first registered, first served
+    assert seated[ids[2]] != 1  # the table was full
+    assert seated[ids[3]] == 3
+    assert group_labels(event.id)[ids[0]] == "Grupp 1: Skola"
+    assert event.group_wish_question_id == table.id
+
+
+def test_a_wish_question_of_another_event_is_refused(ctx, now):
+    event, other = make_event(now), make_event(now)
+    questions.replace_questions(other, [questions.QuestionData("Bord", ["A", "B"])])
+    db.session.commit()
+    register(event, now, 1)
+    with pytest.raises(ValidationFailed):
+        propose_groups(event.id, 2, actor=None, now=now, wish_question_id=other.questions[0].id)
+    assert db.session.scalar(db.select(db.func.count()).select_from(TableGroup)) == 0

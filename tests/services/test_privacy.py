@@ -199,7 +199,7 @@ def test_an_erased_person_is_found_only_on_invoices(app, ctx, now):
     from invoice_builders import approved_and_issued, staff
     from stdnum import ean
 
-    from eventapp.services import badges, grouping, outbox, questions
+    from eventapp.services import badges, feedback, grouping, outbox, questions
     from eventapp.services.attendees import AttendeeChanges, update_attendee
     from eventapp.services.registration import Attendee, register_attendee
 
@@ -234,8 +234,11 @@ def test_an_erased_person_is_found_only_on_invoices(app, ctx, now):
     badges.process_run(run.id, lambda: before)
     grouping.propose_groups(event.id, 2, actor=organiser, now=before)
     privacy.export_person(person.email, actor=organiser, now=before)
+    feedback.give_feedback(registration_id, feedback.FeedbackAnswer(5, good=f"Bra {marker}", better=f"Bättre {marker}"),
+                           now=now)
     approved_and_issued(event, now - timedelta(days=1), organiser, finance)  # the no-show's fee
-    assert where_found(app, markers) >= {"registration", "answer", "badge_run", "invoice", "invoice_line"}
+    assert where_found(app, markers) >= {"registration", "answer", "badge_run", "invoice", "invoice_line",
+                                         "feedback"}
 
     privacy.erase_person(person.email, actor=organiser, now=now)
     db.session.expire_all()

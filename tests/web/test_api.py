@@ -118,6 +118,11 @@ def test_put_creates_then_updates_an_event(app, api):
     ({"venue": "nul\x00"}, "venue"),
     ({"sessions": [{"title": "Träff 1"}]}, "sessions[0].starts_at"),
     ({"colour": "blue"}, "colour"),
+    ({"feedback_questions": "Hur var lokalen?"}, "feedback_questions"),
+    ({"feedback_questions": [f"Fråga {n}" for n in range(6)]}, "feedback_questions"),
+    ({"feedback_questions": ["Rad\nbrytning"]}, "feedback_questions"),
+    ({"feedback_questions": ["Samma", "samma"]}, "feedback_questions"),
+    ({"feedback_named": "ja"}, "feedback_named"),
 ])
 def test_invalid_input_gets_field_errors_and_changes_nothing(app, api, change, field):
     call, _ = api
@@ -272,3 +277,14 @@ def test_users_create_ties_a_volunteer_to_events(app):
     with app.app_context():
         from eventapp.models import User
         assert db.session.scalar(db.select(User).where(User.email == "x@example.org")) is None
+
+
+def test_the_feedback_settings_go_in_and_come_back(api):
+    call, data = api
+    response = call("PUT", f"/api/v1/events/{data['slug']}", "organiser",
+                    json={"feedback_questions": ["Hur var  lokalen?", "Hur var maten?"], "feedback_named": True})
+    assert response.status_code == 200
+    shown = call("GET", f"/api/v1/events/{data['slug']}", "organiser").json
+    assert (shown["feedback_questions"], shown["feedback_named"]) == (["Hur var lokalen?", "Hur var maten?"], True)
+    call("PUT", f"/api/v1/events/{data['slug']}", "organiser", json={"capacity": 50})
+    assert call("GET", f"/api/v1/events/{data['slug']}", "organiser").json["feedback_named"] is True

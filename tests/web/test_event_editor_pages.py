@@ -231,3 +231,19 @@ def test_the_editor_shows_an_events_rows_as_they_are_stored(app, organiser):
     assert '<input checked id="questions-0-required"' in page
     # A blank row for the page's script to copy when a row is added.
     assert '<template data-row-template="questions">' in page
+
+
+def test_the_feedback_settings_are_saved_from_the_editor_and_bad_ones_explained(app, organiser):
+    settings = {"feedback_questions": "Hur var lokalen?\r\nHur var maten?", "feedback_named": "y"}
+    response = submit(organiser, "/admin/events/new", {**BASE, **settings})
+    assert response.status_code == 302
+    with app.app_context():
+        event = db.session.scalar(db.select(Event))
+        assert (event.feedback_questions, event.feedback_named) == (["Hur var lokalen?", "Hur var maten?"], True)
+        slug = event.slug
+    page = organiser.get(f"/admin/events/{slug}/edit").get_data(as_text=True)
+    assert "Hur var lokalen?\nHur var maten?</textarea>" in page
+    refused = submit(organiser, "/admin/events/new", {**BASE, "feedback_questions": "Samma?\nsamma?"})
+    assert refused.status_code == 422
+    assert 'id="feedback_questions-error">En fråga om synpunkter ställs två gånger.' in refused.get_data(as_text=True)
+    assert events(app) == 1

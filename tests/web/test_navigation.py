@@ -54,13 +54,13 @@ def test_staff_accounts_are_in_the_administrators_menu_only(app, client):
 
 
 TABS = ["Översikt", "Deltagare", "Statistik", "Namnbrickor", "Incheckning", "Grupper och bord", "No show",
-        "Utskick", "Redigera", "Ändringslogg"]
+        "Synpunkter", "Utskick", "Redigera", "Ändringslogg"]
 
 
 @pytest.mark.parametrize(("path", "current"), [
     ("", "Översikt"), ("/attendees", "Deltagare"), ("/statistics", "Statistik"), ("/badges/", "Namnbrickor"),
-    ("/groups", "Grupper och bord"), ("/no-shows", "No show"), ("/messages", "Utskick"), ("/edit", "Redigera"),
-    ("/log", "Ändringslogg"),
+    ("/groups", "Grupper och bord"), ("/no-shows", "No show"), ("/feedback", "Synpunkter"),
+    ("/messages", "Utskick"), ("/edit", "Redigera"), ("/log", "Ändringslogg"),
 ])
 def test_each_page_of_an_event_is_a_tab_of_it(app, client, path, current):
     with app.app_context():

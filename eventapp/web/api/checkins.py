@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from ...database import utcnow
 from ...ids import MAX_ID, parse_id
 from ...models import Role
-from ...services import checkin
+from ...services import checkin, grouping
 from ...services.errors import NotFound, ValidationFailed
 from . import api_user, bp, json_body, openapi, require_role
 from .fields import MISSING, Reader
@@ -15,6 +15,14 @@ from .registrations import door_event, registration_json
 def _counts(event_id: int) -> dict:
     counts = checkin.door_counts(event_id)
     return {"checked_in": counts.checked_in, "expected": counts.expected}
+
+
+def _group(registration_id: int) -> dict | None:
+    """The group or table the person sits at, for the volunteer to send them there."""
+    group = grouping.seat_of(registration_id)
+    if group is None:
+        return None
+    return {"number": group.number, "name": group.name, "label": group.label, "leader": group.leader}
 
 
 @bp.get("/events/<slug>/checkins")
@@ -47,7 +55,8 @@ def create_checkin(slug: str):
                                       session_id=None if session is MISSING else session)
     body = {"registration": registration_json(result.registration), "already_checked_in": result.already,
             "message": result.message, "counts": _counts(event.id),
-            "session": result.session.id if result.session is not None else None}
+            "session": result.session.id if result.session is not None else None,
+            "group": _group(result.registration.id)}
     return jsonify(body), (200 if result.already else 201)
 
 
@@ -72,7 +81,12 @@ _COUNTS = {"type": "object", "required": ["checked_in", "expected"], "properties
 _CHECKIN = {"type": "object", "required": ["registration", "already_checked_in", "message", "counts"], "properties": {
     "registration": openapi.ref("Registration"), "already_checked_in": {"type": "boolean"},
     "message": {"type": "string"}, "counts": openapi.ref("DoorCounts"),
-    "session": {"type": ["integer", "null"], "description": "The meeting or session checked in to"}}}
+    "session": {"type": ["integer", "null"], "description": "The meeting or session checked in to"},
+    "group": {"description": "The group or table the person sits at; null when none", "oneOf": [
+        {"type": "null"}, {"type": "object", "required": ["number", "name", "label", "leader"], "properties": {
+            "number": {"type": "integer", "minimum": 1}, "name": {"type": "string"},
+            "label": {"type": "string", "description": "As on the badge, e.g. \"Grupp 3: Skola\""},
+            "leader": {"type": "string", "description": "The table's host or conversation leader"}}}]}}}
 _SLUG = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}
 _DOOR = "Roles: organiser, or a check-in volunteer assigned to the event."
 openapi.add_schemas({"DoorCounts": _COUNTS, "Checkin": _CHECKIN})

@@ -16,7 +16,15 @@ from ...ids import MAX_ID
 from ...models import DiscountCode, Event, EventBilling, EventKind, InvoiceTiming, Role, VatTreatment
 from ...services import registration as registrations
 from ...services.errors import ValidationFailed
-from ...services.events import AgendaData, EventData, SessionData, get_event, save_event
+from ...services.events import (
+    FEEDBACK_QUESTION_MAX,
+    MAX_FEEDBACK_QUESTIONS,
+    AgendaData,
+    EventData,
+    SessionData,
+    get_event,
+    save_event,
+)
 from ...services.pricing import DiscountCodeData
 from . import api_user, bp, json_body, openapi, require_role
 from .fields import MISSING, Reader
@@ -59,6 +67,7 @@ def event_json(event: Event, counts) -> dict:
         "discount_codes": [{"code": c.code, "percent": c.percent, "amount": c.amount, "max_uses": c.max_uses,
                             "valid_until": moment(c.valid_until), "uses": c.uses} for c in codes],
         "send_certificates": event.send_certificates,
+        "feedback_questions": list(event.feedback_questions or ()), "feedback_named": event.feedback_named,
         "series": event.series.name if event.series else None,
         "sessions": [{"id": s.id, "title": s.title, "title_en": s.title_en, "starts_at": moment(s.starts_at),
                       "ends_at": moment(s.ends_at), "venue": s.venue, "choosable": s.choosable,
@@ -124,6 +133,9 @@ SCALAR_READERS = {
     "early_bird_price": lambda r, n: r.integer(n, minimum=0, maximum=MAX_MONEY, nullable=True),
     "early_bird_until": lambda r, n: r.moment(n, nullable=True),
     "published": lambda r, n: r.boolean(n),
+    "feedback_named": lambda r, n: r.boolean(n),
+    "feedback_questions": lambda r, n: _texts(r, n, max_items=MAX_FEEDBACK_QUESTIONS,
+                                              max_length=FEEDBACK_QUESTION_MAX),
 }
 
 
@@ -147,6 +159,22 @@ def _discount_codes(reader: Reader):
             codes.append(DiscountCodeData(**{name: None if value is MISSING else value
                                              for name, value in values.items()}))
     return codes
+def _texts(reader: Reader, name: str, *, max_items: int, max_length: int):
+    """A list of one-line texts, each tidied to single spaces."""
+    value = reader.body.get(name, MISSING)
+    if value is MISSING:
+        return value
+    if not isinstance(value, list) or len(value) > max_items:
+        return reader.error(name, _l("A list of at most %(max)d texts.", max=max_items))
+    item = Reader({"item": None})
+    texts = []
+    for text in value:
+        item.body["item"] = text
+        checked = item.text("item", max_length=max_length)
+        if checked is MISSING:
+            return reader.error(name, item.errors["item"][0])
+        texts.append(" ".join(checked.split()))
+    return [text for text in texts if text]
 
 
 def _sessions(reader: Reader):
@@ -275,6 +303,9 @@ EVENT_FIELDS = {
                        "uses": {"type": "integer", "minimum": 0, "readOnly": True,
                                 "description": "Bookings that used it (ignored when sent)"}}}},
     "send_certificates": {"type": "boolean", "description": "E-mail certificates of attendance after the event"},
+    "feedback_questions": {"type": "array", "maxItems": MAX_FEEDBACK_QUESTIONS, "items": _string(FEEDBACK_QUESTION_MAX),
+                           "description": "The feedback form's own questions, each rated 1-5"},
+    "feedback_named": {"type": "boolean", "description": "The organiser sees who gave which feedback"},
     "series": {"type": ["string", "null"], "maxLength": 200, "description": "The series' name; a new name creates it"},
     "sessions": {"type": ["array", "null"], "maxItems": 100, "items": {
         "type": "object", "additionalProperties": False, "required": ["title", "starts_at", "ends_at"],
