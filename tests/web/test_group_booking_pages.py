@@ -230,3 +230,15 @@ def test_the_attendee_list_says_who_booked_a_colleague(app, client, event):
     log_in(staff, organiser)
     page = staff.get(f"/admin/events/{event.slug}/attendees").get_data(as_text=True)
     assert page.count("Bokad av Karin Lind") == 1  # beside the colleague, not the booker
+
+
+def test_the_same_booking_sent_again_shows_it_again_but_not_to_another_browser(app, client, event):
+    data = {**BOOKER, **colleagues(2)}
+    first = submit(client, f"/events/{event.slug}/register", data, follow_redirects=True)
+    again = submit(client, f"/events/{event.slug}/register", data, follow_redirects=True)
+    assert again.status_code == 200 and "kollega1@example.org" in again.get_data(as_text=True)
+    assert "kollega1@example.org" in first.get_data(as_text=True)
+    stranger = app.test_client()
+    page = submit(stranger, f"/events/{event.slug}/register", data, follow_redirects=True).get_data(as_text=True)
+    assert "kollega1@example.org" not in page and "karin@example.org" in page
+    assert len(stored(app)) == 3
