@@ -231,22 +231,29 @@ def issue_all_due(now: datetime) -> int:
 def cancelled(registration: Registration, event: Event, late: bool, promoted: list[Registration],
               now: datetime) -> None:
     """After a cancellation, in its transaction: a free one credits the person's line; people promoted
-    from the waiting list are invoiced. Needs the series' lock (``lock_before_cancelling``)."""
-    if not is_paid(event):
+    from the waiting list are invoiced. Needs the series' lock (``lock_before_cancelling``). A place
+    invoiced is credited even if the event's price has since been taken away."""
+    if registration.booking_id is None:
         return
     if not late:
         line = line_for(registration)
         if line is not None and not _is_credited(line):
             credit_line(line, now, reason=_credit_reason(registration, event))
-    if invoices_on_registration(event):
+    if invoices_on_registration(event) and not event.is_cancelled:
         for booking_id in {p.booking_id for p in promoted if p.booking_id is not None}:
             invoice_booking(event, db.session.get(Booking, booking_id), now)
 
 
 def lock_before_cancelling(event_id: int) -> None:
     """Passed to ``lock_event`` by a cancellation: the series first for a paid event (the lock order)."""
-    if (db.session.scalar(select(Event.price).where(Event.id == event_id)) or 0) > 0:
+    if (db.session.scalar(select(Event.price).where(Event.id == event_id)) or 0) > 0 or _has_paid_invoices(event_id):
         lock_series()
+
+
+def _has_paid_invoices(event_id: int) -> bool:
+    """Whether places of the event were invoiced (it may have been made free since)."""
+    return db.session.scalar(select(InvoiceLine.id).join(Invoice, Invoice.id == InvoiceLine.invoice_id).where(
+        Invoice.event_id == event_id, InvoiceLine.registration_id.is_not(None)).limit(1)) is not None
 
 
 def _is_credited(line: InvoiceLine) -> bool:
@@ -267,8 +274,6 @@ def credit_line(line: InvoiceLine, now: datetime, *, reason: str) -> Invoice:
 def event_cancelled(event: Event, now: datetime) -> list[Invoice]:
     """The event is called off: every place invoiced is credited, in the cancellation's transaction
     (which holds the series' lock, see ``lock_before_cancelling``)."""
-    if not is_paid(event):
-        return []
     with force_locale("sv"):
         reason = _("The event has been cancelled.")
     notes = []

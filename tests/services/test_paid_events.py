@@ -284,3 +284,12 @@ def test_the_cancellation_receipt_says_whether_the_place_is_credited(ctx, now):
     assert "krediteras" in receipts["kollega1@example.org"]
     late = receipts["kollega2@example.org"]
     assert "st=C3=A5r kvar" in late and "no show" not in late.lower()
+
+
+def test_a_place_invoiced_is_credited_even_after_the_event_was_made_free(ctx, now):
+    event = paid_event(now)
+    result = book(event.id, BookingRequest(nacka_booker(), team(1)), now)
+    event.price = 0
+    db.session.commit()
+    cancel_registration(result.people[1].registration_id, now)
+    assert [i.kind for i in invoices()] == ["invoice", "credit_note"]
