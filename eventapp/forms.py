@@ -253,10 +253,22 @@ class ColleagueRowForm(Form):
 MAX_COLLEAGUE_ROWS = 21
 
 
+class ColleagueList(FieldList):
+    """The colleague rows: only ASCII digits are row numbers ("colleagues-²-email" is no row, not a 500)."""
+
+    def _extract_indices(self, prefix, formdata):
+        offset = len(prefix) + 1
+        for key in formdata:
+            if key.startswith(prefix + self._separator):
+                part = key[offset:].split(self._separator, 1)[0]
+                if part.isascii() and part.isdigit() and len(part) < 7:
+                    yield int(part)
+
+
 class BookingFields:
     """A group booking and a paid event's code, mixed into the registration form (rule 8 and 9)."""
 
-    colleagues = FieldList(FormField(ColleagueRowForm), min_entries=0, max_entries=MAX_COLLEAGUE_ROWS)
+    colleagues = ColleagueList(FormField(ColleagueRowForm), min_entries=0, max_entries=MAX_COLLEAGUE_ROWS)
     booker_not_attending = BooleanField(_l("I only book for my colleagues; I do not attend myself"))
     discount_code = StringField(_l("Discount code (optional)"), filters=[_strip], validators=[
         Optional(), Length(max=40, message=_l("At most %(max)d characters.")), single_line])

@@ -26,7 +26,7 @@ from ..models import (
     User,
     VatTreatment,
 )
-from . import audit, notifications, pricing
+from . import audit, notifications, paid_events, pricing
 from . import questions as question_service
 from .email_addresses import checked_email
 from .email_texts import copy_texts
@@ -485,14 +485,16 @@ def set_published(event_id: int, published: bool, *, actor: User | None, now: da
 
 
 def cancel_event(event_id: int, *, actor: User | None, now: datetime, reason: str = "") -> Event:
-    """Call the event off; registration closes and attendees are told (see notifications)."""
-    event = lock_event(event_id)
+    """Call the event off; registration closes and attendees are told (see notifications), and what a
+    paid event invoiced is credited."""
+    event = lock_event(event_id, before=paid_events.lock_before_cancelling)
     try:
         if event.is_cancelled:
             raise DomainError(_l("The event is already cancelled."))
         event.cancelled_at = now
         event.calendar_sequence += 1
         notifications.event_cancelled(event, now)
+        paid_events.event_cancelled(event, now)
         audit.record("event.cancelled", event, actor=actor, now=now, event_id=event.id, reason=reason)
         db.session.commit()
     except Exception:

@@ -84,6 +84,8 @@ class BookingResult:
     people: list[BookedPerson]
     #: Titles of the booker's sessions that were full by the time the booking was stored (rule 10).
     full_sessions: list[str] = field(default_factory=list)
+    #: False when the same booking was sent again and is answered as the first time (rule 3).
+    created: bool = True
 
     @property
     def booking(self) -> Booking:
@@ -161,6 +163,10 @@ def book(event_id: int, request: BookingRequest, now: datetime) -> BookingResult
         wrong_answers = questions.check_answers(event, booker.answers)
         if wrong_answers:
             raise ValidationFailed(wrong_answers)
+        again = _sent_again(event, people, booker.email)
+        if again is not None:
+            db.session.rollback()
+            return again
         _refuse_already_registered(event, people)
         statuses = statuses_in_form_order(event, len(prepared))
         code = pricing.use_code(event, request.discount_code, now) if request.discount_code.strip() else None
@@ -188,9 +194,14 @@ def book(event_id: int, request: BookingRequest, now: datetime) -> BookingResult
         db.session.commit()
         return BookingResult(booking.id, booked, full)
     except IntegrityError:
-        # Someone on the form registered a moment ago: the unique index refused the row.
+        # Someone on the form registered a moment ago (or the same form was sent twice at once): the
+        # unique index refused the row.
         db.session.rollback()
         event = db.session.get(Event, event_id)
+        again = _sent_again(event, people, booker.email)
+        if again is not None:
+            db.session.rollback()
+            return again
         _refuse_already_registered(event, people)
         raise
     except Exception:
@@ -216,6 +227,23 @@ def _lock(event_id: int) -> Event:
         db.session.rollback()
         raise
     return event
+
+
+def _sent_again(event: Event, people: list[tuple[str, Attendee]], booker_email: str) -> BookingResult | None:
+    """The booking these people already are in, when the same booker sent the same form again (rule 3:
+    a repeated submit is answered as the first one was); None otherwise."""
+    keys = [email_key(person.email) for _, person in people]
+    taken = list(db.session.scalars(select(Registration).where(
+        Registration.event_id == event.id, Registration.email_key.in_(keys), Registration.status.in_(ACTIVE_STATUSES))))
+    if len(taken) != len(keys) or len({r.booking_id for r in taken}) != 1 or taken[0].booking_id is None:
+        return None
+    booking = db.session.get(Booking, taken[0].booking_id)
+    if email_key(booking.booker_email) != email_key(booker_email):
+        return None
+    by_key = {r.email_key: r for r in taken}
+    ordered = [by_key[key] for key in keys]
+    return BookingResult(booking.id, [BookedPerson(r.id, r.full_name, r.email, r.status) for r in ordered],
+                         created=False)
 
 
 def _refuse_already_registered(event: Event, people: list[tuple[str, Attendee]]) -> None:
@@ -331,6 +359,18 @@ def add_member(booking: Booking, colleague: Colleague, now: datetime) -> Booking
 # Personal data ----------------------------------------------------------------------------------
 
 
+def bookings_made_by(email: str, now: datetime, erase: bool) -> list:
+    """The bookings ``email`` made (for a person's export), forgotten first when ``erase`` (services.privacy)."""
+    found = list(db.session.scalars(select(Booking).where(
+        db.func.lower(Booking.booker_email) == email_key(email)).order_by(Booking.id)))
+    data = [{"event": booking.event.slug, "booker": booking.booker_name, "email": booking.booker_email,
+             "created_at": booking.created_at.isoformat(), "people": len(members(booking))} for booking in found]
+    if erase:
+        for booking in found:
+            _forget_booker(booking)
+    return data
+
+
 def forget_bookers(registration_ids: list[int], now: datetime) -> int:
     """When the last person of a booking, or the booker's own registration, is pseudonymised
     (services.privacy), the booker goes too: their name and address, the group link and the summary
@@ -346,19 +386,26 @@ def forget_bookers(registration_ids: list[int], now: datetime) -> int:
         booker_erased = booking.booker_registration_id in registration_ids
         if (left is not None and not booker_erased) or booking.booker_email.endswith(anonymised):
             continue
-        booking.booker_first_name, booking.booker_last_name = privacy.ERASED_NAME, ""
-        booking.booker_email = f"erased-booking-{booking.id}{anonymised}"
-        booking.link_verifier_hash = personal_links.new_verifier()[1]
-        sent = list(db.session.scalars(select(OutboxMessage.id).where(
-            OutboxMessage.kind.in_(booking_mail.KINDS), OutboxMessage.event_id == booking.event_id,
-            OutboxMessage.registration_id.is_(None))))
-        summaries = [message for message in db.session.scalars(select(OutboxMessage).where(
-            OutboxMessage.id.in_(sent))) if (message.details or {}).get("booking") == booking.id]
-        for message in summaries:
-            db.session.delete(message)
-        outbox.forget_kept([message.id for message in summaries])
+        _forget_booker(booking)
         forgotten += 1
     return forgotten
 
 
+def _forget_booker(booking: Booking) -> None:
+    """The booker's name and address, the group link and the summary e-mail (and its kept copy) go."""
+    anonymised = "@" + privacy.ANONYMISED_DOMAIN
+    booking.booker_first_name, booking.booker_last_name = privacy.ERASED_NAME, ""
+    booking.booker_email = f"erased-booking-{booking.id}{anonymised}"
+    booking.link_verifier_hash = personal_links.new_verifier()[1]
+    sent = list(db.session.scalars(select(OutboxMessage.id).where(
+        OutboxMessage.kind.in_(booking_mail.KINDS), OutboxMessage.event_id == booking.event_id,
+        OutboxMessage.registration_id.is_(None))))
+    summaries = [message for message in db.session.scalars(select(OutboxMessage).where(
+        OutboxMessage.id.in_(sent))) if (message.details or {}).get("booking") == booking.id]
+    for message in summaries:
+        db.session.delete(message)
+    outbox.forget_kept([message.id for message in summaries])
+
+
 privacy.register_purger(forget_bookers)
+privacy.register_holder(bookings_made_by)

@@ -67,7 +67,7 @@ def is_paid_registration(registration: Registration, event: Event) -> bool:
 def booked(event: Event, booking: Booking, now: datetime) -> None:
     """After a booking's people are inserted: invoice it now if the event invoices on registration.
     Call holding the series' and the event's locks (``group_booking``)."""
-    if invoices_on_registration(event) and booking.unit_price > 0:
+    if invoices_on_registration(event) and booking.unit_price > 0 and not event.is_cancelled:
         invoice_booking(event, booking, now)
 
 
@@ -120,15 +120,23 @@ def _line_description(event: Event) -> str:
 def invoice_booking(event: Event, booking: Booking, now: datetime, *, actor: User | None = None) -> Invoice | None:
     """One invoice to the booking's buyer with a line per confirmed person not invoiced yet, or the
     booking held back with the reason. Call holding the series' and the event's locks."""
-    people = _uninvoiced(booking)
-    if not people or booking.unit_price <= 0:
+    return _invoice_buyer(event, [booking], now, actor=actor)
+
+
+def _invoice_buyer(event: Event, bookings: list[Booking], now: datetime, *, actor: User | None = None
+                   ) -> Invoice | None:
+    """One invoice with a line per confirmed person not invoiced yet of ``bookings`` (one buyer's), or
+    the bookings held back with the reason. Call holding the series' and the event's locks."""
+    charged = [(person, booking) for booking in bookings if booking.unit_price > 0
+               for person in _uninvoiced(booking)]
+    if not charged:
         return None
-    reason = held_reason(people)
+    reason = held_reason([person for person, _booking in charged])
+    for booking in bookings:
+        booking.invoice_held_reason = reason or ""
     if reason is not None:
-        booking.invoice_held_reason = reason
         return None
-    booking.invoice_held_reason = ""
-    first = people[0]
+    first, booking = charged[0]
     organisation = first.organisation
     org_number = first.org_number or organisation.org_number
     billing = billing_for(event)
@@ -150,35 +158,49 @@ def invoice_booking(event: Event, booking: Booking, now: datetime, *, actor: Use
         net_amount=0, vat_amount=0, total_amount=0, issued_by_id=actor.id if actor else None, sent_via="")
     with force_locale("sv"):  # the document's language
         description = _line_description(event)
-    for position, person in enumerate(people, start=1):
+    for position, (person, of_booking) in enumerate(charged, start=1):
         invoice.lines.append(InvoiceLine(
             position=position, registration_id=person.id, description=description, attendee_name=person.full_name,
-            net_amount=booking.unit_price, vat_rate=billing.vat_rate, vat_amount=0))
+            net_amount=of_booking.unit_price, vat_rate=billing.vat_rate, vat_amount=0))
     invoicing._total(invoice)
     db.session.add(invoice)
     db.session.flush()
     audit.record("invoice.issued", invoice, actor=actor, now=now, event_id=event.id, number=invoice.number,
-                 total=invoice.total_amount, lines=len(invoice.lines), booking=booking.id)
+                 total=invoice.total_amount, lines=len(invoice.lines), bookings=[b.id for b in bookings])
     invoice_mail.queue_if_emailed(invoice, now, actor=actor)
     return invoice
 
 
+def _buyers(bookings: list[Booking]) -> list[list[Booking]]:
+    """The bookings by buyer (organisation and invoice reference, as rule 7 groups them), in booking order."""
+    grouped: dict[tuple, list[Booking]] = {}
+    for booking in bookings:
+        first = db.session.scalars(select(Registration).where(Registration.booking_id == booking.id)
+                                   .order_by(Registration.id).limit(1)).first()
+        key = invoicing._buyer_key(first) if first is not None else ("booking", booking.id)
+        grouped.setdefault(key, []).append(booking)
+    return list(grouped.values())
+
+
 def issue_due(event_id: int, now: datetime, *, actor: User | None = None) -> list[Invoice]:
     """Invoice what is due of an event's bookings: people promoted from the waiting list, bookings held
-    back and completed since, and (after the event) bookings of an event invoiced then."""
+    back and completed since, and (after the event) bookings of an event invoiced then, one invoice per
+    buyer and reference."""
     begin_write()
     try:
         lock_series()
         event = event_for_update(event_id)
-        if event is None or not is_paid(event):
+        if event is None or not is_paid(event) or event.is_cancelled:
             db.session.rollback()
             return []
-        if event.invoice_timing == InvoiceTiming.AFTER_EVENT and now < event.ends_at:
+        after_event = event.invoice_timing == InvoiceTiming.AFTER_EVENT
+        if after_event and now < event.ends_at:
             db.session.rollback()
             return []
+        bookings = list(db.session.scalars(select(Booking).where(Booking.event_id == event.id).order_by(Booking.id)))
         issued = []
-        for booking in db.session.scalars(select(Booking).where(Booking.event_id == event.id).order_by(Booking.id)):
-            invoice = invoice_booking(event, booking, now, actor=actor)
+        for buyer in _buyers(bookings) if after_event else [[booking] for booking in bookings]:
+            invoice = _invoice_buyer(event, buyer, now, actor=actor)
             if invoice is not None:
                 issued.append(invoice)
         db.session.commit()
@@ -193,7 +215,7 @@ def events_with_uninvoiced_bookings() -> list[int]:
     invoiced = select(InvoiceLine.registration_id).where(InvoiceLine.registration_id.is_not(None))
     return list(db.session.scalars(
         select(Registration.event_id).join(Event, Event.id == Registration.event_id).where(
-            Event.price > 0, Registration.booking_id.is_not(None),
+            Event.price > 0, Event.cancelled_at.is_(None), Registration.booking_id.is_not(None),
             Registration.status == RegistrationStatus.CONFIRMED, Registration.id.not_in(invoiced),
             Registration.transferred_to_id.is_(None)).distinct()))
 
@@ -209,22 +231,29 @@ def issue_all_due(now: datetime) -> int:
 def cancelled(registration: Registration, event: Event, late: bool, promoted: list[Registration],
               now: datetime) -> None:
     """After a cancellation, in its transaction: a free one credits the person's line; people promoted
-    from the waiting list are invoiced. Needs the series' lock (``lock_before_cancelling``)."""
-    if not is_paid(event):
+    from the waiting list are invoiced. Needs the series' lock (``lock_before_cancelling``). A place
+    invoiced is credited even if the event's price has since been taken away."""
+    if registration.booking_id is None:
         return
     if not late:
         line = line_for(registration)
         if line is not None and not _is_credited(line):
             credit_line(line, now, reason=_credit_reason(registration, event))
-    if invoices_on_registration(event):
+    if invoices_on_registration(event) and not event.is_cancelled:
         for booking_id in {p.booking_id for p in promoted if p.booking_id is not None}:
             invoice_booking(event, db.session.get(Booking, booking_id), now)
 
 
 def lock_before_cancelling(event_id: int) -> None:
     """Passed to ``lock_event`` by a cancellation: the series first for a paid event (the lock order)."""
-    if (db.session.scalar(select(Event.price).where(Event.id == event_id)) or 0) > 0:
+    if (db.session.scalar(select(Event.price).where(Event.id == event_id)) or 0) > 0 or _has_paid_invoices(event_id):
         lock_series()
+
+
+def _has_paid_invoices(event_id: int) -> bool:
+    """Whether places of the event were invoiced (it may have been made free since)."""
+    return db.session.scalar(select(InvoiceLine.id).join(Invoice, Invoice.id == InvoiceLine.invoice_id).where(
+        Invoice.event_id == event_id, InvoiceLine.registration_id.is_not(None)).limit(1)) is not None
 
 
 def _is_credited(line: InvoiceLine) -> bool:
@@ -239,8 +268,26 @@ def _credit_reason(registration: Registration, event: Event) -> str:
 
 def credit_line(line: InvoiceLine, now: datetime, *, reason: str) -> Invoice:
     """A credit note for one line, in the caller's transaction (which holds the series' lock)."""
-    invoice = line.invoice
-    plan = invoicing.plan_credit(invoice, line_ids=[line.id], whole=False, reason=reason)
+    return _credit(invoicing.plan_credit(line.invoice, line_ids=[line.id], whole=False, reason=reason), now)
+
+
+def event_cancelled(event: Event, now: datetime) -> list[Invoice]:
+    """The event is called off: every place invoiced is credited, in the cancellation's transaction
+    (which holds the series' lock, see ``lock_before_cancelling``)."""
+    with force_locale("sv"):
+        reason = _("The event has been cancelled.")
+    notes = []
+    for invoice in event_invoices(event):
+        if invoice.is_credit_note or not any(line.registration_id for line in invoice.lines):
+            continue
+        if invoice.credited_amount >= invoice.total_amount:
+            continue
+        notes.append(_credit(invoicing.plan_credit(invoice, line_ids=None, whole=True, reason=reason), now))
+    return notes
+
+
+def _credit(plan: "invoicing.CreditPlan", now: datetime) -> Invoice:
+    invoice = plan.invoice
     series = invoicing._lock_series()
     note = Invoice(
         number=invoicing._take_number(series), kind=InvoiceKind.CREDIT_NOTE, credited_invoice=invoice,
@@ -252,9 +299,10 @@ def credit_line(line: InvoiceLine, now: datetime, *, reason: str) -> Invoice:
         buyer_reference=invoice.buyer_reference, delivery=invoice.delivery, vat_treatment=invoice.vat_treatment,
         vat_exemption_reason=invoice.vat_exemption_reason, net_amount=0, vat_amount=0, total_amount=0,
         note=plan.reason, issued_by_id=None, sent_via="")
-    note.lines.append(InvoiceLine(position=1, credited_line_id=line.id, description=line.description,
-                                  attendee_name=line.attendee_name, net_amount=-line.net_amount,
-                                  vat_rate=line.vat_rate, vat_amount=0))
+    for position, line in enumerate(plan.lines, start=1):
+        note.lines.append(InvoiceLine(position=position, credited_line_id=line.id, description=line.description,
+                                      attendee_name=line.attendee_name, net_amount=-line.net_amount,
+                                      vat_rate=line.vat_rate, vat_amount=0))
     invoicing._total(note, {rate: -amount for rate, amount in plan.rate_vat.items()})
     db.session.add(note)
     audit.record("invoice.credited", invoice, actor=None, now=now, event_id=invoice.event_id,

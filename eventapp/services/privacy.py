@@ -68,6 +68,23 @@ class ErasureReport:
 PICKED = (QuestionKind.CHOICE, QuestionKind.CHOICES, QuestionKind.YES_NO)
 
 
+#: ``holder(email, now, erase)`` of personal data kept outside registrations (a booking's booker): what
+#: it holds about ``email`` as JSON-ready data, after erasing it when ``erase``.
+Holder = Callable[[str, datetime, bool], list]
+_holders: list[Holder] = []
+
+
+def register_holder(holder: Holder) -> Holder:
+    """Have ``holder`` asked whenever a person's data is exported or erased."""
+    if holder not in _holders:
+        _holders.append(holder)
+    return holder
+
+
+def _held_elsewhere(email: str, now: datetime, *, erase: bool) -> dict[str, list]:
+    return {holder.__name__: found for holder in _holders if (found := holder(email, now, erase))}
+
+
 def register_purger(purger: Purger) -> Purger:
     """Have ``purger(registration_ids, now)`` called whenever registrations are pseudonymised."""
     if purger not in _purgers:
@@ -172,12 +189,14 @@ def registrations_of(email: str) -> list[Registration]:
 def export_person(email: str, *, actor: User, now: datetime) -> dict:
     """Everything stored about the person with ``email``, as JSON-ready data (GDPR art. 15 and 20)."""
     registrations = registrations_of(email)
-    if not registrations:
+    elsewhere = _held_elsewhere(email, now, erase=False)
+    if not registrations and not elsewhere:
         raise NoPersonalData(_l("Nothing is stored about %(email)s.", email=email))
     exported = {
         "email": email.strip(),
         "exported_at": now.isoformat(),
         "registrations": [_registration_data(r) for r in registrations],
+        **elsewhere,
     }
     for registration in registrations:
         audit.record("privacy.exported", registration, actor=actor, now=now)
@@ -238,7 +257,7 @@ def erase_person(email: str, *, actor: User, now: datetime) -> ErasureReport:
     organiser acts on a request), and goes to the waiting list as any freed place does.
     """
     registrations = registrations_of(email)
-    if not registrations:
+    if not registrations and not _held_elsewhere(email, now, erase=False):
         raise NoPersonalData(_l("Nothing is stored about %(email)s.", email=email))
     cancelled = 0
     for registration in registrations:
@@ -247,9 +266,11 @@ def erase_person(email: str, *, actor: User, now: datetime) -> ErasureReport:
     ids = [r.id for r in registrations]
     begin_write()
     try:
-        _pseudonymise(ids, now)
+        if ids:
+            _pseudonymise(ids, now)
         for registration in db.session.scalars(select(Registration).where(Registration.id.in_(ids))):
             audit.record("privacy.erased", registration, actor=actor, now=now)
+        _held_elsewhere(email, now, erase=True)
         db.session.commit()
     except Exception:
         db.session.rollback()

@@ -99,6 +99,12 @@ def register(slug: str):
         except DomainError as error:
             return _form_page(event, form, None, _shown_beside_fields(form, error)), 422
         _say_full_sessions(booked.full_sessions)
+        if not booked.created and (session.get("booking") or {}).get("id") != booked.booking_id:
+            # The same booking was made before, in another browser: nothing of it is shown here; the
+            # booker's own address gets its link, as a person registering again does.
+            self_service.send_link(event.id, form.email.data, now)
+            session["registration"] = {"id": None, "event": event.id, "link_sent_to": form.email.data}
+            return redirect(url_for(".registered", slug=slug))
         session["booking"] = {"id": booked.booking_id}
         return redirect(url_for(".booked", slug=slug))
     try:

@@ -181,3 +181,62 @@ def test_erasing_the_booker_erases_the_booking_and_its_summary_and_the_purge_the
     privacy.purge_ended_events(event.ends_at + timedelta(days=91), 90)
     db.session.expire_all()
     assert "anna2" not in db.session.get(Booking, other.booking_id).booker_email
+
+
+def test_the_same_booking_sent_twice_is_answered_as_the_first_time(ctx, now):
+    """Rule 3 for a booking: a second click gets the same booking, not a complaint or a second row."""
+    event = make_event(now)
+    request = BookingRequest(attendee(1), colleagues(2))
+    first = book(event.id, request, now)
+    again = book(event.id, request, now)
+    assert (again.booking_id, again.created) == (first.booking_id, False)
+    assert [p.registration_id for p in again.people] == [p.registration_id for p in first.people]
+    assert db.session.scalar(db.select(db.func.count()).select_from(Booking)) == 1
+    with pytest.raises(ValidationFailed):  # someone else booking the same people is told they are registered
+        book(event.id, BookingRequest(attendee(7), colleagues(2)), now)
+
+
+def test_the_same_booking_sent_many_times_at_once_is_stored_once(app, now):
+    with app.app_context():
+        event_id = make_event(now).id
+    request = BookingRequest(attendee(1), colleagues(2))
+    outcomes = run_concurrently(app, event_id, [request] * 8, now, workers=8)
+    assert all(outcome == ["confirmed"] * 3 for outcome in outcomes), outcomes
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(Booking)) == 1
+        assert len(stored(event_id)) == 3
+
+
+def test_a_colleagues_confirmation_says_who_booked_the_place(ctx, now):
+    from builders import written
+
+    event = make_event(now)
+    book(event.id, BookingRequest(attendee(1, first_name="Karin", last_name="Lind"), colleagues(1)), now)
+    messages = {m.recipient: m for m in db.session.scalars(db.select(OutboxMessage).where(
+        OutboxMessage.kind == "confirmation"))}
+    colleague = written(messages["kollega1@example.org"]).replace("=\r\n", "")
+    booker = written(messages["anna1@example.org"]).replace("=\r\n", "")
+    assert "Karin Lind har bokat den h=C3=A4r platsen =C3=A5t dig" in colleague
+    assert "har bokat den" not in booker
+
+
+def test_a_booker_who_only_booked_is_exported_and_erased_too(ctx, now):
+    from eventapp.models import User
+    from eventapp.services import privacy
+
+    organiser = User(email="arr@example.org", name="Arr", role="organiser", password_hash="!")
+    db.session.add(organiser)
+    db.session.commit()
+    event = make_event(now)
+    result = book(event.id, BookingRequest(attendee(1, first_name="Markörbokare"), colleagues(2),
+                                           booker_attending=False), now)
+    exported = privacy.export_person("ANNA1@example.org", actor=organiser, now=now)
+    assert exported["registrations"] == []
+    assert exported["bookings_made_by"][0]["booker"].startswith("Markörbokare")
+    privacy.erase_person("anna1@example.org", actor=organiser, now=now)
+    db.session.expire_all()
+    booking = db.session.get(Booking, result.booking_id)
+    assert "Markörbokare" not in booking.booker_name and "anna1" not in booking.booker_email
+    assert [r.status for r in group_booking.members(booking)] == ["confirmed", "confirmed"]  # the colleagues stay
+    with pytest.raises(DomainError):
+        privacy.erase_person("anna1@example.org", actor=organiser, now=now)

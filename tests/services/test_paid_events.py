@@ -156,6 +156,15 @@ def test_after_event_invoicing_waits_for_the_end(ctx, now):
     assert len(invoices()[0].lines) == 2
 
 
+def test_after_the_event_one_buyers_bookings_make_one_invoice(ctx, now):
+    event = paid_event(now, invoice_timing="after_event")
+    book(event.id, BookingRequest(nacka_booker(1), team(1)), now)
+    book(event.id, BookingRequest(nacka_booker(2), team(1, start=5)), now)
+    book(event.id, BookingRequest(nacka_booker(3, invoice_reference="KS-9")), now)
+    assert paid_events.issue_all_due(event.ends_at) == 2
+    assert [len(i.lines) for i in invoices()] == [4, 1]
+
+
 def test_a_person_promoted_from_the_waiting_list_is_invoiced_then(ctx, now):
     event = paid_event(now, capacity=2)
     first = book(event.id, BookingRequest(nacka_booker(), team(2)), now)
@@ -246,3 +255,41 @@ def test_an_overdue_invoice_is_reminded_once_and_a_paid_one_never(ctx, now):
 def datetime_at(day):
     from datetime import UTC, datetime
     return datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
+
+
+def test_cancelling_the_event_credits_every_place_invoiced(ctx, now):
+    from eventapp.services.events import cancel_event
+
+    event = paid_event(now)
+    book(event.id, BookingRequest(nacka_booker(1), team(2)), now)
+    book(event.id, BookingRequest(nacka_booker(9, invoice_reference="KS-9")), now)
+    cancel_event(event.id, actor=None, now=now + timedelta(days=1))
+    documents = invoices()
+    assert [d.kind for d in documents] == ["invoice", "invoice", "credit_note", "credit_note"]
+    assert sum(d.total_amount for d in documents) == 0
+    assert paid_events.issue_all_due(now + timedelta(days=2)) == 0
+
+
+def test_the_cancellation_receipt_says_whether_the_place_is_credited(ctx, now):
+    from builders import written
+
+    from eventapp.models import OutboxMessage
+
+    event = paid_event(now, no_show_fee=25000)
+    result = book(event.id, BookingRequest(nacka_booker(), team(2)), now)
+    cancel_registration(result.people[1].registration_id, now)
+    cancel_registration(result.people[2].registration_id, event.effective_cancellation_deadline)
+    receipts = {m.recipient: written(m).replace("=\r\n", "") for m in db.session.scalars(
+        db.select(OutboxMessage).where(OutboxMessage.kind == "cancelled"))}
+    assert "krediteras" in receipts["kollega1@example.org"]
+    late = receipts["kollega2@example.org"]
+    assert "st=C3=A5r kvar" in late and "no show" not in late.lower()
+
+
+def test_a_place_invoiced_is_credited_even_after_the_event_was_made_free(ctx, now):
+    event = paid_event(now)
+    result = book(event.id, BookingRequest(nacka_booker(), team(1)), now)
+    event.price = 0
+    db.session.commit()
+    cancel_registration(result.people[1].registration_id, now)
+    assert [i.kind for i in invoices()] == ["invoice", "credit_note"]

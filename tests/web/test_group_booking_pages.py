@@ -8,7 +8,7 @@ from conftest import submit
 
 from eventapp.database import utcnow
 from eventapp.extensions import db
-from eventapp.models import Booking, DiscountCode, Invoice, OutboxMessage, Registration
+from eventapp.models import Booking, DiscountCode, Event, Invoice, OutboxMessage, Registration
 from eventapp.services import booking_mail
 
 BOOKER = {
@@ -74,7 +74,7 @@ def test_a_wrong_colleague_address_is_shown_beside_that_field_and_nothing_is_sto
 
 def test_a_colleague_already_registered_is_named_and_nothing_is_stored(app, client, event):
     with app.app_context():
-        register(db.session.get(__import__("eventapp.models", fromlist=["Event"]).Event, event.id), utcnow(), 1,
+        register(db.session.get(Event, event.id), utcnow(), 1,
                  first_name="Bertil", last_name="Berg", email="kollega1@example.org")
     response = submit(client, f"/events/{event.slug}/register", {**BOOKER, **colleagues(2)})
     assert response.status_code == 422
@@ -138,8 +138,7 @@ def test_another_bookings_person_is_404_on_the_group_page(app, client, event):
     submit(client, f"/events/{event.slug}/register", {**BOOKER, **colleagues(1)})
     link = group_link(app)
     with app.app_context():
-        other = register(db.session.get(__import__("eventapp.models", fromlist=["Event"]).Event, event.id),
-                         utcnow(), 7).registration_id
+        other = register(db.session.get(Event, event.id), utcnow(), 7).registration_id
     assert client.get(f"{link}/people/{other}/cancel").status_code == 404
 
 
@@ -186,3 +185,60 @@ def test_finance_sees_a_held_back_booking_with_the_reason_completes_it_and_issue
     with app.app_context():
         (invoice,) = db.session.scalars(db.select(Invoice)).all()
         assert invoice.buyer_org_number == "556999-9997" and len(invoice.lines) == 2
+
+
+def test_the_event_page_and_its_preview_show_the_early_bird_price(app, client):
+    from datetime import timedelta
+
+    from builders import log_in, make_user
+    with app.app_context():
+        now = utcnow()
+        slug = make_event(now, price=150000, early_bird_price=120000, early_bird_until=now + timedelta(days=2),
+                          published=False).slug
+        organiser = make_user("arr@example.org", "organiser").id
+    log_in(client, organiser)
+    page = client.get(f"/admin/events/{slug}/preview")
+    text = " ".join(page.get_data(as_text=True).replace("\xa0", " ").split())
+    assert page.status_code == 200 and "Rabatterat pris 1 200 kr vid bokning före" in text
+    with app.app_context():
+        db.session.execute(db.update(Event).values(published=True))
+        db.session.commit()
+    text = " ".join(client.get(f"/events/{slug}").get_data(as_text=True).replace("\xa0", " ").split())
+    assert "Rabatterat pris 1 200 kr" in text
+
+
+@pytest.mark.parametrize("data", [
+    {"colleagues-²-email": "x@example.org"},
+    {"colleagues-99999999999999999999-email": "x@example.org"},
+    {f"colleagues-{n}-email": f"k{n}@example.org" for n in range(40)},
+    {"colleagues-0-email": "a@example.org", "colleagues-0-first_name": "\x00"},
+    {"colleagues": "x", "booker_not_attending": "y"},
+])
+def test_odd_colleague_rows_get_an_answer_not_a_500_and_store_nothing_wrong(app, client, event, data):
+    response = submit(client, f"/events/{event.slug}/register", {**BOOKER, **data})
+    assert response.status_code in (302, 400, 422)  # 400: a NUL character is refused before the form
+    assert all(email != "x@example.org" for email, _ in stored(app))
+
+
+def test_the_attendee_list_says_who_booked_a_colleague(app, client, event):
+    from builders import log_in, make_user
+
+    submit(client, f"/events/{event.slug}/register", {**BOOKER, **colleagues(1)})
+    with app.app_context():
+        organiser = make_user("arr@example.org", "organiser").id
+    staff = app.test_client()
+    log_in(staff, organiser)
+    page = staff.get(f"/admin/events/{event.slug}/attendees").get_data(as_text=True)
+    assert page.count("Bokad av Karin Lind") == 1  # beside the colleague, not the booker
+
+
+def test_the_same_booking_sent_again_shows_it_again_but_not_to_another_browser(app, client, event):
+    data = {**BOOKER, **colleagues(2)}
+    first = submit(client, f"/events/{event.slug}/register", data, follow_redirects=True)
+    again = submit(client, f"/events/{event.slug}/register", data, follow_redirects=True)
+    assert again.status_code == 200 and "kollega1@example.org" in again.get_data(as_text=True)
+    assert "kollega1@example.org" in first.get_data(as_text=True)
+    stranger = app.test_client()
+    page = submit(stranger, f"/events/{event.slug}/register", data, follow_redirects=True).get_data(as_text=True)
+    assert "kollega1@example.org" not in page and "karin@example.org" in page
+    assert len(stored(app)) == 3
