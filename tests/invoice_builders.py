@@ -12,7 +12,7 @@ from sqlalchemy.engine import make_url
 from eventapp.extensions import db
 from eventapp.models import Event, Registration, User
 from eventapp.services import invoicing, noshow
-from eventapp.services.registration import cancel_registration
+from eventapp.services.cancellation import cancel_registration
 
 _numbers = count(1)
 

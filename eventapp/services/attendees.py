@@ -12,13 +12,13 @@ from ..collation import matches, name_key, search_words, sort_by_name, sort_key
 from ..extensions import db
 from ..models import AuditEntry, County, Event, Organisation, Registration, RegistrationStatus, User
 from . import audit, notifications, questions
+from .cancellation import cancel_registration
 from .email_addresses import checked_email, email_key
 from .errors import AlreadyRegistered, DomainError, NotFound, ValidationFailed
 from .organisations import find_or_create_organisation, validate_org_number
 from .registration import (
     Attendee,
     active_registration,
-    cancel_registration,
     lock_event,
     places_left,
     prepare_registration,

@@ -11,10 +11,11 @@ from ..extensions import db
 from ..localtime import at, end_of_day, local_date
 from ..models import AgendaItem, Event, EventSession, Question, QuestionKind, Registration, Series, User
 from .accounts import create_demo_user
+from .cancellation import cancel_registration
 from .checkin import check_in
 from .feedback import FeedbackAnswer, give_feedback
 from .noshow import approve_no_shows
-from .registration import Attendee, cancel_registration, register_attendee
+from .registration import Attendee, register_attendee
 
 DEMO_ORGANISER = ("organisator@example.org", "demo-organisator")
 DEMO_FINANCE = ("ekonomi@example.org", "demo-ekonomi")

@@ -20,6 +20,7 @@ from ..models import Booking, Event, OutboxMessage, Registration, RegistrationSt
 from ..models.registration import ACTIVE_STATUSES
 from . import booking_mail, notifications, outbox, paid_events, personal_links, pricing, privacy, questions, sessions
 from .buyers import validate_peppol_id
+from .cancellation import CancellationResult, cancel_registration, transfer_registration
 from .email_addresses import checked_email, email_key
 from .errors import (
     AlreadyRegistered,
@@ -32,15 +33,12 @@ from .errors import (
 from .organisations import validate_org_number
 from .registration import (
     Attendee,
-    CancellationResult,
     RegistrationResult,
-    cancel_registration,
     event_for_update,
     lock_event,
     places_left,
     prepare_registration,
     registration_closed_reason,
-    transfer_registration,
 )
 
 #: The most colleagues one form books.

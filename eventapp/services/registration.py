@@ -1,5 +1,6 @@
-"""Registration rules 1-5: the window, capacity and the waiting list, one registration per
-address, cancellation and substitution. Every function takes ``now`` explicitly.
+"""Registration rules 1-3: the window, capacity and the waiting list, one registration per address
+(cancelling and sending a colleague instead, rules 4-5, are in ``cancellation``). Every function
+takes ``now`` explicitly.
 
 Every change that decides on places takes the event's lock first (``lock_event``): it begins a
 writing transaction holding the event, checks and counts what is stored, writes and commits. On
@@ -17,19 +18,16 @@ from sqlalchemy.orm import joinedload
 
 from ..database import begin_write
 from ..extensions import db
-from ..formatting import format_date, format_datetime, format_deadline
-from ..models import Event, Organisation, PersonalLink, Registration, RegistrationStatus, User
+from ..formatting import format_datetime, format_deadline
+from ..models import Event, Organisation, PersonalLink, Registration, RegistrationStatus
 from ..models.registration import ACTIVE_STATUSES, Answer, new_calendar_key
-from . import audit, notifications, personal_links, questions, sessions
+from . import notifications, personal_links, questions, sessions
 from .buyers import validate_peppol_id
 from .email_addresses import checked_email, email_key
 from .errors import (
-    AlreadyRegistered,
-    CancellationNotAllowed,
     EventFull,
     NotFound,
     RegistrationClosed,
-    TransferNotAllowed,
     ValidationFailed,
 )
 from .organisations import find_or_create_organisation, find_organisation_id, validate_org_number
@@ -78,14 +76,6 @@ class RegistrationResult:
     def registration(self) -> Registration:
         """The registration as it is stored."""
         return db.session.get(Registration, self.registration_id)
-
-
-@dataclass
-class CancellationResult:
-    registration: Registration
-    late: bool
-    #: Waiting-list registrations that got the freed place.
-    promoted: list[Registration] = field(default_factory=list)
 
 
 # Rule 1: the registration window -------------------------------------------------------------
@@ -389,110 +379,6 @@ def promote_from_waitlist(event: Event, now: datetime) -> list[Registration]:
         registration.confirmed_at = now
     db.session.flush()
     return promoted
-
-
-# Rule 4: cancellation ------------------------------------------------------------------------
-
-
-def cancellation_is_free(event: Event, now: datetime) -> bool:
-    return now < event.effective_cancellation_deadline
-
-
-def cancel_registration(registration_id: int, now: datetime, *, actor: User | None = None) -> CancellationResult:
-    """Cancel; late after the cancellation deadline. A freed place goes to the waiting list.
-
-    ``actor`` is the organiser cancelling on the attendee's behalf; None is the attendee themself.
-    """
-    registration = db.session.get(Registration, registration_id)
-    if registration is None:
-        raise NotFound(_l("The registration does not exist."))
-    from . import paid_events  # builds on this module
-
-    event = lock_event(registration.event_id, before=paid_events.lock_before_cancelling)
-    try:
-        registration = db.session.get(Registration, registration_id, populate_existing=True)
-        if not registration.is_active:
-            raise CancellationNotAllowed(_l("The registration is already cancelled."))
-        if now >= event.starts_at:
-            raise CancellationNotAllowed(_l("The event has started; the registration can no longer be cancelled."))
-        was_confirmed = registration.status == RegistrationStatus.CONFIRMED
-        late = was_confirmed and not cancellation_is_free(event, now)
-        registration.status = RegistrationStatus.LATE_CANCELLED if late else RegistrationStatus.CANCELLED
-        registration.cancelled_at = now
-        db.session.flush()
-        promoted = promote_from_waitlist(event, now) if was_confirmed else []
-        audit.record("registration.cancelled", registration, actor=actor, now=now, late=late,
-                     promoted=[r.id for r in promoted])
-        for other in promoted:
-            audit.record("registration.promoted", other, actor=None, now=now)
-        notifications.cancelled(registration, was_confirmed, now)
-        notifications.promoted(promoted, now)
-        paid_events.cancelled(registration, event, late, promoted, now)
-        db.session.commit()
-        return CancellationResult(registration, late=late, promoted=promoted)
-    except Exception:
-        db.session.rollback()
-        raise
-
-
-# Rule 5: substitution ------------------------------------------------------------------------
-
-
-def transfer_registration(registration_id: int, colleague: Attendee, now: datetime) -> RegistrationResult:
-    """Send a colleague instead: free until the event starts; the colleague keeps the place."""
-    colleague = with_checked_email(colleague)
-    registration = db.session.get(Registration, registration_id)
-    if registration is None:
-        raise NotFound(_l("The registration does not exist."))
-    event = lock_event(registration.event_id)
-    try:
-        registration = db.session.get(Registration, registration_id, populate_existing=True)
-        if not registration.is_active:
-            raise TransferNotAllowed(_l("Only an active registration can be handed over."))
-        if now >= event.starts_at:
-            raise TransferNotAllowed(
-                _l("The event started %(date)s; the place can no longer be handed over.",
-                   date=format_date(event.starts_at))
-            )
-        if email_key(colleague.email) == registration.email_key:
-            raise TransferNotAllowed(_l("Enter your colleague's e-mail address, not your own."), field="email")
-        if active_registration(event, colleague.email) is not None:
-            raise AlreadyRegistered(_l("%(email)s is already registered for this event.", email=colleague.email))
-        substitute = Attendee(
-            first_name=colleague.first_name,
-            last_name=colleague.last_name,
-            email=colleague.email,
-            organisation=registration.organisation_name,
-            job_title=colleague.job_title,
-            phone=colleague.phone,
-            dietary=colleague.dietary,
-            invoice_reference=registration.invoice_reference,
-            # The colleague keeps the invoice: the buyer's details go with the place.
-            invoice_street=registration.invoice_street,
-            invoice_postcode=registration.invoice_postcode,
-            invoice_city=registration.invoice_city,
-            invoice_address=registration.invoice_address,
-            peppol_id=registration.peppol_id,
-            language=colleague.language,
-            # The colleague takes the place as it was booked: the table or session chosen, too.
-            answers={answer.question_id: answer.value for answer in registration.answers},
-        )
-        prepared = prepare_registration(event.id, substitute, now, org_number=registration.org_number,
-                                        queued_at=registration.queued_at, organisation=registration.organisation)
-        prepared.columns["booking_id"] = registration.booking_id  # the colleague keeps the booking's invoice
-        registration.status, status = RegistrationStatus.TRANSFERRED, registration.status
-        registration.cancelled_at = now
-        db.session.flush()
-        answers = questions.answers_to_store(event, substitute.answers)
-        new = db.session.get(Registration, prepared.insert(status, now, answers).id)
-        registration.transferred_to = new
-        sessions.hand_over(registration.id, new.id)
-        notifications.transferred(registration, new, now)
-        db.session.commit()
-        return RegistrationResult(new.id, token=prepared.token)
-    except Exception:
-        db.session.rollback()
-        raise
 
 
 # Personal links ------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from ..extensions import limiter
 from ..forms import ColleagueForm, ConfirmForm, TransferForm
 from ..ids import parse_id
 from ..security import personal_link_limit
-from ..services import group_booking
+from ..services import cancellation, group_booking
 from ..services import registration as registrations
 from ..services.errors import DomainError
 
@@ -29,7 +29,7 @@ def _page(booking, token: str, *, add_form=None, error=None, status=200):
     return render_template(
         "groups/group.html", booking=booking, event=event, token=token, people=group_booking.members(booking),
         add_form=add_form or ColleagueForm(), can_change=now < event.starts_at,
-        cancellation_free=registrations.cancellation_is_free(event, now), error=error), status
+        cancellation_free=cancellation.cancellation_is_free(event, now), error=error), status
 
 
 def _show_field_errors(form, error: DomainError) -> str | None:
@@ -92,7 +92,7 @@ def cancel(token: str, registration_id: str):
             return redirect(url_for(".group_page", token=token))
     return render_template("groups/cancel.html", booking=booking, event=booking.event, person=person, token=token,
                            form=form, error=error,
-                           cancellation_free=registrations.cancellation_is_free(booking.event, now)), \
+                           cancellation_free=cancellation.cancellation_is_free(booking.event, now)), \
         (422 if request.method == "POST" else 200)
 
 

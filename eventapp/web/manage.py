@@ -7,7 +7,7 @@ from ..database import utcnow
 from ..extensions import limiter
 from ..forms import ConfirmForm, TransferForm, answers_from, own_details_form_for, session_choice_form
 from ..security import personal_link_limit
-from ..services import feedback, grouping, self_service, sessions
+from ..services import cancellation, feedback, grouping, self_service, sessions
 from ..services import registration as registrations
 from ..services.errors import DomainError, ValidationFailed
 
@@ -32,7 +32,7 @@ def personal_page(token: str):
         "manage/registration.html", registration=registration, event=event, token=token,
         can_change=registration.is_active and now < event.starts_at,
         can_edit=self_service.edit_refused_reason(registration, now) is None,
-        cancellation_free=registrations.cancellation_is_free(event, now),
+        cancellation_free=cancellation.cancellation_is_free(event, now),
         position=registrations.waitlist_position(registration),
         my_sessions=sessions.sessions_of(registration), sessions_form=_sessions_form(registration, now),
         feedback_open=feedback.is_open(registration, now), group=grouping.seat_of(registration.id),
@@ -70,7 +70,7 @@ def change_sessions(token: str):
         "manage/registration.html", registration=registration, event=event, token=token,
         can_change=registration.is_active and now < event.starts_at,
         can_edit=self_service.edit_refused_reason(registration, now) is None,
-        cancellation_free=registrations.cancellation_is_free(event, now),
+        cancellation_free=cancellation.cancellation_is_free(event, now),
         position=registrations.waitlist_position(registration),
         my_sessions=sessions.sessions_of(registration), sessions_form=form,
     ), 422
@@ -84,7 +84,7 @@ def cancel(token: str):
     error = None
     if form.validate_on_submit():
         try:
-            result = registrations.cancel_registration(registration.id, now)
+            result = cancellation.cancel_registration(registration.id, now)
         except DomainError as exc:
             error = str(exc)
         else:
@@ -93,7 +93,7 @@ def cancel(token: str):
             return redirect(url_for(".personal_page", token=token))
     return render_template(
         "manage/cancel.html", registration=registration, event=registration.event, token=token, form=form,
-        error=error, cancellation_free=registrations.cancellation_is_free(registration.event, now),
+        error=error, cancellation_free=cancellation.cancellation_is_free(registration.event, now),
     ), (422 if request.method == "POST" else 200)
 
 
@@ -109,7 +109,7 @@ def transfer(token: str):
             language=current_language(),
         )
         try:
-            result = registrations.transfer_registration(registration.id, colleague, utcnow())
+            result = cancellation.transfer_registration(registration.id, colleague, utcnow())
         except DomainError as exc:
             if exc.field and exc.field in form:
                 form[exc.field].errors.append(str(exc))

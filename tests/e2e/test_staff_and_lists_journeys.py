@@ -15,7 +15,7 @@ from pypdf import PdfReader
 from eventapp.database import utcnow
 from eventapp.extensions import db
 from eventapp.models import OutboxMessage
-from eventapp.services.registration import cancel_registration
+from eventapp.services.cancellation import cancel_registration
 
 from .conftest import DESKTOP, PHONE
 from .helpers import assert_accessible, assert_reflows, save_screenshots

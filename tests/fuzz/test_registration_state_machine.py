@@ -15,6 +15,7 @@ from sqlalchemy import delete, select
 
 from eventapp.extensions import db
 from eventapp.models import Event, Registration, RegistrationStatus
+from eventapp.services import cancellation
 from eventapp.services import registration as service
 from eventapp.services.errors import DomainError
 
@@ -90,7 +91,7 @@ class RegistrationMachine(RuleBasedStateMachine):
         registration_id = data.draw(st.sampled_from(sorted(self.status)))
         allowed = self.status[registration_id] in ACTIVE and self.now < self.starts_at
         try:
-            result = service.cancel_registration(registration_id, self.now)
+            result = cancellation.cancel_registration(registration_id, self.now)
         except DomainError:
             assert not allowed
             return
@@ -116,7 +117,7 @@ class RegistrationMachine(RuleBasedStateMachine):
         allowed = (self.status[registration_id] in ACTIVE and self.now < self.starts_at
                    and self.active_id(email) is None)
         try:
-            result = service.transfer_registration(registration_id, attendee(colleague, email=email), self.now)
+            result = cancellation.transfer_registration(registration_id, attendee(colleague, email=email), self.now)
         except DomainError:
             assert not allowed
             return

@@ -10,8 +10,8 @@ from eventapp.extensions import db
 from eventapp.models import AuditEntry, BadgePrint, BadgeRun, BadgeRunStatus
 from eventapp.services import badges
 from eventapp.services.badges import BadgeOptions
+from eventapp.services.cancellation import cancel_registration
 from eventapp.services.errors import NotFound, NothingToPrint, ValidationFailed
-from eventapp.services.registration import cancel_registration
 
 
 def names(registrations):

@@ -5,14 +5,9 @@ import pytest
 from builders import attendee, make_event, register
 
 from eventapp.models import RegistrationStatus
+from eventapp.services.cancellation import cancel_registration, transfer_registration
 from eventapp.services.errors import AlreadyRegistered, CancellationNotAllowed, TransferNotAllowed
-from eventapp.services.registration import (
-    cancel_registration,
-    find_by_token,
-    places_left,
-    transfer_registration,
-    waitlist_position,
-)
+from eventapp.services.registration import find_by_token, places_left, waitlist_position
 
 SECOND = timedelta(seconds=1)
 

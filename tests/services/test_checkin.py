@@ -7,8 +7,8 @@ from builders import attendee, make_event, register
 from eventapp.extensions import db
 from eventapp.models import AuditEntry, Registration, RegistrationStatus
 from eventapp.services import checkin
+from eventapp.services.cancellation import cancel_registration
 from eventapp.services.errors import EventFull
-from eventapp.services.registration import cancel_registration
 
 
 @pytest.fixture

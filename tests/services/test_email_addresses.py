@@ -8,7 +8,7 @@ from builders import make_event, register, written
 
 from eventapp.extensions import db
 from eventapp.models import Event, OutboxMessage, OutboxStatus, Registration, User
-from eventapp.services import attendees, checkin, registration
+from eventapp.services import attendees, cancellation, checkin, registration
 from eventapp.services.accounts import create_user
 from eventapp.services.email_addresses import UnsendableAddress, checked_email, email_key, sendable
 from eventapp.services.errors import InvalidEmailAddress, ValidationFailed
@@ -70,7 +70,7 @@ def test_no_service_stores_a_non_ascii_local_part(ctx, now, event, path, address
     before = counts()
     calls = {
         "register": lambda: registration.register_attendee(event.id, person(2, email=address), now),
-        "transfer": lambda: registration.transfer_registration(booked.id, person(2, email=address), now),
+        "transfer": lambda: cancellation.transfer_registration(booked.id, person(2, email=address), now),
         "add": lambda: attendees.add_attendee(event.id, person(2, email=address), actor=None, now=now),
         "update": lambda: attendees.update_attendee(booked.id, attendees.AttendeeChanges(
             first_name="Anna", last_name="Andersson", email=address, organisation="Nacka kommun"),
@@ -148,7 +148,7 @@ def stored_before_the_rule(event, now, address: str) -> Registration:
 def test_such_an_address_stored_earlier_does_not_stop_a_cancellation(ctx, now, event):
     """Can an attendee whose stored address is åsa@… still cancel, with the message kept as failed?"""
     booked = stored_before_the_rule(event, now, "åsa@example.org")
-    result = registration.cancel_registration(booked.id, now)
+    result = cancellation.cancel_registration(booked.id, now)
     assert result.registration.status == "cancelled"
     [message] = db.session.scalars(db.select(OutboxMessage).where(OutboxMessage.kind == "cancelled")).all()
     assert message.status == OutboxStatus.FAILED and message.server_reply.startswith("Not sent")

@@ -7,6 +7,7 @@ from builders import make_event, register
 from eventapp.extensions import db
 from eventapp.models import Feedback
 from eventapp.services import privacy
+from eventapp.services.cancellation import cancel_registration
 from eventapp.services.errors import ValidationFailed
 from eventapp.services.feedback import (
     CLOSES_AFTER,
@@ -17,7 +18,6 @@ from eventapp.services.feedback import (
     results,
     table,
 )
-from eventapp.services.registration import cancel_registration
 
 
 def held_event(now, **fields):

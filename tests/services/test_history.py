@@ -8,7 +8,7 @@ from flask_babel import force_locale
 from eventapp.services import attendees, badges, history
 from eventapp.services.attendees import AttendeeChanges
 from eventapp.services.badges import BadgeOptions
-from eventapp.services.registration import cancel_registration
+from eventapp.services.cancellation import cancel_registration
 
 
 @pytest.fixture

@@ -11,9 +11,10 @@ from builders import make_event, make_user, register, written
 from eventapp.extensions import db
 from eventapp.models import EventMessage, OutboxMessage
 from eventapp.services import messages
+from eventapp.services.cancellation import cancel_registration
 from eventapp.services.errors import ValidationFailed
 from eventapp.services.outbox import deliver_due
-from eventapp.services.registration import cancel_registration, find_by_token
+from eventapp.services.registration import find_by_token
 
 SECOND = timedelta(seconds=1)
 

@@ -19,8 +19,8 @@ from sqlalchemy import select
 from eventapp.extensions import db
 from eventapp.models import AuditEntry, ChargeKind, NoShowCharge, VatTreatment
 from eventapp.services import noshow
+from eventapp.services.cancellation import transfer_registration
 from eventapp.services.errors import Forbidden, NoShowReviewRefused, NotFound
-from eventapp.services.registration import transfer_registration
 
 
 def names(no_show_list):

@@ -10,9 +10,10 @@ from icalendar import Calendar
 from eventapp.extensions import db
 from eventapp.models import EventSession, OutboxMessage
 from eventapp.services.attendees import add_attendee, cancel_attendee, promote_attendee
+from eventapp.services.cancellation import cancel_registration, transfer_registration
 from eventapp.services.errors import RegistrationClosed
 from eventapp.services.events import EventData, cancel_event, save_event
-from eventapp.services.registration import cancel_registration, find_by_token, transfer_registration
+from eventapp.services.registration import find_by_token
 
 SECOND = timedelta(seconds=1)
 

@@ -207,7 +207,7 @@ def test_a_message_whose_registration_is_gone_fails_and_the_others_go_out(ctx, n
 def test_a_confirmation_written_after_a_cancellation_still_confirms_and_the_cancellation_follows(
         ctx, now, smtp_server):
     """Written late, does the e-mail tell what happened when it was queued, in order with what came after?"""
-    from eventapp.services.registration import cancel_registration
+    from eventapp.services.cancellation import cancel_registration
 
     registration = register(make_event(now), now).registration
     cancel_registration(registration.id, now + SECOND)

@@ -14,10 +14,10 @@ from eventapp.exports.peppol import invoice_xml
 from eventapp.extensions import db
 from eventapp.models import DiscountCode, Invoice, InvoiceKind, Registration
 from eventapp.services import group_booking, noshow, paid_events, pricing
+from eventapp.services.cancellation import cancel_registration
 from eventapp.services.errors import DomainError
 from eventapp.services.group_booking import BookingRequest, Colleague, book
 from eventapp.services.pricing import DiscountCodeRefused
-from eventapp.services.registration import cancel_registration
 
 PRICE = 150000  # 1 500 kr
 

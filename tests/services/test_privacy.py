@@ -10,7 +10,8 @@ from eventapp.extensions import db
 from eventapp.models import AuditEntry, Registration, RegistrationStatus
 from eventapp.services import audit, privacy
 from eventapp.services.accounts import create_user
-from eventapp.services.registration import cancel_registration, find_by_token
+from eventapp.services.cancellation import cancel_registration
+from eventapp.services.registration import find_by_token
 
 PERSONAL = {"first_name": "Zainab", "last_name": "Ahmadi-Lindqvist", "email": "Zainab.Ahmadi@Example.org",
             "phone": "070-987 65 43", "dietary": "Glutenfri, rullstol", "job_title": "Integrationssamordnare",

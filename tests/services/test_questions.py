@@ -8,10 +8,11 @@ from eventapp.extensions import db
 from eventapp.models import Answer, Question, Registration
 from eventapp.services import privacy
 from eventapp.services import questions as question_service
+from eventapp.services.cancellation import transfer_registration
 from eventapp.services.errors import ValidationFailed
 from eventapp.services.events import EventData, save_event
 from eventapp.services.questions import QuestionData
-from eventapp.services.registration import register_attendee, transfer_registration
+from eventapp.services.registration import register_attendee
 
 TARGET_GROUP = QuestionData("Vilken målgrupp tillhör du?", ["Chef", "Strateg", "Handläggare"], required=True)
 TABLE = QuestionData("Vilket bord vill du börja vid?", ["Bostad", "Arbete"])

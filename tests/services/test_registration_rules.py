@@ -115,7 +115,7 @@ def test_repeated_submit_is_answered_like_the_first(ctx, now):
 
 
 def test_a_cancelled_address_can_register_again(ctx, now):
-    from eventapp.services.registration import cancel_registration
+    from eventapp.services.cancellation import cancel_registration
 
     event = make_event(now)
     first = register(event, now, 1).registration

@@ -9,8 +9,8 @@ from builders import make_event, register, written
 
 from eventapp.extensions import db
 from eventapp.models import OutboxMessage
+from eventapp.services.cancellation import cancel_registration
 from eventapp.services.events import EventData, validate
-from eventapp.services.registration import cancel_registration
 from eventapp.services.reminders import send_reminders
 
 SECOND = timedelta(seconds=1)

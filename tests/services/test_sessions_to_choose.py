@@ -9,8 +9,9 @@ from builders import attendee, make_event
 from eventapp.extensions import db
 from eventapp.models import EventSession, Registration, SessionChoice
 from eventapp.services import sessions
+from eventapp.services.cancellation import cancel_registration, transfer_registration
 from eventapp.services.errors import ValidationFailed
-from eventapp.services.registration import cancel_registration, register_attendee, transfer_registration
+from eventapp.services.registration import register_attendee
 
 
 def add_session(event, title, start_hours, length_hours=1, *, capacity=None, choosable=True) -> int:

@@ -8,8 +8,8 @@ from builders import attendee, make_user
 from eventapp.database import utcnow
 from eventapp.extensions import db
 from eventapp.services.api_tokens import create_token
+from eventapp.services.cancellation import cancel_registration
 from eventapp.services.group_booking import BookingRequest, Colleague, book
-from eventapp.services.registration import cancel_registration
 
 NACKA = dict(organisation="Nacka kommun", org_number="212000-0142", invoice_reference="KS-4711",
              invoice_street="Granitvägen 15", invoice_postcode="131 81", invoice_city="Nacka")
