@@ -19,8 +19,7 @@ from sqlalchemy.orm import joinedload
 from ..database import begin_write
 from ..extensions import db
 from ..formatting import format_datetime
-from ..models import Event, Feedback, PersonalLink, Registration, RegistrationStatus
-from . import personal_links
+from ..models import Event, Feedback, Registration, RegistrationStatus
 from .errors import DomainError, ValidationFailed
 from .privacy import register_purger
 
@@ -47,18 +46,6 @@ class FeedbackAnswer:
     good: str = ""
     better: str = ""
     ratings: dict[str, int | None] | None = None
-
-
-def registration_for_feedback(token: str) -> Registration | None:
-    """The registration of a personal link, also after the event has ended (unlike its other pages)."""
-    parts = personal_links.split_token(token)
-    if parts is None:
-        return None
-    selector, verifier = parts
-    link = db.session.scalar(select(PersonalLink).where(PersonalLink.selector == selector))
-    if link is None or not personal_links.verifier_matches(verifier, link.verifier_hash):
-        return None
-    return link.registration
 
 
 def closed_reason(registration: Registration, now: datetime):

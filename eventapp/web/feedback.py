@@ -8,6 +8,7 @@ from ..database import utcnow
 from ..exports.tabular import to_csv
 from ..forms import feedback_form_for
 from ..services import feedback as feedback_service
+from ..services import registration as registrations
 from ..services.errors import DomainError
 from .admin import bp as admin_bp
 from .admin import event_or_404, show_errors
@@ -18,7 +19,7 @@ _RATINGS = {str(value): value for value in feedback_service.RATINGS}
 
 
 def _registration_or_404(token: str):
-    registration = feedback_service.registration_for_feedback(token)
+    registration = registrations.find_by_token(token, utcnow(), after_the_event=True)
     if registration is None:
         abort(404)
     return registration
