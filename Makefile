@@ -26,9 +26,10 @@ test: system install  ## The whole suite (SQLite; TEST_DATABASE_URL=postgresql:/
 # stops with the command to run. Chromium is the one package that may stay missing.
 system:  ## The system packages of the list above
 	@command -v dpkg >/dev/null || { echo "Not Debian: make sure you have $(PACKAGES) $(BROWSER_PACKAGES)"; exit 0; }; \
-	missing=$$(for p in $(PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	installed() { dpkg-query -W -f='$${Status}' "$$1" 2>/dev/null | grep -q 'ok installed'; }; \
+	missing=$$(for p in $(PACKAGES); do installed $$p || echo $$p; done); \
 	browser=$$(for p in $(if $(filter $(TEST_PACKAGES),$(PACKAGES)),$(BROWSER_PACKAGES)); do \
-		dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+		installed $$p || echo $$p; done); \
 	[ -z "$$missing$$browser" ] && exit 0; \
 	if [ "$$(id -u)" = 0 ]; then sudo=""; elif sudo -n true 2>/dev/null; then sudo="sudo"; \
 	else \
