@@ -169,10 +169,6 @@ def _put_beside_fields(form: RegistrationForm, errors: dict[str | None, list]) -
     return unplaced
 
 
-#: Rows for colleagues a booker asks for at a time ("?colleagues=3"), so a group is booked without scripts.
-COLLEAGUE_ROWS_STEP = 3
-
-
 def colleague_rows_asked() -> int:
     """The colleague rows the page's address asks for (``?colleagues=N``), 0 to the most a booking takes."""
     asked = request.args.get("colleagues", "")
