@@ -88,7 +88,7 @@ def demo_events(now: datetime) -> list[Event]:
         EventSession(title="Workshop: Klarspråk i kommunens kanaler", starts_at=at(conference_day, "13:00"),
                      ends_at=at(conference_day, "14:15"), venue="Sal A", choosable=True, capacity=30),
         EventSession(title="Workshop: Sociala medier på flera språk", starts_at=at(conference_day, "13:00"),
-                     ends_at=at(conference_day, "14:15"), venue="Sal B", choosable=True, capacity=30),
+                     ends_at=at(conference_day, "14:15"), venue="Sal B", choosable=True, capacity=60),
     ]
 
     breakfast_day = _next_weekday(today, 4, 6)  # a Friday six weeks ahead
