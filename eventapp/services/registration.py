@@ -123,7 +123,7 @@ _CONFIRMED_OF_EVENT = select(func.count()).select_from(Registration).where(
     Registration.event_id == bindparam("event_id"), Registration.status == RegistrationStatus.CONFIRMED)
 _PUBLISHED_WITH_CONFIRMED = select(Event, select(func.count()).select_from(Registration).where(
     Registration.event_id == Event.id, Registration.status == RegistrationStatus.CONFIRMED).scalar_subquery()
-).where(Event.slug == bindparam("slug"), Event.published.is_(True))
+).where(Event.slug == bindparam("slug"), Event.published.is_(True)).options(joinedload(Event.sessions))
 _PUBLISHED_WITH_CONFIRMED_AND_QUESTIONS = _PUBLISHED_WITH_CONFIRMED.options(joinedload(Event.all_questions))
 #: The event locked, with its questions (the lock is on the event's row only).
 _EVENT_FOR_UPDATE = select(Event).where(Event.id == bindparam("event_id")).options(joinedload(Event.all_questions)) \
@@ -138,9 +138,8 @@ def confirmed_count(event: Event) -> int:
 
 
 def published_event_and_confirmed(slug: str, *, with_questions: bool = False) -> tuple[Event, int] | None:
-    """A published event by its slug with its number of confirmed registrations, in one query.
-
-    ``with_questions``: its questions too, in the same query (the registration form needs them).
+    """A published event by its slug with its sessions and its number of confirmed registrations, in one
+    query. ``with_questions``: its questions too, in the same query (the registration form needs them).
     """
     query = _PUBLISHED_WITH_CONFIRMED_AND_QUESTIONS if with_questions else _PUBLISHED_WITH_CONFIRMED
     row = db.session.execute(query, {"slug": slug}).unique().first()
