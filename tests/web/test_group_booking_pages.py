@@ -3,13 +3,14 @@ import re
 from types import SimpleNamespace
 
 import pytest
-from builders import make_event, register
+from builders import attendee, log_in, make_event, make_user, register
 from conftest import submit
 
 from eventapp.database import utcnow
 from eventapp.extensions import db
 from eventapp.models import Booking, DiscountCode, Event, Invoice, OutboxMessage, Registration
 from eventapp.services import booking_mail
+from eventapp.services.group_booking import BookingRequest, book
 
 BOOKER = {
     "first_name": "Karin", "last_name": "Lind", "email": "karin@example.org", "organisation": "Nacka kommun",
@@ -166,7 +167,6 @@ def test_a_paid_booking_is_invoiced_at_once(app, client):
 
 
 def test_finance_sees_a_held_back_booking_with_the_reason_completes_it_and_issues_it(app, client):
-    from builders import log_in, make_user
     with app.app_context():
         slug = make_event(utcnow(), price=150000).slug
     company = {**BOOKER, "organisation": "Exempelbolaget AB", "org_number": ""}
@@ -190,7 +190,6 @@ def test_finance_sees_a_held_back_booking_with_the_reason_completes_it_and_issue
 def test_the_event_page_and_its_preview_show_the_early_bird_price(app, client):
     from datetime import timedelta
 
-    from builders import log_in, make_user
     with app.app_context():
         now = utcnow()
         slug = make_event(now, price=150000, early_bird_price=120000, early_bird_until=now + timedelta(days=2),
@@ -221,7 +220,6 @@ def test_odd_colleague_rows_get_an_answer_not_a_500_and_store_nothing_wrong(app,
 
 
 def test_the_attendee_list_says_who_booked_a_colleague(app, client, event):
-    from builders import log_in, make_user
 
     submit(client, f"/events/{event.slug}/register", {**BOOKER, **colleagues(1)})
     with app.app_context():
@@ -242,3 +240,19 @@ def test_the_same_booking_sent_again_shows_it_again_but_not_to_another_browser(a
     page = submit(stranger, f"/events/{event.slug}/register", data, follow_redirects=True).get_data(as_text=True)
     assert "kollega1@example.org" not in page and "karin@example.org" in page
     assert len(stored(app)) == 3
+
+
+def test_finance_sees_a_held_back_booking_with_its_reason_and_the_buyers_fields(app, client):
+    """A paid booking without an organisation number: does finance see why it is held back, and the
+    fields to complete the buyer with?"""
+
+
+    with app.app_context():
+        event = make_event(utcnow(), price=150000)
+        book(event.id, BookingRequest(attendee(1, organisation="Exempelbolaget AB")), utcnow())
+        log_in(client, make_user("finance@example.org", "finance").id)
+    page = client.get("/finance/").get_data(as_text=True)
+    assert "Organisationsnummer saknas" in page
+    booking_fields = re.findall(r'<input id="(\w+)-booking-\d+" name="(\w+)"', page)
+    assert [name for _, name in booking_fields] == [
+        "org_number", "peppol_id", "invoice_street", "invoice_postcode", "invoice_city"]
