@@ -90,6 +90,13 @@ class BookingResult:
         return db.session.get(Booking, self.booking_id)
 
 
+def is_booking(event: Event, request: BookingRequest) -> bool:
+    """A booking (rules 8 and 9) rather than one person registering: colleagues on the form, the booker
+    only booking, a discount code, or a paid event (one person's booking is invoiced too)."""
+    return bool(request.colleagues or not request.booker_attending or request.discount_code.strip()
+                or paid_events.is_paid(event))
+
+
 def _people(request: BookingRequest) -> list[tuple[str, Attendee]]:
     """(form field of the address, attendee) of everyone booked, in form order; each colleague with the
     booker's organisation, buyer details, language and answers."""

@@ -11,7 +11,7 @@ from ..extensions import db, limiter
 from ..forms import RegistrationForm, ResendForm, answers_from, registration_form_for
 from ..models import Booking, Event, Registration
 from ..security import registration_limit, resend_limit
-from ..services import group_booking, paid_events, questions, self_service, sessions
+from ..services import group_booking, questions, self_service, sessions
 from ..services import registration as registrations
 from ..services.errors import DomainError, ValidationFailed
 from .kept_pages import KeptPages
@@ -93,9 +93,10 @@ def register(slug: str):
     _put_beside_fields(form, wrong_answers)
     if not valid or wrong_answers:
         return _form_page(event, form, closed_reason), 422
-    if _is_booking(event, form):
+    booking = booking_from(form, answers, picked)
+    if group_booking.is_booking(event, booking):
         try:
-            booked = group_booking.book(event.id, booking_from(form, answers, picked), now)
+            booked = group_booking.book(event.id, booking, now)
         except DomainError as error:
             return _form_page(event, form, None, _shown_beside_fields(form, error)), 422
         _say_full_sessions(booked.full_sessions)
@@ -108,7 +109,7 @@ def register(slug: str):
         session["booking"] = {"id": booked.booking_id}
         return redirect(url_for(".booked", slug=slug))
     try:
-        result = registrations.register_attendee(event.id, attendee_from(form, answers, picked), now)
+        result = registrations.register_attendee(event.id, booking.booker, now)
     except DomainError as error:
         return _form_page(event, form, None, _shown_beside_fields(form, error)), 422
     _say_full_sessions(result.full_sessions)
@@ -237,13 +238,6 @@ def attendee_from(form: RegistrationForm, answers: dict[int, str], picked: tuple
         answers=answers,
         sessions=picked,
     )
-
-
-def _is_booking(event: Event, form: RegistrationForm) -> bool:
-    """A booking (rules 8 and 9) rather than one person registering: colleagues on the form, the booker
-    only booking, a discount code, or a paid event (one person's booking is invoiced too)."""
-    return bool(form.filled_colleagues() or form.booker_not_attending.data or (form.discount_code.data or "").strip()
-                or paid_events.is_paid(event))
 
 
 def booking_from(form: RegistrationForm, answers: dict[int, str], picked: tuple[int, ...] = ()
