@@ -78,7 +78,24 @@ def _uninvoiced(booking: Booking) -> list[Registration]:
         select(Registration).where(Registration.booking_id == booking.id,
                                    Registration.status == RegistrationStatus.CONFIRMED)
         .options(selectinload(Registration.organisation)).order_by(Registration.queued_at, Registration.id)))
-    return [person for person in people if line_for(person) is None]
+    if not people:
+        return []
+    # Two queries for the whole booking, not two per person: who replaced whom, and whose place is charged.
+    replaced = dict(db.session.execute(select(Registration.transferred_to_id, Registration.id).where(
+        Registration.event_id == booking.event_id, Registration.transferred_to_id.is_not(None))).all())
+    charged = set(db.session.scalars(select(InvoiceLine.registration_id).join(Invoice).where(
+        Invoice.event_id == booking.event_id, Invoice.kind == InvoiceKind.INVOICE,
+        InvoiceLine.registration_id.is_not(None))))
+    return [person for person in people if not charged & _with_whom_they_replaced(person.id, replaced)]
+
+
+def _with_whom_they_replaced(registration_id: int, replaced: dict[int, int]) -> set[int]:
+    """The registration and those it took the place of, one after the other ({new id: old id})."""
+    chain = {registration_id}
+    while registration_id in replaced and len(chain) < 50:
+        registration_id = replaced[registration_id]
+        chain.add(registration_id)
+    return chain
 
 
 def line_for(registration: Registration) -> InvoiceLine | None:

@@ -91,6 +91,18 @@ def test_a_colleague_sent_instead_keeps_the_invoice(ctx, now):
     assert [line.attendee_name for line in invoices()[1].lines] == [result.people[1].name]
 
 
+def test_the_periodic_run_invoices_no_one_twice_after_colleagues_were_sent_instead(ctx, now):
+    """A place handed on twice is still charged on the first person's line: does the periodic run leave
+    it alone, and invoice only a colleague added later?"""
+    event = paid_event(now)
+    result = book(event.id, BookingRequest(nacka_booker(), team(1)), now)
+    first = group_booking.replace_member(result.booking, result.people[1].registration_id,
+                                         attendee(8, email="forsta@example.org"), now)
+    group_booking.replace_member(result.booking, first.registration_id, attendee(9, email="andra@example.org"), now)
+    assert paid_events.issue_due(event.id, now) == []
+    assert len(invoices()) == 1
+
+
 def test_the_early_bird_price_holds_until_its_date(ctx, now):
     event = paid_event(now, early_bird_price=120000, early_bird_until=now + timedelta(days=2))
     assert pricing.list_price(event, now + timedelta(days=2) - timedelta(seconds=1)) == 120000
