@@ -16,6 +16,7 @@ Without ``MAIL_SERVER`` (development) messages are not sent but written to
 """
 import contextlib
 import email
+import email.parser
 import email.policy
 import functools
 import os
@@ -96,8 +97,13 @@ def deliver_due(now: datetime, *, limit: int = 100, ignore_backoff: bool = False
             except (smtplib.SMTPException, OSError) as error:
                 _finish(message, now, claim, retry=_describe(error), report=report)
             else:
-                _finish(message, now, claim, sent=reply, report=report)
+                _finish(message, now, claim, sent=reply, subject=subject_of(text), report=report)
     return report
+
+
+def subject_of(text: str) -> str:
+    """The subject of a written message as the recipient reads it (an event's own subject, merged)."""
+    return str(email.parser.HeaderParser(policy=email.policy.default).parsestr(text).get("Subject", ""))
 
 
 @dataclass
@@ -211,9 +217,12 @@ def _written(message: Outgoing, now: datetime, claim: str) -> str | None:
 
 
 def _finish(message: Outgoing, now: datetime, claim: str, *, report: DeliveryReport, sent: str | None = None,
-            retry: str | None = None, failed: str | None = None) -> None:
-    """Record one message's outcome, only if this deliverer still holds it."""
+            subject: str = "", retry: str | None = None, failed: str | None = None) -> None:
+    """Record one message's outcome, only if this deliverer still holds it; a message sent with the
+    ``subject`` it went out with (the one queued is the default of its kind)."""
     values: dict = {"claimed_by": None, "claimed_at": None, "attempts": OutboxMessage.attempts + 1}
+    if subject:
+        values["subject"] = subject[:400]
     if sent is not None:
         kept = not current_app.config.get("MAIL_SERVER")
         values.update(status=OutboxStatus.KEPT if kept else OutboxStatus.SENT, sent_at=now, server_reply=sent)

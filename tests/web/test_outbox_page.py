@@ -6,6 +6,7 @@ from conftest import submit
 from eventapp.database import utcnow
 from eventapp.extensions import db
 from eventapp.models import OutboxMessage, OutboxStatus
+from eventapp.services import email_texts
 from eventapp.services.outbox import deliver_due
 
 
@@ -119,3 +120,21 @@ def test_the_html_part_is_shown_inert_and_framed_only_here(app, client):
     policy = html.headers["Content-Security-Policy"]
     assert "sandbox" in policy and "script-src" not in policy and "frame-ancestors 'self'" in policy
     assert "/r/" not in html.get_data(as_text=True)
+
+
+def test_a_sent_message_is_listed_with_the_subject_it_went_out_with(app, client):
+    """An event's own subject has merge fields: the list shows it as the recipient got it, not the
+    default subject of a confirmation."""
+    with app.test_request_context():
+        now = utcnow()
+        event = make_event(now, title="Strategiskt forum")
+        organiser = make_user("skribent@example.org", "organiser")
+        email_texts.save_text(event.id, "confirmation", "sv", "Välkommen {first_name} – & <välkommen>",
+                              "Ta med en fråga.", actor=organiser, now=now)
+        register(event, now, 1, first_name="Karin")
+        register(event, now, 2, first_name="Omid")
+        deliver_due(now)
+    log_in_as(app, client, "organiser")
+    page = client.get("/admin/outbox/").get_data(as_text=True)
+    assert "Välkommen Karin – &amp; &lt;välkommen&gt;" in page and "Välkommen Omid" in page
+    assert "Anmälan bekräftad" not in page
