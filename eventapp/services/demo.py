@@ -1,6 +1,7 @@
-"""The demo: the reference scenarios as events in the coming months, with fictional attendees,
-and one breakfast seminar of the series that took place a few weeks ago, its no-show list approved
-so that finance can issue, e-mail and follow up the invoices at once."""
+"""The demo: the reference scenarios as events in the coming months, with fictional attendees; a
+paid course day whose bookings were invoiced when they were made; and one breakfast seminar of the
+series that took place a few weeks ago, its no-show list approved so that finance can issue, e-mail
+and follow up the invoices at once."""
 import random
 from dataclasses import replace
 from datetime import date, datetime, timedelta
@@ -9,11 +10,12 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..localtime import at, end_of_day, local_date
-from ..models import AgendaItem, Event, EventSession, Question, QuestionKind, Registration, Series, User
+from ..models import AgendaItem, DiscountCode, Event, EventSession, Question, QuestionKind, Registration, Series, User
 from .accounts import create_demo_user
 from .cancellation import cancel_registration
 from .checkin import check_in
 from .feedback import FeedbackAnswer, give_feedback
+from .group_booking import BookingRequest, Colleague, book
 from .noshow import approve_no_shows
 from .registration import Attendee, register_attendee
 
@@ -304,6 +306,61 @@ def _give_feedback(event: Event) -> None:
                       now=event.ends_at + timedelta(hours=2))
 
 
+def paid_course(now: datetime) -> Event:
+    """A paid course day six weeks ahead: 2 900 kr a person excluding VAT, 2 400 kr for bookings made
+    in the coming two weeks, and a code for members; each booking is invoiced when it is made."""
+    day = _next_weekday(local_date(now), 1, 6)  # a Tuesday six weeks ahead
+    event = Event(
+        slug="klarsprak-i-praktiken", kind="course", title="Klarspråk i praktiken – skrivdag för kommunikatörer",
+        description=("En skrivdag med övningar: deltagarna tar med en egen text (ett brev, en webbsida, ett "
+                     "beslut) och skriver om den under dagen tillsammans med en språkkonsult."),
+        organiser_name="Nowa Kommunikation", organiser_email="utbildning@example.org",
+        venue="Citykonferensen", address="Malmskillnadsgatan 46", city="Stockholm",
+        starts_at=at(day, "09:00"), ends_at=at(day, "16:00"), capacity=24, waitlist_enabled=True,
+        registration_opens_at=now - timedelta(days=7), registration_deadline=end_of_day(day - timedelta(days=7)),
+        price=290000, early_bird_price=240000, early_bird_until=end_of_day(local_date(now) + timedelta(days=14)),
+        charge_late_cancellation=True,
+        fee_notice=("Avgiften är 2 900 kronor exklusive moms per deltagare, med lunch och fika. Bokningen "
+                    "faktureras när den görs; avbokning senast en vecka före kursdagen krediteras."),
+        published=True,
+    )
+    event.agenda = [
+        AgendaItem(starts_at=at(day, "09:00"), title="Vad gör en text lätt att läsa?"),
+        AgendaItem(starts_at=at(day, "10:30"), title="Övning: din egen text, stycke för stycke"),
+        AgendaItem(starts_at=at(day, "12:00"), title="Lunch"),
+        AgendaItem(starts_at=at(day, "13:00"), title="Övning: rubriker, listor och tilltal"),
+        AgendaItem(starts_at=at(day, "15:00"), title="Före och efter: deltagarnas texter"),
+    ]
+    return event
+
+
+#: The course day's bookings: the booker (their organisation and buyer details) and their colleagues.
+_BOOKINGS = [
+    (("Karin", "Eriksson", _NACKA), [("Lars", "Johansson"), ("Linnéa", "Gustafsson")], ""),
+    (("Zahra", "Hosseini", dict(organisation="Region Skåne", org_number="232100-0255",
+                                invoice_reference="Regionkansliet 1234", invoice_street="Box 1",
+                                invoice_postcode="291 21", invoice_city="Kristianstad",
+                                invoice_address="fakturor.regionskane@example.org")), [("Olof", "Persson")], ""),
+    (("Elin", "Åkesson", dict(organisation="Scouterna", organisation_kind="nonprofit", org_number="802005-6969",
+                              invoice_reference="Elin Åkesson", invoice_street="Box 42034",
+                              invoice_postcode="126 12", invoice_city="Stockholm")), [], "MEDLEM"),
+]
+
+
+def seed_paid_course(now: datetime) -> Event:
+    """The paid course day with three bookings, invoiced as they were booked."""
+    event = paid_course(now)
+    db.session.add_all([event, DiscountCode(event=event, code="MEDLEM", percent=20, max_uses=10, uses=0)])
+    db.session.commit()
+    for n, ((first, last, buyer), colleagues, code) in enumerate(_BOOKINGS):
+        booker = Attendee(first_name=first, last_name=last, email=f"kurs-{n}@example.org",
+                          job_title=_TITLES[n], **buyer)
+        team = [Colleague(c_first, c_last, f"kurs-{n}-{m}@example.org", job_title=_TITLES[n + m + 1])
+                for m, (c_first, c_last) in enumerate(colleagues)]
+        book(event.id, BookingRequest(booker, team, discount_code=code), now - timedelta(days=6 - n))
+    return event
+
+
 def _demo_user(login: tuple[str, str], role: str, name: str) -> User:
     email, password = login
     existing = db.session.scalar(select(User).where(User.email == email))
@@ -329,6 +386,8 @@ def seed_demo(now: datetime) -> dict:
                        if (value := _demo_answer(q, n * 7 + i * 3 + n // 3))}
             picked = (workshops[n % len(workshops)],) if workshops and n % 3 else ()
             register_attendee(event.id, replace(attendee, answers=answers, sessions=picked), now)
+    if paid_course(now).slug not in existing:
+        created.append(seed_paid_course(now).slug)
     if past_seminar(now).slug not in existing:
         created.append(seed_past_seminar(now, organiser).slug)
     return {"created": created, "organiser": DEMO_ORGANISER, "finance": DEMO_FINANCE}

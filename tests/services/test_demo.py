@@ -77,3 +77,18 @@ def test_five_of_those_who_came_gave_feedback(seminar, now):
     assert shown.answered == 5 and shown.overall.average == 4.2
     assert [summary.question for summary in shown.questions] == ["Hur var föreläsningen?", "Hur var frukosten?"]
     assert all(comment.name is None for comment in shown.comments)  # anonymous: the event did not say otherwise
+
+
+def test_the_paid_course_day_invoiced_its_three_bookings_when_they_were_made(ctx, now):
+    from eventapp.models import Booking, Invoice
+
+    course = demo.seed_paid_course(now)
+    assert course.price == 290000 and now < course.early_bird_until < course.registration_deadline
+    assert timedelta(weeks=5) < course.starts_at - now < timedelta(weeks=7)
+    assert db.session.scalar(select(func.count()).select_from(Booking).where(Booking.event_id == course.id)) == 3
+    invoices = {i.buyer_name: i for i in db.session.scalars(select(Invoice))}
+    assert sorted(invoices) == ["Nacka kommun", "Region Skåne", "Scouterna"]
+    assert [len(invoices[name].lines) for name in sorted(invoices)] == [3, 2, 1]
+    assert {line.net_amount for line in invoices["Nacka kommun"].lines} == {240000}  # the early-bird price
+    assert [line.net_amount for line in invoices["Scouterna"].lines] == [192000]  # and 20 % off with the code
+    assert invoices["Nacka kommun"].delivery == Delivery.PEPPOL and invoices["Scouterna"].delivery == Delivery.EMAIL
