@@ -4,7 +4,7 @@ from itertools import count
 
 from eventapp.extensions import db
 from eventapp.models import Event
-from eventapp.services import notifications, staff_mail
+from eventapp.services import booking_mail, notifications, staff_mail
 from eventapp.services.registration import Attendee, register_attendee
 
 _numbers = count(1)
@@ -74,8 +74,8 @@ def log_in(client, user_id: int) -> None:
 def written(message) -> str:
     """The whole e-mail of an outbox message as the worker writes it when sending it, storing (and
     committing) the link it carries as the worker does, so that the link works."""
-    if message.kind in staff_mail.KINDS:
-        text, store = staff_mail.compose(message)
+    if message.kind in staff_mail.KINDS or message.kind in booking_mail.KINDS:
+        text, store = (staff_mail if message.kind in staff_mail.KINDS else booking_mail).compose(message)
         store()
     else:
         text, link = notifications.compose(message)

@@ -8,13 +8,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..database import begin_write
 from ..extensions import db
 from ..formatting import format_deadline
-from ..models import Answer, Event, OutboxMessage, Registration
-from . import audit, notifications, questions
+from ..models import Answer, Booking, Event, OutboxMessage, Registration
+from . import audit, booking_mail, notifications, questions
 from .email_addresses import checked_email
 from .errors import DomainError, InvalidEmailAddress, NotFound, ValidationFailed
 from .registration import active_registration, lock_event
@@ -96,10 +96,12 @@ def _replace_answers(event: Event, registration: Registration, wanted: dict[int,
 
 
 def send_link(event_id: int, email: str, now: datetime) -> None:
-    """E-mail the personal link of the event's active registration of ``email``, if there is one.
+    """E-mail the personal link of the event's active registration of ``email``, if there is one, and
+    the booker's summary with the group link of each booking ``email`` made (a coordinator who only
+    booked colleagues has no registration of their own).
 
-    The caller is told nothing either way; a registration gets at most one such e-mail per
-    ``RESEND_INTERVAL``, so the form cannot be used to flood an inbox.
+    The caller is told nothing either way; a registration or a booking gets at most one such e-mail
+    per ``RESEND_INTERVAL``, so the form cannot be used to flood an inbox.
     """
     try:
         email = checked_email(email)
@@ -110,10 +112,25 @@ def send_link(event_id: int, email: str, now: datetime) -> None:
         registration = active_registration(event_id, email)
         if registration is not None and not _recently_sent(registration.id, now):
             notifications.queue(LINK, registration, registration.event, now)
+        for booking in _booked_by(event_id, email):
+            if not _summary_recently_sent(booking, now):
+                booking_mail.queue_summary(booking, booking.event, now)
         db.session.commit()
     except Exception:
         db.session.rollback()
         raise
+
+
+def _booked_by(event_id: int, email: str) -> list[Booking]:
+    return list(db.session.scalars(select(Booking).where(
+        Booking.event_id == event_id, func.lower(Booking.booker_email) == email.lower()).order_by(Booking.id)))
+
+
+def _summary_recently_sent(booking: Booking, now: datetime) -> bool:
+    return db.session.scalar(select(OutboxMessage.id).where(
+        OutboxMessage.event_id == booking.event_id, OutboxMessage.kind == booking_mail.SUMMARY,
+        OutboxMessage.recipient == booking.booker_email,
+        OutboxMessage.created_at > now - RESEND_INTERVAL).limit(1)) is not None
 
 
 def _recently_sent(registration_id: int, now: datetime) -> bool:

@@ -2,13 +2,17 @@
 from types import SimpleNamespace
 
 import pytest
+from builders import attendee as person
 from builders import make_event, register, written
 from conftest import submit
 
 from eventapp.database import utcnow
 from eventapp.extensions import db
 from eventapp.models import OutboxMessage, Registration
+from eventapp.services.group_booking import BookingRequest, Colleague, book
+from eventapp.services.group_booking import find_by_token as booking_by_token
 from eventapp.services.registration import find_by_token
+from eventapp.services.self_service import RESEND_INTERVAL
 
 VALID = {
     "first_name": "Mallory", "last_name": "Test", "email": "karin@example.org", "organisation": "nacka",
@@ -69,6 +73,28 @@ def test_resend_sends_one_e_mail_however_often_it_is_asked_for(app, client, even
     for _ in range(3):
         submit(client, f"/events/{event.slug}/resend", {"email": "karin@example.org"})
     assert links_sent(app) == ["karin@example.org"]
+
+
+def test_a_coordinator_who_only_booked_colleagues_gets_the_group_link_again(app, client, event):
+    """The booker has no registration of their own: asking for the link sends the booking's summary
+    with a group link that works, once however often they ask."""
+    with app.app_context():
+        now = utcnow()
+        book(event.id, BookingRequest(person(50, email="samordnare@example.org"),
+                                      [Colleague("Omid", "Rahimi", "omid@example.org")], booker_attending=False),
+             now - 2 * RESEND_INTERVAL)
+        db.session.execute(db.delete(OutboxMessage))
+        db.session.commit()
+    for _ in range(3):
+        page = submit(client, f"/events/{event.slug}/resend", {"email": "Samordnare@example.org"},
+                      form_url=f"/events/{event.slug}").get_data(as_text=True)
+    assert "Om Samordnare@example.org är anmäld" in page
+    with app.app_context():
+        [summary] = db.session.scalars(db.select(OutboxMessage)).all()
+        assert (summary.kind, summary.recipient) == ("booking_summary", "samordnare@example.org")
+        token = next(word for word in written(summary).split() if "/g/" in word).rsplit("/g/", 1)[1]
+        assert booking_by_token(token, utcnow()).booker_email == "samordnare@example.org"
+    assert links_sent(app) == []
 
 
 def test_resend_is_rate_limited(app, client, event):
