@@ -3,10 +3,10 @@
 Every setting can be overridden from the environment (or on the command line):
 
 - 2 cores (a small organiser, SQLite or PostgreSQL on the same machine): the defaults, 5 workers
-  (2 x cores + 1), one request at a time each.
-- Many cores with PostgreSQL: WEB_CONCURRENCY=2*cores+1. Every thread may hold a database
-  connection (pool size 5 + overflow 10 per worker at most), so keep workers x threads well under
-  PostgreSQL's max_connections, or put PgBouncer in between.
+  (2 x cores + 1) with 2 threads each.
+- Many cores with PostgreSQL: WEB_CONCURRENCY=2*cores+1, GUNICORN_THREADS=2..4. Every thread may
+  hold a database connection (pool size 5 + overflow 10 per worker at most), so keep
+  workers x threads well under PostgreSQL's max_connections, or put PgBouncer in between.
 - Several machines: the same on each, behind a load balancer checking GET /healthz, one
   PostgreSQL, REDIS_URL for shared rate limits (see README, "Running in production").
 """
@@ -15,12 +15,9 @@ import os
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
-#: One thread per worker by default. With two, a request holding an event's lock shares its
-#: worker's GIL with the other request and waits for it between statements: in a rush of
-#: registrations the p99 at 128 clients was 25-40 % higher (docs/performance.md). Keep-alive
-#: connections still wait in the worker's poller, not in the thread.
+#: Threads let a worker wait for the database on one request while serving another.
 worker_class = "gthread"
-threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+threads = int(os.environ.get("GUNICORN_THREADS", "2"))
 #: A registration never takes long; a stuck worker is restarted rather than left hanging.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 30
