@@ -75,10 +75,12 @@ def meeting_at_the_door(event: Event) -> EventSession | None:
     return checkin.current_meeting(event, utcnow())
 
 
-def _meeting_context(event: Event) -> dict:
+def _door_context(event: Event) -> dict:
+    """What the door's lists show beside the people: the meeting checked in to, and everyone's group."""
     meeting = meeting_at_the_door(event)
     return {"meeting": meeting, "in_meeting": checkin.meeting_attendance(meeting) if meeting else {},
-            "meeting_closed": checkin.meeting_closed_reason(meeting, utcnow()) if meeting else None}
+            "meeting_closed": checkin.meeting_closed_reason(meeting, utcnow()) if meeting else None,
+            "groups": grouping.group_labels(event.id)}
 
 
 @bp.get("/<slug>")
@@ -86,7 +88,7 @@ def door(slug: str):
     event = door_or_403(slug)
     query = request.args.get("q", "")[:200]
     last = _last_registration(event, request.args.get("last", ""))
-    context = _meeting_context(event)
+    context = _door_context(event)
     meeting = context["meeting"]
     return render_template(
         "checkin/door.html", event=event, query=query, form=CheckinCodeForm(formdata=None),
@@ -105,7 +107,7 @@ NOT_ARRIVED_SHOWN = 300
 def not_arrived(slug: str):
     """The list of who has not arrived yet alone, for the page's script to refresh after a check-in."""
     event = door_or_403(slug)
-    context = _meeting_context(event)
+    context = _door_context(event)
     return render_template("checkin/_not_arrived.html", event=event,
                            waiting=checkin.not_arrived(event.id, context["meeting"]),
                            shown=NOT_ARRIVED_SHOWN, action_form=ConfirmForm(formdata=None), **context)
@@ -118,7 +120,7 @@ def results(slug: str):
     query = request.args.get("q", "")[:200]
     return render_template("checkin/_results.html", event=event, query=query,
                            results=checkin.search(event.id, query), action_form=ConfirmForm(formdata=None),
-                           **_meeting_context(event))
+                           **_door_context(event))
 
 
 @bp.post("/<slug>/code")
@@ -246,7 +248,7 @@ def _last_registration(event: Event, raw_id: str) -> Registration | None:
 def _outcome(event: Event, registration: Registration | None, *, message: str | None = None,
              error: str | None = None, already: bool = False):
     """The same outcome for the script (JSON with the panels to show) and for a plain form (redirect)."""
-    context = _meeting_context(event)
+    context = _door_context(event)
     if wants_json():
         counts = checkin.door_counts(event.id, context["meeting"])
         group = grouping.seat_of(registration.id) if registration is not None else None

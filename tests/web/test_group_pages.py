@@ -1,5 +1,5 @@
 """Groups and tables as organisers and the door see them: the proposal page, the printed list per table,
-and the group on the badge, the door list, the exports and the check-in result."""
+and the group on the badge, the door list, the exports, the door's search and lists and the check-in result."""
 import io
 from datetime import timedelta
 
@@ -77,6 +77,17 @@ def test_the_check_in_result_says_where_the_person_sits(app, organiser, seated):
     assert "Grupp 2: Arbete" in body["panel"] and "Leyla Rahimi" in body["panel"]
     page = organiser.get(f"/checkin/{slug}?last={seated['anna']}").get_data(as_text=True)
     assert "Grupp 2: Arbete" in page
+
+
+def test_the_door_search_and_the_not_arrived_list_say_where_each_person_sits(organiser, seated):
+    """A volunteer sees the table before checking a person in, in the live search and the list."""
+    slug = seated["slug"]
+    found = organiser.get(f"/checkin/{slug}/results?q=Anna").get_data(as_text=True)
+    assert found.count("Grupp eller bord: Grupp ") == 4 and "Grupp eller bord: Grupp 2: Arbete" in found
+    waiting = organiser.get(f"/checkin/{slug}/not-arrived").get_data(as_text=True)
+    assert waiting.count("Grupp eller bord: Grupp ") == 4
+    door = organiser.get(f"/checkin/{slug}?q=Andersson 1").get_data(as_text=True)
+    assert "Grupp eller bord: Grupp 2: Arbete" in door
 
 
 def test_the_api_check_in_names_the_group_and_its_host(client, seated):
