@@ -17,14 +17,15 @@ from .invoicing import local_date
 
 def remind_overdue(now: datetime) -> list[int]:
     """Queue a reminder for each invoice past its due date with something left to pay and no reminder
-    yet; the numbers reminded."""
+    yet; the numbers reminded. The invoices are locked: a worker running the job at the same moment
+    waits, then finds them reminded (on SQLite the writing transaction does the same)."""
     today = local_date(now)
     reminded = []
     begin_write()
     try:
         due = db.session.scalars(select(Invoice).where(
             Invoice.kind == InvoiceKind.INVOICE, Invoice.due_date < today, Invoice.paid_on.is_(None),
-            Invoice.reminded_on.is_(None)).order_by(Invoice.number).with_for_update(skip_locked=True))
+            Invoice.reminded_on.is_(None)).order_by(Invoice.number).with_for_update())
         for invoice in due:
             if invoice.to_pay <= 0:
                 continue

@@ -264,6 +264,34 @@ def test_an_overdue_invoice_is_reminded_once_and_a_paid_one_never(ctx, now):
     assert reminder.recipient == "anna1@example.org" and str(first.number) in reminder.subject
 
 
+def test_workers_reminding_at_the_same_moment_send_each_reminder_once(app, now):
+    """Each machine's worker runs the daily job: however they overlap, one reminder per invoice."""
+    from eventapp.models import OutboxMessage
+    from eventapp.services.overdue_invoices import remind_overdue
+
+    with app.app_context():
+        event = paid_event(now)
+        for n in range(1, 6):
+            book(event.id, BookingRequest(nacka_booker(n, invoice_reference=f"KS-{n}")), now)
+        due_date = invoices()[0].due_date
+        db.session.remove()
+    later = datetime_at(due_date) + timedelta(days=1)
+
+    def remind(_):
+        with app.app_context():
+            try:
+                return remind_overdue(later)
+            finally:
+                db.session.remove()
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        reminded = [number for numbers in pool.map(remind, range(4)) for number in numbers]
+    with app.app_context():
+        assert sorted(reminded) == sorted(i.number for i in invoices())
+        assert db.session.scalar(db.select(db.func.count()).select_from(OutboxMessage).where(
+            OutboxMessage.subject.like("Påminnelse%"))) == 5
+
+
 def datetime_at(day):
     from datetime import UTC, datetime
     return datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
